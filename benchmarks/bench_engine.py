@@ -1,0 +1,137 @@
+"""Training steps per second of dllab's NumPy engine, side by side with PyTorch.
+
+Each network trains with plain SGD on the same batches: dllab through its Trainer's
+step, PyTorch in eager mode on the CPU with one thread (if PyTorch is installed).
+Runs alternate between the two so that machine noise hits both alike; the figure
+reported is the median of the rounds. Also times evaluating every neuron of the
+playground's largest network over a 100 x 100 grid (the lab's heatmaps).
+
+    python benchmarks/bench_engine.py [--seconds 1.0] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+from dllab.core.network import Network
+
+CASES = [
+    # (label, sizes, hidden activation, head, batch size)
+    ("2-8-8-8-8-8-8-1 tanh, batch 10", [2, 8, 8, 8, 8, 8, 8, 1], "tanh", "tanh", 10, 5.0),
+    ("64-64-64-10 softmax, batch 32", [64, 64, 64, 10], "relu", "softmax", 32, 5.0),
+    ("2-128-128-128-128-1, batch 64", [2, 128, 128, 128, 128, 1], "tanh", "tanh", 64, 1.0),
+]
+N_SAMPLES = 640
+LEARNING_RATE = 0.01
+
+
+def make_batches(sizes: list[int], head: str, batch: int, rng: np.random.Generator):
+    X = rng.normal(size=(N_SAMPLES, sizes[0]))
+    if head == "softmax":
+        y = rng.integers(0, sizes[-1], N_SAMPLES)
+    else:
+        y = np.where(rng.random(N_SAMPLES) > 0.5, 1.0, -1.0)
+    return [(X[i : i + batch], y[i : i + batch]) for i in range(0, N_SAMPLES, batch)]
+
+
+def dllab_steps_per_second(sizes, activation, head, batches, seconds):
+    from dllab.core.optimizers import SGD
+
+    network = Network(sizes, activation=activation, head=head, init="xavier", seed=0)
+    optimizer = SGD(LEARNING_RATE)
+    encoded = [(X, network.targets(y)) for X, y in batches]
+    buffer = network.gradient_buffer()
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for X, T in encoded:
+            network._backward(network._forward(X), T, buffer, with_loss=False)
+            optimizer.update(network.params, buffer.flat)
+        steps += len(encoded)
+    return steps / (time.perf_counter() - start)
+
+
+def torch_steps_per_second(sizes, activation, head, batches, seconds):
+    import torch
+
+    torch.set_num_threads(1)
+    act = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}[activation]
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(torch.nn.Linear(n_in, n_out, dtype=torch.float64))
+        if i < len(sizes) - 2:
+            layers.append(act())
+    if head == "tanh":
+        layers.append(torch.nn.Tanh())
+    model = torch.nn.Sequential(*layers)
+    optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+    if head == "softmax":
+        loss_fn = torch.nn.CrossEntropyLoss()
+        data = [(torch.from_numpy(X), torch.from_numpy(y)) for X, y in batches]
+    else:
+        mse = torch.nn.MSELoss()
+
+        def loss_fn(out, target):
+            return 0.5 * mse(out, target)
+
+        data = [(torch.from_numpy(X), torch.from_numpy(y).reshape(-1, 1)) for X, y in batches]
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for X, y in data:
+            optimizer.zero_grad()
+            loss_fn(model(X), y).backward()
+            optimizer.step()
+        steps += len(data)
+    return steps / (time.perf_counter() - start)
+
+
+def grid_milliseconds(repeats: int = 200) -> float:
+    network = Network([2, 8, 8, 8, 8, 8, 8, 1], seed=0)
+    axis = np.linspace(-6, 6, 100)
+    grid = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)
+    network.neuron_outputs(grid)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        network.neuron_outputs(grid)
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per network")
+    args = parser.parse_args()
+    try:
+        import torch
+
+        print(f"PyTorch {torch.__version__}, eager, CPU, 1 thread; numpy {np.__version__}")
+    except ImportError:
+        torch = None
+        print(f"PyTorch is not installed: dllab figures only; numpy {np.__version__}")
+    rng = np.random.default_rng(0)
+    print(f"{'network':34s} {'dllab steps/s':>14s} {'torch steps/s':>14s} {'ratio':>7s} target")
+    for label, sizes, activation, head, batch, target in CASES:
+        batches = make_batches(sizes, head, batch, rng)
+        ours, theirs = [], []
+        for _ in range(args.rounds):
+            ours.append(dllab_steps_per_second(sizes, activation, head, batches, args.seconds))
+            if torch is not None:
+                theirs.append(
+                    torch_steps_per_second(sizes, activation, head, batches, args.seconds)
+                )
+        mine = statistics.median(ours)
+        if theirs:
+            other = statistics.median(theirs)
+            print(f"{label:34s} {mine:14,.0f} {other:14,.0f} {mine / other:6.1f}x >= {target}x")
+        else:
+            print(f"{label:34s} {mine:14,.0f} {'-':>14s} {'-':>7s}")
+    print(f"all neurons of 2-8x6-1 over a 100x100 grid: {grid_milliseconds():.2f} ms (target < 5)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Output heads: the last layer's activation paired with the loss it is trained on.
+
+A head turns the last layer's pre-activation `Z : (n_samples, n_outputs)` into the
+network's output, measures the loss against targets, and gives `dL/dZ`, the
+gradient that backpropagation starts from. Losses are means over the samples.
+
+| head      | output  | loss                              | labels it learns      |
+|-----------|---------|-----------------------------------|-----------------------|
+| linear    | Z       | squared error, 0.5 * (A - y)^2    | real numbers          |
+| tanh      | tanh Z  | squared error (TensorFlow Playground) | -1 / +1           |
+| sigmoid   | sigma Z | binary cross-entropy              | -1 / +1 (as 0 / 1)    |
+| softmax   | softmax | cross-entropy                     | classes 0 .. K-1      |
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .activations import sigmoid
+
+Array = NDArray[np.float64]
+TINY = np.finfo(np.float64).tiny
+
+
+class Head:
+    """Base class; subclasses set `name`, `tasks` and the four methods below."""
+
+    name = ""
+    tasks: tuple[str, ...] = ()
+
+    def n_outputs(self, n_classes: int) -> int:
+        """How many output units this head needs for data with `n_classes` (0: regression)."""
+        return 1
+
+    def targets(self, y: NDArray, n_outputs: int) -> Array:
+        """Encode labels `y : (n_samples,)` as targets `(n_samples, n_outputs)`."""
+        return np.asarray(y, dtype=np.float64).reshape(-1, 1)
+
+    def output(self, Z: Array) -> Array:
+        raise NotImplementedError
+
+    def loss(self, Z: Array, A: Array, T: Array) -> float:
+        raise NotImplementedError
+
+    def delta(self, Z: Array, A: Array, T: Array) -> Array:
+        """dL/dZ for the mean loss over the batch."""
+        raise NotImplementedError
+
+    def predict(self, A: Array) -> NDArray:
+        """Labels in the dataset's convention (-1/+1, class index, or value)."""
+        return np.where(A[:, 0] >= 0.0, 1.0, -1.0)
+
+    def confidence(self, A: Array) -> Array:
+        """Probability-like confidence in the predicted label, (n_samples,) in [0.5, 1]."""
+        return 0.5 + 0.5 * np.abs(A[:, 0])
+
+
+class LinearHead(Head):
+    name = "linear"
+    tasks = ("regression",)
+
+    def output(self, Z: Array) -> Array:
+        return Z
+
+    def loss(self, Z: Array, A: Array, T: Array) -> float:
+        return float(0.5 * np.square(A - T).sum() / len(T))
+
+    def delta(self, Z: Array, A: Array, T: Array) -> Array:
+        return (A - T) * (1.0 / len(T))
+
+    def predict(self, A: Array) -> NDArray:
+        return A[:, 0].copy()
+
+    def confidence(self, A: Array) -> Array:
+        return np.full(len(A), np.nan)
+
+
+class TanhHead(Head):
+    name = "tanh"
+    tasks = ("binary",)
+
+    def output(self, Z: Array) -> Array:
+        return np.tanh(Z)
+
+    def loss(self, Z: Array, A: Array, T: Array) -> float:
+        return float(0.5 * np.square(A - T).sum() / len(T))
+
+    def delta(self, Z: Array, A: Array, T: Array) -> Array:
+        return (A - T) * (1.0 - A * A) * (1.0 / len(T))
+
+
+class SigmoidHead(Head):
+    name = "sigmoid"
+    tasks = ("binary",)
+
+    def targets(self, y: NDArray, n_outputs: int) -> Array:
+        return (np.asarray(y, dtype=np.float64).reshape(-1, 1) > 0).astype(np.float64)
+
+    def output(self, Z: Array) -> Array:
+        return sigmoid(Z)
+
+    def loss(self, Z: Array, A: Array, T: Array) -> float:
+        # softplus(Z) - T Z, computed without overflow.
+        softplus = np.maximum(Z, 0.0) + np.log1p(np.exp(-np.abs(Z)))
+        return float((softplus - T * Z).sum() / len(T))
+
+    def delta(self, Z: Array, A: Array, T: Array) -> Array:
+        return (A - T) * (1.0 / len(T))
+
+    def predict(self, A: Array) -> NDArray:
+        return np.where(A[:, 0] >= 0.5, 1.0, -1.0)
+
+    def confidence(self, A: Array) -> Array:
+        return np.maximum(A[:, 0], 1.0 - A[:, 0])
+
+
+class SoftmaxHead(Head):
+    name = "softmax"
+    tasks = ("multiclass", "binary")
+
+    def n_outputs(self, n_classes: int) -> int:
+        return n_classes
+
+    def targets(self, y: NDArray, n_outputs: int) -> Array:
+        y = np.asarray(y)
+        index = (y > 0).astype(np.int64) if n_outputs == 2 and y.dtype.kind == "f" else y
+        return np.eye(n_outputs)[index.astype(np.int64)]
+
+    def output(self, Z: Array) -> Array:
+        E = Z - Z.max(axis=1, keepdims=True)
+        np.exp(E, out=E)
+        E /= E.sum(axis=1, keepdims=True)
+        return E
+
+    def loss(self, Z: Array, A: Array, T: Array) -> float:
+        # log(A) floored at the smallest normal float: exact wherever A > 1e-308, and a
+        # large finite loss (not infinity) where the softmax underflows.
+        return float(-(T * np.log(np.maximum(A, TINY))).sum() / len(T))
+
+    def delta(self, Z: Array, A: Array, T: Array) -> Array:
+        return (A - T) * (1.0 / len(T))
+
+    def predict(self, A: Array) -> NDArray:
+        return A.argmax(axis=1)
+
+    def confidence(self, A: Array) -> Array:
+        return A.max(axis=1)
+
+
+HEADS: dict[str, Head] = {
+    head.name: head for head in (TanhHead(), SigmoidHead(), SoftmaxHead(), LinearHead())
+}
+
+# The head each kind of data starts with (the playground's choice for binary data).
+DEFAULT_HEAD = {"binary": "tanh", "multiclass": "softmax", "regression": "linear"}

@@ -1,0 +1,338 @@
+"""A fully connected neural network in plain NumPy.
+
+All weights and biases live in one flat float64 vector; `weights[i]` (shape
+`(n_in, n_out)`) and `biases[i]` (shape `(n_out,)`) are views into it. Layer i
+computes `Z = A_prev @ W + b`, then `A = activation(Z)`; the last layer uses the
+head's output function. The optimiser updates the flat vector in one call.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .activations import ACTIVATIONS
+from .checks import check_choice, check_float, check_int, check_matrix, check_rng
+from .heads import HEADS
+
+Array = NDArray[np.float64]
+
+INITIALIZERS = ("playground", "xavier", "he")
+REGULARIZERS = ("none", "l1", "l2")
+MAX_WIDTH = 4096
+
+
+@dataclass
+class Pass:
+    """Everything a forward pass computed, layer by layer (the lab draws all of it).
+
+    inputs : (n_samples, n_inputs)
+    pre_activations[i], activations[i] : (n_samples, sizes[i + 1]); the last is the output.
+    """
+
+    inputs: Array
+    pre_activations: list[Array]
+    activations: list[Array]
+
+    @property
+    def output(self) -> Array:
+        return self.activations[-1]
+
+
+@dataclass
+class Gradients:
+    """dL/dparameter for every layer, and dL/dZ (`deltas`) for every layer's pre-activation.
+
+    `weights[i]` and `biases[i]` are views into `flat`, laid out like `Network.params`.
+    """
+
+    loss: float
+    flat: Array
+    weights: list[Array]
+    biases: list[Array]
+    deltas: list[Array]
+
+
+class GradientBuffer:
+    """A flat vector laid out like `Network.params` (all weights, then all biases), with
+    per-layer views `weights[i] : (n_in, n_out)` and `biases[i] : (n_out,)`."""
+
+    def __init__(self, flat: Array, shapes: list[tuple[int, int]], n_weights: int) -> None:
+        self.flat = flat
+        self.weights = _views(flat, shapes)
+        self.biases = _views(flat[n_weights:], [n_out for _, n_out in shapes])
+
+
+class ParamList(list):
+    """A list of parameter views: assigning an item copies the new values in place."""
+
+    def __init__(self, views: list[Array], kind: str) -> None:
+        super().__init__(views)
+        self._kind = kind
+
+    def __setitem__(self, index: Any, value: Any) -> None:  # type: ignore[override]
+        if not isinstance(index, int):
+            raise TypeError(f"{self._kind}[...] takes one layer index; got {index!r}")
+        target = list.__getitem__(self, index)
+        try:
+            array = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"{self._kind}[{index}] must hold numbers; got {value!r}") from None
+        if array.shape != target.shape:
+            raise ValueError(
+                f"{self._kind}[{index}] must have shape {target.shape}; got shape {array.shape}"
+            )
+        if not np.isfinite(array).all():
+            raise ValueError(f"{self._kind}[{index}] contains NaN or infinite values")
+        target[...] = array
+
+    def __delitem__(self, index: Any) -> None:  # type: ignore[override]
+        raise TypeError(f"layers cannot be removed from {self._kind}; build a new Network")
+
+    def append(self, value: Any) -> None:
+        raise TypeError(f"layers cannot be added to {self._kind}; build a new Network")
+
+
+class Network:
+    """A multilayer perceptron.
+
+    sizes : layer sizes from inputs to outputs, e.g. [2, 4, 2, 1] (2 inputs, hidden
+        layers of 4 and 2, one output); [2, 1] has no hidden layer.
+    activation : hidden-layer activation, one of ACTIVATIONS.
+    head : output head and loss, one of HEADS ("tanh", "sigmoid", "softmax", "linear").
+    init : "playground" (uniform(-0.5, 0.5), bias 0.1), "xavier" or "he".
+    regularization, regularization_rate : "none", "l1" or "l2" penalty on the weights.
+    seed : an int or a numpy Generator for the initial weights.
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activation: str = "tanh",
+        head: str = "tanh",
+        init: str = "playground",
+        regularization: str = "none",
+        regularization_rate: float = 0.0,
+        seed: int | np.random.Generator = 0,
+    ) -> None:
+        self.sizes = check_sizes(sizes)
+        self.activation = check_choice("activation", activation, ACTIVATIONS)
+        self.head_name = check_choice("head", head, HEADS)
+        self.init = check_choice("init", init, INITIALIZERS)
+        self.regularization = check_choice("regularization", regularization, REGULARIZERS)
+        self.regularization_rate = check_float("regularization_rate", regularization_rate, 0, 10)
+        if self.head_name == "softmax" and self.sizes[-1] < 2:
+            raise ValueError(
+                f"sizes={self.sizes} ends with {self.sizes[-1]} output: "
+                "the softmax head needs one output per class (2 or more)"
+            )
+        if self.head_name != "softmax" and self.sizes[-1] != 1:
+            raise ValueError(
+                f"sizes={self.sizes} ends with {self.sizes[-1]} outputs: "
+                f"the {self.head_name} head has exactly 1 output (use head='softmax' for classes)"
+            )
+        self.head = HEADS[self.head_name]
+        self._act, self._act_derivative = ACTIVATIONS[self.activation]
+        self._shapes = list(zip(self.sizes[:-1], self.sizes[1:]))
+        self.n_weights = sum(n_in * n_out for n_in, n_out in self._shapes)
+        self.params = np.zeros(self.n_weights + sum(self.sizes[1:]))
+        views = GradientBuffer(self.params, self._shapes, self.n_weights)
+        self.weights = ParamList(views.weights, "weights")
+        self.biases = ParamList(views.biases, "biases")
+        activations = [self._act] * (self.n_layers - 1) + [self.head.output]
+        self._layers = list(zip(self.weights, self.biases, activations))
+        self.initialize(seed)
+
+    # -- set-up ----------------------------------------------------------------------------
+    def initialize(self, seed: int | np.random.Generator = 0) -> None:
+        """Draw fresh weights with this network's `init` scheme, in place."""
+        rng = check_rng("seed", seed)
+        for W, b in zip(self.weights, self.biases):
+            n_in, n_out = W.shape
+            if self.init == "playground":
+                W[...] = rng.uniform(-0.5, 0.5, size=W.shape)
+                b[...] = 0.1
+            elif self.init == "xavier":
+                limit = np.sqrt(6.0 / (n_in + n_out))
+                W[...] = rng.uniform(-limit, limit, size=W.shape)
+                b[...] = 0.0
+            else:
+                W[...] = rng.normal(0.0, np.sqrt(2.0 / n_in), size=W.shape)
+                b[...] = 0.0
+
+    @property
+    def depth(self) -> int:
+        """Number of hidden layers."""
+        return len(self.sizes) - 2
+
+    @property
+    def n_layers(self) -> int:
+        """Number of weight layers (hidden layers plus the output layer)."""
+        return len(self.sizes) - 1
+
+    def config(self) -> dict[str, Any]:
+        """The settings that rebuild this network's shape (not its weights)."""
+        return {
+            "sizes": list(self.sizes),
+            "activation": self.activation,
+            "head": self.head_name,
+            "init": self.init,
+            "regularization": self.regularization,
+            "regularization_rate": self.regularization_rate,
+        }
+
+    def copy(self) -> Network:
+        twin = Network(**self.config())
+        twin.params[...] = self.params
+        return twin
+
+    def __repr__(self) -> str:
+        return (
+            f"Network(sizes={self.sizes}, activation={self.activation!r}, head={self.head_name!r})"
+        )
+
+    # -- computing -------------------------------------------------------------------------
+    def forward(self, X: Array) -> Pass:
+        """Run `X : (n_samples, sizes[0])` through every layer, keeping each layer's values."""
+        return self._forward(check_matrix("X", X, self.sizes[0]))
+
+    def output(self, X: Array) -> Array:
+        """The network's output for `X`: probabilities, tanh scores or values."""
+        return self.forward(X).output
+
+    def neuron_outputs(self, X: Array) -> list[Array]:
+        """Every neuron's activation over many points, one row per neuron.
+
+        X : (n_points, sizes[0]), e.g. a grid over the input plane.
+        Returns a list over layers of arrays (sizes[i + 1], n_points), ready to be
+        reshaped into one heatmap per neuron. Computed in a transposed layout, which
+        is several times faster than `forward` for thousands of points.
+        """
+        A = check_matrix("X", X, self.sizes[0]).T
+        layers = []
+        last = self.n_layers - 1
+        for i, (W, b) in enumerate(zip(self.weights, self.biases)):
+            Z = W.T @ A
+            Z += b[:, None]
+            A = self.head.output(Z.T).T if i == last else self._act(Z)
+            layers.append(A)
+        return layers
+
+    def predict(self, X: Array) -> NDArray:
+        """Labels in the dataset's convention: -1/+1, class index, or a real value."""
+        return self.head.predict(self.output(X))
+
+    def loss(self, X: Array, y: NDArray) -> float:
+        """Mean data loss on (X, y), without the regularisation penalty."""
+        X, T = self._check_batch(X, y)
+        run = self._forward(X)
+        return self.head.loss(run.pre_activations[-1], run.output, T)
+
+    def targets(self, y: NDArray) -> Array:
+        """Encode labels `y : (n_samples,)` as the head's targets `(n_samples, n_outputs)`."""
+        return self.head.targets(y, self.sizes[-1])
+
+    def penalty(self) -> float:
+        """The regularisation term added to the loss."""
+        weights = self.params[: self.n_weights]
+        if self.regularization == "l1":
+            return self.regularization_rate * float(np.abs(weights).sum())
+        if self.regularization == "l2":
+            return self.regularization_rate * 0.5 * float(weights @ weights)
+        return 0.0
+
+    def loss_and_gradients(self, X: Array, y: NDArray) -> Gradients:
+        """Forward and backward pass on one batch: the loss (data loss plus penalty) and
+        the gradient of that loss for every weight, bias and pre-activation."""
+        X, T = self._check_batch(X, y)
+        run = self._forward(X)
+        grads = self._backward(run, T, self.gradient_buffer())
+        grads.loss += self.penalty()
+        return grads
+
+    # -- the hot path (arguments already checked) ------------------------------------------
+    def _check_batch(self, X: Array, y: NDArray) -> tuple[Array, Array]:
+        X = check_matrix("X", X, self.sizes[0])
+        y = np.asarray(y)
+        if y.ndim != 1 or len(y) != len(X):
+            raise ValueError(
+                f"y must be 1-D with one label per row of X ({len(X)}); got shape {y.shape}"
+            )
+        T = self.targets(y)
+        if not np.isfinite(T).all():
+            raise ValueError("y contains NaN or infinite values")
+        return X, T
+
+    def _forward(self, X: Array) -> Pass:
+        pre_activations, activations = [], []
+        A = X
+        for W, b, activate in self._layers:
+            Z = A @ W
+            Z += b
+            A = activate(Z)
+            pre_activations.append(Z)
+            activations.append(A)
+        return Pass(X, pre_activations, activations)
+
+    def _backward(
+        self, run: Pass, T: Array, buffer: GradientBuffer, with_loss: bool = True
+    ) -> Gradients:
+        """Backpropagate from targets `T`, writing the gradient into `buffer`. The batch
+        loss is only computed `with_loss` (training checks divergence once per epoch)."""
+        Z, A = run.pre_activations[-1], run.activations[-1]
+        loss = self.head.loss(Z, A, T) if with_loss else math.nan
+        delta = self.head.delta(Z, A, T)
+        deltas = [delta]
+        ones = np.ones(len(T))
+        for i in range(self.n_layers - 1, -1, -1):
+            A_prev = run.activations[i - 1] if i else run.inputs
+            np.matmul(A_prev.T, delta, out=buffer.weights[i])
+            np.dot(ones, delta, out=buffer.biases[i])
+            if i:
+                delta = delta @ self.weights[i].T
+                delta *= self._act_derivative(run.pre_activations[i - 1], A_prev)
+                deltas.append(delta)
+        self._add_penalty_gradient(buffer.flat)
+        deltas.reverse()
+        return Gradients(loss, buffer.flat, buffer.weights, buffer.biases, deltas)
+
+    def gradient_buffer(self) -> GradientBuffer:
+        """A fresh vector shaped like `params`, with its per-layer views."""
+        return GradientBuffer(np.empty_like(self.params), self._shapes, self.n_weights)
+
+    def _add_penalty_gradient(self, flat: Array) -> None:
+        if self.regularization == "none" or self.regularization_rate == 0:
+            return
+        weights = self.params[: self.n_weights]
+        term = np.sign(weights) if self.regularization == "l1" else weights
+        flat[: self.n_weights] += self.regularization_rate * term
+
+
+def check_sizes(sizes: Sequence[int]) -> list[int]:
+    """Check layer sizes [n_inputs, hidden..., n_outputs]."""
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
+        raise TypeError(
+            f"sizes must be a list of layer sizes from inputs to outputs, e.g. [2, 4, 1]; "
+            f"got {sizes!r}"
+        )
+    if len(sizes) < 2:
+        raise ValueError(
+            f"sizes={list(sizes)!r} needs at least an input and an output size, e.g. [2, 1]"
+        )
+    names = ["inputs"] + [f"hidden layer {i + 1} width" for i in range(len(sizes) - 2)]
+    names.append("outputs")
+    return [check_int(f"sizes ({name})", s, 1, MAX_WIDTH) for name, s in zip(names, sizes)]
+
+
+def _views(flat: Array, shapes: Sequence[tuple[int, int] | int]) -> list[Array]:
+    views, offset = [], 0
+    for shape in shapes:
+        size = shape[0] * shape[1] if isinstance(shape, tuple) else shape
+        views.append(flat[offset : offset + size].reshape(shape))
+        offset += size
+    return views

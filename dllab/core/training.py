@@ -1,0 +1,232 @@
+"""Training a Network on a Split: mini-batch steps, epochs, history, divergence.
+
+The trainer is plain Python with no widget in it: the lab's model drives it and
+the lessons' notebooks may use it directly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .checks import check_choice, check_int, check_rng
+from .data import Split
+from .features import check_features, feature_matrix
+from .network import Network
+from .optimizers import OPTIMIZERS, check_learning_rate, make_optimizer
+
+Array = NDArray[np.float64]
+
+DIVERGED_MESSAGE = (
+    "training diverged: the loss became infinite or NaN. Try a smaller learning rate, then reset."
+)
+HISTORY_KEYS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
+
+
+class History:
+    """Per-epoch records that stay bounded: past `limit` points, every other old point is
+    dropped, so a long run keeps its whole shape at a coarser resolution."""
+
+    def __init__(self, limit: int = 1000) -> None:
+        self.limit = check_int("history_limit", limit, 10)
+        self.columns: dict[str, list] = {key: [] for key in HISTORY_KEYS}
+        self.columns["gradient_size"] = []
+
+    def append(self, **values: object) -> None:
+        for key, column in self.columns.items():
+            column.append(values[key])
+        if len(self.columns["epoch"]) > self.limit:
+            for key, column in self.columns.items():
+                self.columns[key] = column[: -self.limit // 2 : 2] + column[-self.limit // 2 :]
+
+    def __getitem__(self, key: str) -> list:
+        return self.columns[key]
+
+    def __len__(self) -> int:
+        return len(self.columns["epoch"])
+
+    def keys(self):
+        return self.columns.keys()
+
+
+class Trainer:
+    """Trains `network` on `data` with mini-batch gradient descent.
+
+    features : for 2-D data, the input features fed to the network (names from
+        FEATURES, e.g. ["x1", "x2", "x1*x2"]); None feeds the raw inputs.
+    learning_rate, batch_size, optimizer : the usual ("sgd", "momentum" or "adam").
+    seed : shuffles the mini-batches; with the same network and seed, runs are
+        bit-identical.
+    """
+
+    def __init__(
+        self,
+        network: Network,
+        data: Split,
+        features: Sequence[str] | None = None,
+        learning_rate: float = 0.03,
+        batch_size: int = 10,
+        optimizer: str = "sgd",
+        seed: int | np.random.Generator = 0,
+        history_limit: int = 1000,
+    ) -> None:
+        if not isinstance(network, Network):
+            raise TypeError(f"network must be a dllab Network; got {type(network).__name__}")
+        if not isinstance(data, Split):
+            raise TypeError(
+                f"data must be a Split (from dllab.split(dataset, train_share)); "
+                f"got {type(data).__name__}"
+            )
+        self.network = network
+        self.data = data
+        self.features = None if features is None else check_features(features)
+        self.X_train = self.inputs(data.X_train)
+        self.X_test = self.inputs(data.X_test)
+        check_fits(network, data, self.X_train.shape[1])
+        self.learning_rate = check_learning_rate(learning_rate)
+        n_train = len(self.X_train)
+        self.batch_size = check_int("batch_size", batch_size, 1)
+        if self.batch_size > n_train:
+            raise ValueError(
+                f"batch_size={batch_size} is larger than the training set ({n_train} samples): "
+                f"choose 1 to {n_train}"
+            )
+        self.optimizer_name = check_choice("optimizer", optimizer, OPTIMIZERS)
+        self.seed = seed if isinstance(seed, int) else None
+        check_rng("seed", seed)
+        self._seed = seed
+        self.history_limit = history_limit
+        self.T_train = network.targets(data.y_train)
+        self.T_test = network.targets(data.y_test)
+        self._initial_params = network.params.copy()
+        self._gradients = network.gradient_buffer()
+        self.reset()
+
+    def inputs(self, X: Array) -> Array:
+        """The network's inputs for raw points `X`: the chosen features, or X itself."""
+        return X if self.features is None else feature_matrix(X, self.features)
+
+    def reset(self) -> None:
+        """Back to the initial weights, an empty history and a fresh optimiser."""
+        self.network.params[...] = self._initial_params
+        self.rng = check_rng("seed", self._seed)
+        self.optimizer = make_optimizer(self.optimizer_name, self.learning_rate)
+        self.epoch = 0
+        self.steps = 0
+        self.status = "ready"
+        self.message = ""
+        self.history = History(self.history_limit)
+        self.last_gradients = None
+
+    @property
+    def diverged(self) -> bool:
+        return self.status == "diverged"
+
+    def train(self, epochs: int = 1) -> History:
+        """Run `epochs` passes over the training set; stop early if the loss diverges."""
+        epochs = check_int("epochs", epochs, 0)
+        for _ in range(epochs):
+            if not self.run_epoch():
+                break
+        return self.history
+
+    def run_epoch(self) -> bool:
+        """One pass over the shuffled training set in mini-batches, then one history
+        record. Returns False (and sets status "diverged") if the loss became non-finite."""
+        if self.diverged:
+            return False
+        order = self.rng.permutation(len(self.X_train))
+        X, T = self.X_train[order], self.T_train[order]
+        size = self.batch_size
+        # A diverging run overflows: record() catches it at the end of the epoch.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start in range(0, len(X) - size + 1, size):
+                self._step(X[start : start + size], T[start : start + size], with_loss=False)
+        self.epoch += 1
+        return self.record()
+
+    def step(self) -> bool:
+        """One mini-batch step on a random batch (the backprop inspector steps this way)."""
+        if self.diverged:
+            return False
+        batch = self.rng.choice(len(self.X_train), self.batch_size, replace=False)
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss = self._step(self.X_train[batch], self.T_train[batch])
+        ok = math.isfinite(loss) and np.isfinite(self.network.params).all()
+        return ok or self._diverge()
+
+    def _step(self, X: Array, T: Array, with_loss: bool = True) -> float:
+        """Forward, backward and update on one batch of inputs and encoded targets."""
+        network = self.network
+        gradients = network._backward(network._forward(X), T, self._gradients, with_loss)
+        self.optimizer.update(network.params, self._gradients.flat)
+        self.steps += 1
+        self.last_gradients = gradients
+        return gradients.loss
+
+    def evaluate(self) -> dict[str, float]:
+        """Loss and accuracy on the training and test sets."""
+        scores = {}
+        for part, X, T, y in (
+            ("train", self.X_train, self.T_train, self.data.y_train),
+            ("test", self.X_test, self.T_test, self.data.y_test),
+        ):
+            run = self.network._forward(X)
+            scores[f"{part}_loss"] = self.network.head.loss(run.pre_activations[-1], run.output, T)
+            scores[f"{part}_accuracy"] = accuracy(self.network, run.output, y)
+        return scores
+
+    def record(self) -> bool:
+        """Append the current scores to the history; False if they are not finite."""
+        if not np.isfinite(self.network.params).all():
+            return self._diverge()
+        scores = self.evaluate()
+        if not (math.isfinite(scores["train_loss"]) and math.isfinite(scores["test_loss"])):
+            return self._diverge()
+        self.history.append(epoch=self.epoch, gradient_size=self.gradient_sizes(), **scores)
+        return True
+
+    def gradient_sizes(self) -> list[float]:
+        """Root-mean-square weight gradient of each layer in the last step (0 before any)."""
+        if self.last_gradients is None:
+            return [0.0] * self.network.n_layers
+        return [float(np.sqrt(np.mean(g * g))) for g in self.last_gradients.weights]
+
+    def _diverge(self) -> bool:
+        self.status = "diverged"
+        self.message = DIVERGED_MESSAGE
+        return False
+
+
+def accuracy(network: Network, output: Array, y: NDArray) -> float:
+    """Share of correct labels for classification; NaN for regression."""
+    if network.head.tasks == ("regression",):
+        return float("nan")
+    predicted = network.head.predict(output)
+    if network.head_name == "softmax" and np.asarray(y).dtype.kind == "f":
+        y = (np.asarray(y) > 0).astype(np.int64)
+    return float(np.mean(predicted == y))
+
+
+def check_fits(network: Network, data: Split, n_inputs: int) -> None:
+    """Refuse a network whose inputs or head do not fit the data, with a plain message."""
+    dataset = data.dataset
+    if network.sizes[0] != n_inputs:
+        raise ValueError(
+            f"the network takes {network.sizes[0]} inputs but the data gives {n_inputs} "
+            f"per sample: make sizes[0] = {n_inputs}"
+        )
+    if dataset.task not in network.head.tasks:
+        raise ValueError(
+            f"head={network.head_name!r} does not fit {dataset.task} data ({dataset.name}): "
+            f"it learns {' or '.join(network.head.tasks)} data"
+        )
+    n_outputs = network.head.n_outputs(dataset.n_classes)
+    if network.sizes[-1] != n_outputs:
+        raise ValueError(
+            f"the network has {network.sizes[-1]} outputs but {dataset.name} needs "
+            f"{n_outputs} with head={network.head_name!r}: make sizes[-1] = {n_outputs}"
+        )
