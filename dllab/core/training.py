@@ -183,7 +183,8 @@ class Trainer:
         """Append the current scores to the history; False if they are not finite."""
         if not np.isfinite(self.network.params).all():
             return self._diverge()
-        scores = self.evaluate()
+        with np.errstate(over="ignore", invalid="ignore"):
+            scores = self.evaluate()
         if not (math.isfinite(scores["train_loss"]) and math.isfinite(scores["test_loss"])):
             return self._diverge()
         self.history.append(epoch=self.epoch, gradient_size=self.gradient_sizes(), **scores)

@@ -1,0 +1,82 @@
+"""The network picture as a canvas widget: tiles per layer and weighted links.
+
+bqplot's heatmap marks cannot redraw 48 tiles at 20 frames per second, so the tiles go
+to the browser as bytes (one per pixel) and a small canvas script paints them. The
+browser answers each frame once drawn; `wait_drawn` lets the training loop send no
+faster than the page draws, so nothing queues up however slow the browser is.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import threading
+from collections.abc import Sequence
+
+import anywidget
+import numpy as np
+import traitlets as t
+from numpy.typing import NDArray
+
+
+class NetworkCanvas(anywidget.AnyWidget):
+    _esm = pathlib.Path(__file__).with_name("network_canvas.js")
+
+    columns = t.List(t.Dict()).tag(sync=True)
+    tiles = t.Bytes(b"").tag(sync=True)
+    links = t.Bytes(b"").tag(sync=True)
+    link_from = t.Int(0).tag(sync=True)
+    frame = t.Int(0).tag(sync=True)
+    width_px = t.Int(560).tag(sync=True)
+    height_px = t.Int(430).tag(sync=True)
+    hovered = t.List(t.Int(), default_value=[-1, -1]).tag(sync=True)
+    selected = t.List(t.Int(), default_value=[-1, -1]).tag(sync=True)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.drawn = 0
+        self._drawn_changed = threading.Condition()
+        self.on_msg(self._on_browser_message)
+
+    def show(
+        self,
+        tiles: Sequence[NDArray[np.float64]],
+        weights: Sequence[NDArray[np.float64]],
+        titles: Sequence[str],
+        labels: Sequence[Sequence[str] | None] | None = None,
+        link_from: int = 0,
+    ) -> None:
+        """Send one frame: `tiles[c]` is (n_tiles, height, width) in [-1, 1] for column c;
+        `weights[i]` joins column link_from + i to the next one."""
+        labels = labels or [None] * len(tiles)
+        columns = [
+            {
+                "count": int(block.shape[0]),
+                "height": int(block.shape[1]),
+                "width": int(block.shape[2]),
+                "title": title,
+                "labels": list(names or []),
+            }
+            for block, title, names in zip(tiles, titles, labels)
+        ]
+        pixels = np.concatenate([block.ravel() for block in tiles])
+        quantised = np.clip((np.nan_to_num(pixels) + 1.0) * 127.5, 0, 255).round()
+        links = np.concatenate([W.ravel() for W in weights]) if len(weights) else np.zeros(0)
+        with self.hold_sync():
+            if columns != self.columns:
+                self.columns = columns
+            self.link_from = link_from
+            self.tiles = quantised.astype(np.uint8).tobytes()
+            self.links = np.nan_to_num(links).astype(np.float32).tobytes()
+            self.frame += 1
+
+    def wait_drawn(self, timeout: float) -> bool:
+        """Wait until the browser has drawn the last frame sent; False on timeout (no page
+        open, or a page drawing slower than that)."""
+        with self._drawn_changed:
+            return self._drawn_changed.wait_for(lambda: self.drawn >= self.frame, timeout)
+
+    def _on_browser_message(self, widget, content, buffers) -> None:
+        if isinstance(content, dict) and content.get("type") == "drawn":
+            with self._drawn_changed:
+                self.drawn = max(self.drawn, int(content.get("frame", 0)))
+                self._drawn_changed.notify_all()

@@ -1,0 +1,195 @@
+// The network picture: one column of small heatmaps per layer, joined by links whose
+// colour and thickness follow the weights. Drawn on one canvas; after each frame the
+// browser answers {type: "drawn", frame}, so the kernel never sends faster than we draw.
+
+const NEGATIVE = [245, 147, 34]; // orange, as in TensorFlow Playground
+const ZERO = [232, 234, 235];
+const POSITIVE = [8, 119, 189]; // blue
+
+function makePalette() {
+  const palette = new Uint8ClampedArray(256 * 4);
+  for (let i = 0; i < 256; i++) {
+    const v = i / 127.5 - 1;
+    const end = v < 0 ? NEGATIVE : POSITIVE;
+    const a = Math.abs(v);
+    for (let k = 0; k < 3; k++) palette[i * 4 + k] = ZERO[k] + (end[k] - ZERO[k]) * a;
+    palette[i * 4 + 3] = 255;
+  }
+  return palette;
+}
+const PALETTE = makePalette();
+
+function colour(v) {
+  const i = Math.max(0, Math.min(255, Math.round((v + 1) * 127.5))) * 4;
+  return `rgb(${PALETTE[i]},${PALETTE[i + 1]},${PALETTE[i + 2]})`;
+}
+
+function asBytes(value) {
+  if (!value) return new Uint8Array(0);
+  if (value instanceof DataView) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  return new Uint8Array(value.buffer || value);
+}
+
+function asFloats(value) {
+  const bytes = asBytes(value);
+  const copy = new Uint8Array(bytes); // aligned copy
+  return new Float32Array(copy.buffer, 0, Math.floor(copy.byteLength / 4));
+}
+
+function layoutOf(columns, width, height) {
+  const header = 22;
+  const most = Math.max(1, ...columns.map((c) => c.count));
+  const gapX = width / columns.length;
+  let tile = Math.min(44, (height - header - 6) / most - 4, gapX * 0.45);
+  tile = Math.max(6, Math.floor(tile));
+  const gap = Math.max(2, Math.min(8, Math.floor(tile / 5)));
+  return columns.map((c, ci) => {
+    const size = c.count === 1 && ci === 0 && c.height > 1 ? Math.min(tile * 2, (height - header) * 0.5) : tile;
+    const total = c.count * size + (c.count - 1) * gap;
+    const top = header + Math.max(0, (height - header - total) / 2);
+    const x = Math.round(gapX * (ci + 0.5) - size / 2);
+    return Array.from({ length: c.count }, (_, r) => ({ x, y: Math.round(top + r * (size + gap)), size }));
+  });
+}
+
+function render({ model, el }) {
+  const wrap = document.createElement("div");
+  wrap.className = "dllab-network";
+  const canvas = document.createElement("canvas");
+  canvas.setAttribute("role", "img");
+  canvas.setAttribute("aria-label", "network: neurons and weights");
+  wrap.appendChild(canvas);
+  el.appendChild(wrap);
+  const ctx = canvas.getContext("2d");
+  const scratch = document.createElement("canvas");
+  let boxes = [];
+  let hovered = [-1, -1];
+
+  function draw() {
+    const columns = model.get("columns") || [];
+    const width = model.get("width_px");
+    const height = model.get("height_px");
+    const ratio = window.devicePixelRatio || 1;
+    if (canvas.width !== width * ratio) {
+      canvas.width = width * ratio;
+      canvas.height = height * ratio;
+      canvas.style.width = `${width}px`;
+      canvas.style.height = `${height}px`;
+    }
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    boxes = layoutOf(columns, width, height);
+    const tiles = asBytes(model.get("tiles"));
+    const links = asFloats(model.get("links"));
+    const linkFrom = model.get("link_from");
+    // Links first, under the tiles.
+    let w = 0;
+    for (let c = linkFrom; c < columns.length - 1; c++) {
+      const left = boxes[c];
+      const right = boxes[c + 1];
+      for (let i = 0; i < left.length; i++) {
+        for (let j = 0; j < right.length; j++, w++) {
+          const value = links[w];
+          if (value === undefined) continue;
+          const a = left[i];
+          const b = right[j];
+          const x0 = a.x + a.size;
+          const y0 = a.y + a.size / 2;
+          const x1 = b.x;
+          const y1 = b.y + b.size / 2;
+          const mid = (x0 + x1) / 2;
+          ctx.beginPath();
+          ctx.moveTo(x0, y0);
+          ctx.bezierCurveTo(mid, y0, mid, y1, x1, y1);
+          ctx.strokeStyle = colour(Math.max(-1, Math.min(1, value)));
+          ctx.lineWidth = Math.min(6, 0.4 + Math.abs(value) * 2.5);
+          ctx.stroke();
+        }
+      }
+    }
+    // Tiles.
+    let offset = 0;
+    ctx.font = "12px sans-serif";
+    ctx.textAlign = "center";
+    ctx.fillStyle = "#333";
+    columns.forEach((c, ci) => {
+      const n = c.height * c.width;
+      scratch.width = c.width;
+      scratch.height = c.height;
+      const sctx = scratch.getContext("2d");
+      const image = sctx.createImageData(c.width, c.height);
+      ctx.imageSmoothingEnabled = c.height > 12;
+      for (let r = 0; r < c.count; r++) {
+        for (let p = 0; p < n; p++) {
+          const k = tiles[offset + p] * 4;
+          image.data[p * 4] = PALETTE[k];
+          image.data[p * 4 + 1] = PALETTE[k + 1];
+          image.data[p * 4 + 2] = PALETTE[k + 2];
+          image.data[p * 4 + 3] = 255;
+        }
+        offset += n;
+        sctx.putImageData(image, 0, 0);
+        const box = boxes[ci][r];
+        ctx.drawImage(scratch, box.x, box.y, box.size, box.size);
+        const active = ci === hovered[0] && r === hovered[1];
+        const chosen = ci === model.get("selected")[0] && r === model.get("selected")[1];
+        ctx.strokeStyle = chosen ? "#000" : active ? "#555" : "#bbb";
+        ctx.lineWidth = chosen ? 2.5 : active ? 2 : 1;
+        ctx.strokeRect(box.x + 0.5, box.y + 0.5, box.size - 1, box.size - 1);
+        if (c.labels && c.labels[r] !== undefined && box.size >= 12) {
+          ctx.textAlign = "left";
+          ctx.fillText(c.labels[r], box.x + box.size + 3, box.y + box.size / 2 + 4);
+          ctx.textAlign = "center";
+        }
+      }
+      if (boxes[ci].length) ctx.fillText(c.title, boxes[ci][0].x + boxes[ci][0].size / 2, 14);
+    });
+    model.send({ type: "drawn", frame: model.get("frame") });
+  }
+
+  function tileAt(event) {
+    const rect = canvas.getBoundingClientRect();
+    const x = event.clientX - rect.left;
+    const y = event.clientY - rect.top;
+    for (let c = 0; c < boxes.length; c++) {
+      for (let r = 0; r < boxes[c].length; r++) {
+        const b = boxes[c][r];
+        if (x >= b.x && x <= b.x + b.size && y >= b.y && y <= b.y + b.size) return [c, r];
+      }
+    }
+    return [-1, -1];
+  }
+
+  canvas.addEventListener("mousemove", (event) => {
+    const found = tileAt(event);
+    if (found[0] !== hovered[0] || found[1] !== hovered[1]) {
+      hovered = found;
+      canvas.style.cursor = found[0] >= 0 ? "pointer" : "default";
+      model.set("hovered", found);
+      model.save_changes();
+    }
+  });
+  canvas.addEventListener("mouseleave", () => {
+    hovered = [-1, -1];
+    model.set("hovered", hovered);
+    model.save_changes();
+  });
+  canvas.addEventListener("click", (event) => {
+    const found = tileAt(event);
+    const current = model.get("selected");
+    const same = found[0] === current[0] && found[1] === current[1];
+    model.set("selected", same ? [-1, -1] : found);
+    model.save_changes();
+  });
+
+  model.on("change:frame", draw);
+  model.on("change:selected", draw);
+  draw();
+  return () => {
+    model.off("change:frame", draw);
+    model.off("change:selected", draw);
+  };
+}
+
+export default { render };
