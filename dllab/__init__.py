@@ -8,7 +8,7 @@ from .core import *  # noqa: F403
 from .core import __all__ as _core_names
 
 __version__ = "0.1.0"
-__all__ = [*_core_names, "Lab"]
+__all__ = [*_core_names, "Lab"]  # noqa: F405 (Lab is imported lazily below)
 
 
 def __getattr__(name: str):

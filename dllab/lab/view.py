@@ -546,4 +546,4 @@ class Lab(w.VBox):
 def _layer_colours(n: int) -> list[str]:
     """From light to dark blue, first layer to output."""
     shades = np.linspace(0.25, 1.0, n)
-    return ["#%02x%02x%02x" % tuple(int(255 - s * (255 - c)) for c in (8, 81, 156)) for s in shades]
+    return ["#" + "".join(f"{int(255 - s * (255 - c)):02x}" for c in (8, 81, 156)) for s in shades]
