@@ -26,6 +26,7 @@ class NetworkCanvas(anywidget.AnyWidget):
     links = t.Bytes(b"").tag(sync=True)
     link_from = t.Int(0).tag(sync=True)
     frame = t.Int(0).tag(sync=True)
+    run = t.Int(0).tag(sync=True)  # which training run the frame belongs to
     width_px = t.Int(560).tag(sync=True)
     height_px = t.Int(430).tag(sync=True)
     hovered = t.List(t.Int(), default_value=[-1, -1]).tag(sync=True)
@@ -44,6 +45,7 @@ class NetworkCanvas(anywidget.AnyWidget):
         titles: Sequence[str],
         labels: Sequence[Sequence[str] | None] | None = None,
         link_from: int = 0,
+        run: int = 0,
     ) -> None:
         """Send one frame: `tiles[c]` is (n_tiles, height, width) in [-1, 1] for column c;
         `weights[i]` joins column link_from + i to the next one."""
@@ -65,6 +67,7 @@ class NetworkCanvas(anywidget.AnyWidget):
             if columns != self.columns:
                 self.columns = columns
             self.link_from = link_from
+            self.run = run
             self.tiles = quantised.astype(np.uint8).tobytes()
             self.links = np.nan_to_num(links).astype(np.float32).tobytes()
             self.frame += 1

@@ -145,6 +145,10 @@ function render({ model, el }) {
       }
       if (boxes[ci].length) ctx.fillText(c.title, boxes[ci][0].x + boxes[ci][0].size / 2, 14);
     });
+    // Read by tests and benchmarks: which frame of which run is on screen.
+    canvas.dataset.frame = model.get("frame");
+    canvas.dataset.run = model.get("run");
+    canvas.dataset.columns = columns.map((c) => c.count).join(",");
     model.send({ type: "drawn", frame: model.get("frame") });
   }
 
