@@ -468,6 +468,7 @@ class Lab(w.VBox):
             self._titles(frame),
             self._labels(frame),
             link_from=0 if model.is_plane else 1,
+            run=frame.version,
         )
 
     def _new_run(self) -> None:
