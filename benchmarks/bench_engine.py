@@ -1,10 +1,12 @@
 """Training steps per second of dllab's NumPy engine, side by side with PyTorch.
 
-Each network trains with plain SGD on the same batches: dllab through its Trainer's
-step, PyTorch in eager mode on the CPU with one thread (if PyTorch is installed).
-Runs alternate between the two so that machine noise hits both alike; the figure
-reported is the median of the rounds. Also times evaluating every neuron of the
-playground's largest network over a 100 x 100 grid (the lab's heatmaps).
+Each network trains with plain SGD on the same batches, both on one thread: dllab
+through the same forward, backward and update calls as its Trainer's step, PyTorch
+in eager mode on the CPU, in float64 like dllab and in its default float32 (if
+PyTorch is installed). Runs alternate between the two so that machine noise hits
+both alike; the figure reported is the median of the rounds. Also times evaluating
+every neuron of the playground's largest network over a 100 x 100 grid (the lab's
+heatmaps).
 
     python benchmarks/bench_engine.py [--seconds 1.0] [--rounds 5]
 """
@@ -16,6 +18,7 @@ import statistics
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from dllab.core.network import Network
 
@@ -39,6 +42,11 @@ def make_batches(sizes: list[int], head: str, batch: int, rng: np.random.Generat
 
 
 def dllab_steps_per_second(sizes, activation, head, batches, seconds):
+    with threadpool_limits(1):
+        return _dllab_steps_per_second(sizes, activation, head, batches, seconds)
+
+
+def _dllab_steps_per_second(sizes, activation, head, batches, seconds):
     from dllab.core.optimizers import SGD
 
     network = Network(sizes, activation=activation, head=head, init="xavier", seed=0)
@@ -54,14 +62,16 @@ def dllab_steps_per_second(sizes, activation, head, batches, seconds):
     return steps / (time.perf_counter() - start)
 
 
-def torch_steps_per_second(sizes, activation, head, batches, seconds):
+def torch_steps_per_second(sizes, activation, head, batches, seconds, dtype):
     import torch
+
+    dtype = getattr(torch, dtype)
 
     torch.set_num_threads(1)
     act = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}[activation]
     layers = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(torch.nn.Linear(n_in, n_out, dtype=torch.float64))
+        layers.append(torch.nn.Linear(n_in, n_out, dtype=dtype))
         if i < len(sizes) - 2:
             layers.append(act())
     if head == "tanh":
@@ -70,14 +80,17 @@ def torch_steps_per_second(sizes, activation, head, batches, seconds):
     optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
     if head == "softmax":
         loss_fn = torch.nn.CrossEntropyLoss()
-        data = [(torch.from_numpy(X), torch.from_numpy(y)) for X, y in batches]
+        data = [(torch.from_numpy(X).to(dtype), torch.from_numpy(y)) for X, y in batches]
     else:
         mse = torch.nn.MSELoss()
 
         def loss_fn(out, target):
             return 0.5 * mse(out, target)
 
-        data = [(torch.from_numpy(X), torch.from_numpy(y).reshape(-1, 1)) for X, y in batches]
+        data = [
+            (torch.from_numpy(X).to(dtype), torch.from_numpy(y).to(dtype).reshape(-1, 1))
+            for X, y in batches
+        ]
     steps, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         for X, y in data:
@@ -114,22 +127,31 @@ def main() -> None:
         torch = None
         print(f"PyTorch is not installed: dllab figures only; numpy {np.__version__}")
     rng = np.random.default_rng(0)
-    print(f"{'network':34s} {'dllab steps/s':>14s} {'torch steps/s':>14s} {'ratio':>7s} target")
+    print(
+        f"{'network':34s} {'dllab':>8s} {'torch64':>8s} {'ratio':>6s} "
+        f"{'torch32':>8s} {'ratio':>6s}  target (steps/s; ratio = dllab / torch)"
+    )
     for label, sizes, activation, head, batch, target in CASES:
         batches = make_batches(sizes, head, batch, rng)
-        ours, theirs = [], []
+        runs = {"dllab": [], "float64": [], "float32": []}
         for _ in range(args.rounds):
-            ours.append(dllab_steps_per_second(sizes, activation, head, batches, args.seconds))
+            runs["dllab"].append(
+                dllab_steps_per_second(sizes, activation, head, batches, args.seconds)
+            )
             if torch is not None:
-                theirs.append(
-                    torch_steps_per_second(sizes, activation, head, batches, args.seconds)
-                )
-        mine = statistics.median(ours)
-        if theirs:
-            other = statistics.median(theirs)
-            print(f"{label:34s} {mine:14,.0f} {other:14,.0f} {mine / other:6.1f}x >= {target}x")
-        else:
-            print(f"{label:34s} {mine:14,.0f} {'-':>14s} {'-':>7s}")
+                for dtype in ("float64", "float32"):
+                    runs[dtype].append(
+                        torch_steps_per_second(
+                            sizes, activation, head, batches, args.seconds, dtype
+                        )
+                    )
+        mine = statistics.median(runs["dllab"])
+        line = f"{label:34s} {mine:8,.0f}"
+        for dtype in ("float64", "float32"):
+            if runs[dtype]:
+                other = statistics.median(runs[dtype])
+                line += f" {other:8,.0f} {mine / other:5.1f}x"
+        print(f"{line}  >= {target}x")
     print(f"all neurons of 2-8x6-1 over a 100x100 grid: {grid_milliseconds():.2f} ms (target < 5)")
 
 

@@ -4,6 +4,14 @@ Nothing here imports a widget, a plot or traitlets.
 """
 
 from .activations import ACTIVATIONS
+from .baselines import (
+    BASELINE_LABELS,
+    BASELINES,
+    REGRESSION_LABELS,
+    BaselineResult,
+    compare,
+    fit_baseline,
+)
 from .data import (
     DATASETS,
     PLAYGROUND_SETS,
@@ -17,20 +25,25 @@ from .data import (
 )
 from .features import FEATURES, feature_matrix
 from .heads import DEFAULT_HEAD, HEADS
+from .io import load_network, save_network
 from .network import Gradients, Network, Pass
 from .optimizers import OPTIMIZERS, SGD, Adam, Momentum
 from .training import History, Trainer
 
 __all__ = [
     "ACTIVATIONS",
+    "BASELINES",
+    "BASELINE_LABELS",
     "DATASETS",
     "DEFAULT_HEAD",
     "FEATURES",
     "HEADS",
     "OPTIMIZERS",
     "PLAYGROUND_SETS",
+    "REGRESSION_LABELS",
     "SGD",
     "Adam",
+    "BaselineResult",
     "Dataset",
     "Gradients",
     "History",
@@ -39,10 +52,14 @@ __all__ = [
     "Pass",
     "Split",
     "Trainer",
+    "compare",
     "feature_matrix",
+    "fit_baseline",
     "from_arrays",
     "from_csv",
     "load_digits",
+    "load_network",
     "make_dataset",
+    "save_network",
     "split",
 ]

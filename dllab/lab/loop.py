@@ -13,6 +13,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from threadpoolctl import threadpool_limits
+
 from .model import LabModel
 
 
@@ -50,6 +52,13 @@ class TrainingLoop:
         self.wake.set()
 
     def _run(self) -> None:
+        # One BLAS thread: on a shared machine (a workshop server, the browser on the
+        # same two cores) a second BLAS thread makes small matrix products up to 20x
+        # slower, and the lab's matrices are small.
+        with threadpool_limits(1, user_api="blas"):
+            self._loop()
+
+    def _loop(self) -> None:
         model = self.model
         last = 0.0
         while not self.closed.is_set():

@@ -1,0 +1,257 @@
+"""Saving a trained network with its settings, and loading it back.
+
+A saved network is one `.npz` archive with two entries:
+
+- "params": the flat float64 parameter vector (`Network.params`);
+- "config": a JSON document, stored as a 0-d unicode array, holding a format marker,
+  the format version, `Network.config()` and the caller's extra settings.
+
+Nothing is pickled: loading uses `np.load(..., allow_pickle=False)` and checks every
+entry, so a damaged or foreign file gives a plain ValueError, never a half-built network.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .network import Network, check_sizes
+
+FORMAT = "dllab-network"
+FORMAT_VERSION = 1
+SUFFIX = ".npz"
+_ENTRIES = ("config", "params")
+JSON_TYPES = "numbers, strings, true/false, None, and lists or dicts of those"
+
+
+def save_network(network: Network, path: str | os.PathLike, **extra_settings: Any) -> Path:
+    """Write `network`'s weights and settings to `path` (".npz" is added if missing).
+
+    extra_settings : anything else the lesson needs to rebuild the run, e.g.
+        `features=["x1", "x2"]`, `learning_rate=0.03`, `dataset="xor"`; JSON data only
+        (NumPy numbers and arrays are turned into Python numbers and lists).
+    Returns the path written.
+    """
+    if not isinstance(network, Network):
+        raise TypeError(f"network must be a dllab Network; got {type(network).__name__}")
+    if not np.isfinite(network.params).all():
+        raise ValueError(
+            "the network's weights contain NaN or infinite values (training diverged); "
+            "reset or retrain it before saving"
+        )
+    file_path = _npz_path(path)
+    document = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "network": network.config(),
+        "settings": _check_settings(extra_settings),
+    }
+    _write(file_path, network.params, json.dumps(document, allow_nan=False))
+    return file_path
+
+
+def load_network(path: str | os.PathLike) -> tuple[Network, dict[str, Any]]:
+    """Read a file written by `save_network`: the network with its weights, and the
+    extra settings saved with it (as JSON gives them back: tuples come back as lists)."""
+    file_path = _check_file(path)
+    where = f"path={str(file_path)!r}"
+    entries = _read_entries(file_path, where)
+    document = _parse_config(entries["config"], where)
+    network_config = _check_network_config(document["network"], where)
+    params = _check_params(entries["params"], network_config["sizes"], where)
+    try:
+        network = Network(**network_config)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{where} holds invalid network settings: {error}") from None
+    network.params[...] = params
+    return network, document["settings"]
+
+
+# --- Saving -----------------------------------------------------------------------------------
+
+
+def _npz_path(path: Any) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path (a string); got {path!r}")
+    file_path = Path(path)
+    if file_path.suffix.lower() != SUFFIX:
+        file_path = file_path.with_name(file_path.name + SUFFIX)
+    if file_path.is_dir():
+        raise ValueError(f"path={str(file_path)!r} is a folder; give a file name to save to")
+    folder = file_path.parent
+    if not folder.is_dir():
+        raise ValueError(
+            f"path={str(file_path)!r} cannot be written: the folder {str(folder)!r} does not exist"
+        )
+    return file_path
+
+
+def _check_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings as JSON gives them back, or an error naming the first bad one."""
+    for key, value in settings.items():
+        try:
+            json.dumps(value, allow_nan=False, default=_plain_python)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{key}={_short(value)} cannot be saved: extra settings must be JSON data "
+                f"({JSON_TYPES}), with finite numbers"
+            ) from None
+    return json.loads(json.dumps(settings, default=_plain_python))
+
+
+def _plain_python(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON data")
+
+
+def _write(file_path: Path, params: NDArray[np.float64], config_text: str) -> None:
+    try:
+        with open(file_path, "wb") as file:
+            np.savez(file, params=params, config=np.array(config_text))
+    except OSError as error:
+        raise ValueError(f"path={str(file_path)!r} cannot be written: {error.strerror}") from None
+
+
+# --- Loading ----------------------------------------------------------------------------------
+
+
+def _check_file(path: Any) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path (a string); got {path!r}")
+    file_path = Path(path)
+    if not file_path.exists():
+        raise ValueError(f"path={str(path)!r} does not exist; give the path of a saved network")
+    if not file_path.is_file():
+        raise ValueError(f"path={str(path)!r} is a folder, not a file; give a saved network")
+    return file_path
+
+
+def _read_entries(file_path: Path, where: str) -> dict[str, NDArray]:
+    """The archive's two entries as arrays, read without unpickling anything."""
+    not_ours = f"{where} is not a dllab network file"
+    if not zipfile.is_zipfile(file_path):
+        raise ValueError(
+            f"{not_ours}: it is not an .npz archive (or it is damaged or cut short); "
+            "dllab network files are written by save_network"
+        )
+    entries = {}
+    try:
+        with np.load(file_path, allow_pickle=False) as archive:
+            names = sorted(archive.files)
+            if names != sorted(_ENTRIES):
+                raise ValueError(
+                    f"{not_ours}: it holds the entries {names}, and a saved network holds "
+                    f"exactly {list(_ENTRIES)}"
+                )
+            for name in _ENTRIES:
+                entries[name] = _read_entry(archive, name, not_ours)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
+        raise ValueError(f"{not_ours}: the archive is damaged ({error})") from None
+    return entries
+
+
+def _read_entry(archive: np.lib.npyio.NpzFile, name: str, not_ours: str) -> NDArray:
+    try:
+        value = archive[name]
+    except ValueError as error:
+        if "allow_pickle" in str(error):
+            raise ValueError(
+                f"{not_ours}: its {name!r} entry holds pickled Python objects, "
+                "which dllab never loads (unpickling can run any code)"
+            ) from None
+        raise ValueError(f"{not_ours}: its {name!r} entry is damaged ({error})") from None
+    if not isinstance(value, np.ndarray):
+        raise ValueError(f"{not_ours}: its {name!r} entry is not a NumPy array")
+    return value
+
+
+def _parse_config(config: NDArray, where: str) -> dict[str, Any]:
+    """The JSON document, checked down to its format marker, version and top-level keys."""
+    not_ours = f"{where} is not a dllab network file"
+    if config.dtype.kind != "U" or config.ndim != 0:
+        raise ValueError(
+            f"{not_ours}: its 'config' entry must be one text string; "
+            f"got an array of dtype {config.dtype} and shape {config.shape}"
+        )
+    try:
+        document = json.loads(str(config.item()), parse_constant=_refuse_constant)
+    except ValueError as error:
+        raise ValueError(f"{not_ours}: its 'config' entry is not valid JSON ({error})") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        found = document.get("format") if isinstance(document, dict) else None
+        raise ValueError(f"{not_ours}: its format marker is {found!r}, not {FORMAT!r}")
+    version = document.get("version")
+    if type(version) is not int or version != FORMAT_VERSION:
+        if type(version) is int and version > FORMAT_VERSION:
+            reason = "it was saved by a newer dllab; update dllab to load it"
+        else:
+            reason = "this version is unknown"
+        raise ValueError(
+            f"{where} has dllab network format version {version!r}, and this dllab reads "
+            f"version {FORMAT_VERSION} only: {reason}"
+        )
+    expected = {"format", "version", "network", "settings"}
+    if set(document) != expected:
+        raise ValueError(
+            f"{where} is a damaged dllab network file: its config has the keys "
+            f"{sorted(document)}, expected {sorted(expected)}"
+        )
+    for key in ("network", "settings"):
+        if not isinstance(document[key], dict):
+            raise ValueError(
+                f"{where} is a damaged dllab network file: its config's {key!r} must be "
+                f"a JSON object; got {_short(document[key])}"
+            )
+    return document
+
+
+def _check_network_config(config: dict[str, Any], where: str) -> dict[str, Any]:
+    """The keyword arguments that rebuild the network: exactly Network's settings."""
+    allowed = set(inspect.signature(Network).parameters) - {"seed"}
+    if set(config) != allowed:
+        raise ValueError(
+            f"{where} holds invalid network settings: missing {sorted(allowed - set(config))}, "
+            f"unknown {sorted(set(config) - allowed)}; a saved network has exactly "
+            f"{sorted(allowed)}"
+        )
+    return config
+
+
+def _check_params(params: NDArray, sizes: Any, where: str) -> NDArray[np.float64]:
+    try:
+        sizes = check_sizes(sizes)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{where} holds invalid network settings: {error}") from None
+    n_params = sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    if params.dtype != np.float64 or params.shape != (n_params,):
+        raise ValueError(
+            f"{where} is a damaged dllab network file: a network of sizes {sizes} has "
+            f"{n_params} float64 parameters; the file holds an array of dtype {params.dtype} "
+            f"and shape {params.shape}"
+        )
+    if not np.isfinite(params).all():
+        raise ValueError(
+            f"{where} is a damaged dllab network file: its parameters contain NaN or "
+            "infinite values"
+        )
+    return params
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a finite number")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) < 60 else text[:57] + "..."

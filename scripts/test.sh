@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs everything the tests need (Python packages, Debian's Chromium for the browser
+# tests), then runs the linter and every test. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "== installing Chromium from Debian's packages"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+echo "== installing dllab with its test needs"
+python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+
+echo "== ruff"
+python -m ruff check dllab tests benchmarks
+python -m ruff format --check dllab tests benchmarks
+
+echo "== pytest"
+python -m pytest -ra "$@"
