@@ -32,7 +32,7 @@ _ENTRIES = ("config", "params")
 JSON_TYPES = "numbers, strings, true/false, None, and lists or dicts of those"
 
 
-def save_network(network: Network, path: str | os.PathLike, **extra_settings: Any) -> Path:
+def save_network(network: Network, path: str | os.PathLike, /, **extra_settings: Any) -> Path:
     """Write `network`'s weights and settings to `path` (".npz" is added if missing).
 
     extra_settings : anything else the lesson needs to rebuild the run, e.g.
@@ -186,7 +186,7 @@ def _parse_config(config: NDArray, where: str) -> dict[str, Any]:
         )
     try:
         document = json.loads(str(config.item()), parse_constant=_refuse_constant)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise ValueError(f"{not_ours}: its 'config' entry is not valid JSON ({error})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         found = document.get("format") if isinstance(document, dict) else None

@@ -201,18 +201,29 @@ class LabModel(t.HasTraits):
         return proposal.value
 
     # -- keeping depth, width and the per-layer widths in step ------------------------------
+    # `hidden` is the truth; `depth` and `width` are the sliders' views of it.
+    _showing_hidden = False
+
     @t.observe("depth")
     def _depth_changed(self, change):
-        widths = self.hidden[: change.new]
-        self.hidden = widths + [self.width] * (change.new - len(widths))
+        if not self._showing_hidden:
+            widths = self.hidden[: change.new]
+            self.hidden = widths + [self.width] * (change.new - len(widths))
 
     @t.observe("width")
     def _width_changed(self, change):
-        self.hidden = [change.new] * self.depth
+        if not self._showing_hidden:
+            self.hidden = [change.new] * self.depth
 
     @t.observe("hidden")
     def _hidden_changed(self, change):
-        self.depth = len(change.new)
+        self._showing_hidden = True
+        try:
+            self.depth = len(change.new)
+            if change.new:
+                self.width = max(change.new)
+        finally:
+            self._showing_hidden = False
 
     @t.observe("dataset")
     def _dataset_changed(self, change):

@@ -45,7 +45,9 @@ function layoutOf(columns, width, height) {
   tile = Math.max(6, Math.floor(tile));
   const gap = Math.max(2, Math.min(8, Math.floor(tile / 5)));
   return columns.map((c, ci) => {
-    const size = c.count === 1 && ci === 0 && c.height > 1 ? Math.min(tile * 2, (height - header) * 0.5) : tile;
+    // A lone input image (a digit) is drawn large enough to read.
+    const lone = c.count === 1 && ci === 0 && c.height > 1;
+    const size = lone ? Math.floor(Math.min(Math.max(tile * 2, 84), gapX * 0.8, (height - header) * 0.5)) : tile;
     const total = c.count * size + (c.count - 1) * gap;
     const top = header + Math.max(0, (height - header - total) / 2);
     const x = Math.round(gapX * (ci + 0.5) - size / 2);
