@@ -96,6 +96,11 @@ def test_extra_settings_round_trip_as_json(tmp_path):
     assert settings == extras
 
 
+def test_extra_settings_may_be_called_network_or_path(tmp_path):
+    path = save_network(Network([2, 1]), tmp_path / "net.npz", network="mlp", path="a/b")
+    assert load_network(path)[1] == {"network": "mlp", "path": "a/b"}
+
+
 def test_numpy_numbers_and_tuples_come_back_as_plain_python(tmp_path):
     path = save_network(
         Network([2, 1]),
@@ -256,6 +261,7 @@ def test_load_refuses_extra_entries(tmp_path, saved):
         (np.array(["a", "b"]), "'config' entry must be one text string"),
         (np.array(3.0), "'config' entry must be one text string"),
         (np.array("not json {"), "'config' entry is not valid JSON"),
+        (np.array("[" * 100_000), "'config' entry is not valid JSON"),
         (np.array("[1, 2]"), "format marker is None"),
         (config_text(format="keras-model"), "format marker is 'keras-model', not 'dllab-network'"),
         (config_text(version=2), "format version 2.*reads version 1 only.*newer dllab"),
