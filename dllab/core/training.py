@@ -6,6 +6,7 @@ the lessons' notebooks may use it directly.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
 
@@ -27,20 +28,29 @@ HISTORY_KEYS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accu
 
 
 class History:
-    """Per-epoch records that stay bounded: past `limit` points, every other old point is
-    dropped, so a long run keeps its whole shape at a coarser resolution."""
+    """Per-epoch records that stay bounded. Past `limit` points, every other point is
+    dropped and the spacing between kept points doubles, so a long run keeps its whole
+    shape at an even, coarser resolution; the latest point is always the current one."""
 
     def __init__(self, limit: int = 1000) -> None:
         self.limit = check_int("history_limit", limit, 10)
         self.columns: dict[str, list] = {key: [] for key in HISTORY_KEYS}
         self.columns["gradient_size"] = []
+        self.spacing = 1  # epochs between kept points
 
     def append(self, **values: object) -> None:
+        epochs = self.columns["epoch"]
+        # The last point stands in for "now" until it is `spacing` past the one before.
+        provisional = len(epochs) >= 2 and values["epoch"] - epochs[-2] < self.spacing
         for key, column in self.columns.items():
-            column.append(values[key])
-        if len(self.columns["epoch"]) > self.limit:
+            if provisional:
+                column[-1] = values[key]
+            else:
+                column.append(values[key])
+        if len(epochs) > self.limit:
             for key, column in self.columns.items():
-                self.columns[key] = column[: -self.limit // 2 : 2] + column[-self.limit // 2 :]
+                self.columns[key] = column[:-1:2] + column[-1:]
+            self.spacing *= 2
 
     def __getitem__(self, key: str) -> list:
         return self.columns[key]
@@ -83,6 +93,11 @@ class Trainer:
         self.network = network
         self.data = data
         self.features = None if features is None else check_features(features)
+        if self.features is not None and data.dataset.n_inputs != 2:
+            raise ValueError(
+                f"features={list(self.features)} are made from 2-D points, but "
+                f"{data.dataset.name} has {data.dataset.n_inputs} inputs: use features=None"
+            )
         self.X_train = self.inputs(data.X_train)
         self.X_test = self.inputs(data.X_test)
         check_fits(network, data, self.X_train.shape[1])
@@ -97,7 +112,8 @@ class Trainer:
         self.optimizer_name = check_choice("optimizer", optimizer, OPTIMIZERS)
         self.seed = seed if isinstance(seed, int) else None
         check_rng("seed", seed)
-        self._seed = seed
+        # A copy, so that reset() replays the same batches from a Generator too.
+        self._seed = copy.deepcopy(seed)
         self.history_limit = history_limit
         self.T_train = network.targets(data.y_train)
         self.T_test = network.targets(data.y_test)
@@ -112,7 +128,7 @@ class Trainer:
     def reset(self) -> None:
         """Back to the initial weights, an empty history and a fresh optimiser."""
         self.network.params[...] = self._initial_params
-        self.rng = check_rng("seed", self._seed)
+        self.rng = check_rng("seed", copy.deepcopy(self._seed))
         self.optimizer = make_optimizer(self.optimizer_name, self.learning_rate)
         self.epoch = 0
         self.steps = 0
@@ -155,7 +171,7 @@ class Trainer:
         batch = self.rng.choice(len(self.X_train), self.batch_size, replace=False)
         with np.errstate(over="ignore", invalid="ignore"):
             loss = self._step(self.X_train[batch], self.T_train[batch])
-        ok = math.isfinite(loss) and np.isfinite(self.network.params).all()
+        ok = math.isfinite(loss) and bool(np.isfinite(self.network.params).all())
         return ok or self._diverge()
 
     def _step(self, X: Array, T: Array, with_loss: bool = True) -> float:
@@ -194,12 +210,21 @@ class Trainer:
         """Root-mean-square weight gradient of each layer in the last step (0 before any)."""
         if self.last_gradients is None:
             return [0.0] * self.network.n_layers
-        return [float(np.sqrt(np.mean(g * g))) for g in self.last_gradients.weights]
+        return [root_mean_square(g) for g in self.last_gradients.weights]
 
     def _diverge(self) -> bool:
         self.status = "diverged"
         self.message = DIVERGED_MESSAGE
         return False
+
+
+def root_mean_square(values: Array) -> float:
+    """sqrt(mean(values**2)), scaled by the largest value first: a gradient of 1e200, which
+    a run on its way to diverging reaches, must not overflow to inf with a warning."""
+    largest = float(np.abs(values).max())
+    if largest == 0.0 or not math.isfinite(largest):
+        return largest
+    return largest * float(np.sqrt(np.mean(np.square(values / largest))))
 
 
 def accuracy(network: Network, output: Array, y: NDArray) -> float:

@@ -256,6 +256,12 @@ class LabModel(t.HasTraits):
         """True for 2-D data, whose neurons can be drawn over the input plane."""
         return self.data is not None and self.data.n_inputs == 2
 
+    @property
+    def uses_features(self) -> bool:
+        """True when the input features apply: the 2-D sets with a known domain (your own
+        2-D data is fed as it is, see `_build`)."""
+        return self.is_plane and bool(self.data.extent)
+
     def regenerate(self) -> None:
         """New points from the same generator."""
         self.data_seed += 1
@@ -377,11 +383,10 @@ class LabModel(t.HasTraits):
         tiles += [layer.reshape(-1, size, size) for layer in layers]
         column, row = self.focus
         fine = trainer.network.neuron_outputs(trainer.inputs(self.grid(SURFACE_RESOLUTION)))
-        if 1 <= column <= len(fine) and row < len(fine[column - 1]):
-            surface = fine[column - 1][row]
-            title = _neuron_name(column, row, len(fine))
+        if 1 <= column < len(fine) and 0 <= row < len(fine[column - 1]):
+            surface, title = fine[column - 1][row], f"Layer {column}, neuron {row + 1}"
         else:
-            surface, title = fine[-1][0], "Output"
+            surface, title = _output_score(fine[-1], trainer.network.head_name), "Output"
         shape = (SURFACE_RESOLUTION, SURFACE_RESOLUTION)
         return tiles, surface.reshape(shape), title
 
@@ -425,7 +430,12 @@ def _normalise_inputs(columns: NDArray[np.float64]) -> NDArray[np.float64]:
     return columns / (np.abs(columns).max(axis=1, keepdims=True) + 1e-12)
 
 
-def _neuron_name(column: int, row: int, n_layers: int) -> str:
-    if column == n_layers:
-        return "Output"
-    return f"Layer {column}, neuron {row + 1}"
+def _output_score(outputs: NDArray[np.float64], head: str) -> NDArray[np.float64]:
+    """The output layer (n_outputs, n_points) as one score per point on the surface's
+    scale, -1 (orange, negative class) to +1 (blue, positive class): sigmoid's and a
+    two-class softmax's probabilities in [0, 1] would show no orange, or swap the colours."""
+    if head == "sigmoid":
+        return 2 * outputs[0] - 1
+    if head == "softmax" and len(outputs) == 2:
+        return outputs[1] - outputs[0]
+    return outputs[0]

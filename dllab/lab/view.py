@@ -249,6 +249,8 @@ class Lab(w.VBox):
         widget.value = getattr(model, trait)
 
         def to_model(change):
+            if change.new == getattr(model, trait):
+                return  # the model's own value shown back (or a refused one put back)
             try:
                 setattr(model, trait, change.new)
             except t.TraitError as error:
@@ -283,6 +285,8 @@ class Lab(w.VBox):
 
     def _features_toggled(self, change) -> None:
         chosen = [name for name, button in self._features.items() if button.value]
+        if chosen == list(self.model.features):
+            return  # the model's own features shown back (or a refused choice put back)
         try:
             self.model.features = chosen
         except t.TraitError:
@@ -324,7 +328,8 @@ class Lab(w.VBox):
         self.loop.poke(redraw=True)
 
     def close(self) -> None:
-        self.loop.close()
+        if hasattr(self, "loop"):  # not when __init__ failed (Widget.__del__ closes too)
+            self.loop.close()
         super().close()
 
     # -- plots -----------------------------------------------------------------------------
@@ -347,7 +352,7 @@ class Lab(w.VBox):
             marks=[self._surface, self._train_points, self._test_points],
             axes=[
                 bq.Axis(scale=x, num_ticks=5),
-                bq.Axis(scale=y, orientation="vertical", num_ticks=5),
+                bq.Axis(scale=y, side="left", num_ticks=5),
             ],
             title="Output",
             padding_x=0,
@@ -366,7 +371,7 @@ class Lab(w.VBox):
             marks=[self._bars],
             axes=[
                 bq.Axis(scale=bar_x, label="class"),
-                bq.Axis(scale=bar_y, orientation="vertical", tick_format=".0%"),
+                bq.Axis(scale=bar_y, side="left", tick_format=".0%"),
             ],
             title="Class probabilities",
             layout=w.Layout(width="350px", height="300px", display="none"),
@@ -394,10 +399,9 @@ class Lab(w.VBox):
             marks=[self._loss_lines, self._accuracy_lines],
             axes=[
                 bq.Axis(scale=epoch, label="epoch"),
-                bq.Axis(scale=loss, orientation="vertical", label="loss"),
+                bq.Axis(scale=loss, side="left", label="loss"),
                 bq.Axis(
                     scale=share,
-                    orientation="vertical",
                     side="right",
                     label="accuracy",
                     tick_format=".0%",
@@ -419,9 +423,7 @@ class Lab(w.VBox):
             marks=[self._gradient_lines],
             axes=[
                 bq.Axis(scale=self._gradient_lines.scales["x"], label="epoch"),
-                bq.Axis(
-                    scale=gradient, orientation="vertical", label="gradient size", tick_format=".0e"
-                ),
+                bq.Axis(scale=gradient, side="left", label="gradient size", tick_format=".0e"),
             ],
             title="Gradient flow (RMS weight gradient per layer)",
             legend_location="top-right",
@@ -482,7 +484,7 @@ class Lab(w.VBox):
         self._show_test.layout.display = self._discretize.layout.display = None if plane else "none"
         self._example.layout.display = "none" if plane else None
         for button in self._features.values():
-            button.disabled = not plane
+            button.disabled = not model.uses_features
         self._accuracy_lines.visible = model.task != "regression"
         n_layers = trainer.network.n_layers
         self._gradient_lines.labels = [f"layer {i + 1}" for i in range(n_layers - 1)] + ["output"]
@@ -518,8 +520,10 @@ class Lab(w.VBox):
 
     def _labels(self, frame) -> list[list[str] | None]:
         labels: list[list[str] | None] = [None] * len(frame.tiles)
-        if self.model.is_plane:
+        if self.model.uses_features:
             labels[0] = list(self.model.features)
+        elif self.model.is_plane:
+            labels[0] = list(self.model.data.input_names)
         elif self.model.trainer.network.depth:
             labels[-1] = list(self.model.trainer.data.dataset.classes)
         return labels

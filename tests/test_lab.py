@@ -1,0 +1,722 @@
+"""Headless tests of the lab widget: set a control's value, click a button, then assert on
+the model's traits and on the marks' arrays. No browser is open, so the network canvas never
+answers "drawn"; the training loop goes on after its patience runs out.
+
+Labs are built with autostart=False and stepped by hand (`model.sync()`, `model.advance(n)`,
+`lab.draw()`), except in the tests of the loop thread itself.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+import warnings
+
+import ipywidgets as widgets
+import numpy as np
+import pytest
+import traitlets
+
+import dllab
+from dllab.core import PLAYGROUND_SETS
+from dllab.lab import Lab
+from dllab.lab.canvas import NetworkCanvas
+from dllab.lab.model import MAX_DEPTH, MAX_WIDTH, SURFACE_RESOLUTION, TILE_RESOLUTION
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def lab():
+    lab = Lab(autostart=False)
+    yield lab
+    lab.close()
+
+
+def rebuild(lab: Lab) -> None:
+    """What the loop does after a setting changed: rebuild the run, then redraw."""
+    lab.model.sync()
+    lab.draw()
+
+
+def counts(lab: Lab) -> list[int]:
+    return [column["count"] for column in lab._canvas.columns]
+
+
+def button(lab: Lab, description: str) -> widgets.Button:
+    """The lab's (private) Button with this description, found in its widget tree."""
+    found, todo = [], [lab]
+    while todo:
+        widget = todo.pop()
+        todo.extend(getattr(widget, "children", ()))
+        if isinstance(widget, widgets.Button) and widget.description == description:
+            found.append(widget)
+    assert len(found) == 1, f"expected one {description!r} button, found {len(found)}"
+    return found[0]
+
+
+def wait_until(condition, timeout: float = 5.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.01)
+
+
+def assert_canvas_matches_frame(lab: Lab) -> None:
+    """The canvas's bytes are exactly what its column list describes."""
+    canvas, trainer = lab._canvas, lab.model.trainer
+    columns = canvas.columns
+    assert len(canvas.tiles) == sum(c["count"] * c["height"] * c["width"] for c in columns)
+    linked = trainer.network.weights[canvas.link_from :]
+    assert len(canvas.links) == 4 * sum(W.size for W in linked)
+    links = np.frombuffer(canvas.links, dtype=np.float32)
+    expected = np.concatenate([W.ravel() for W in linked]) if linked else np.zeros(0)
+    np.testing.assert_allclose(links, expected, rtol=1e-6, atol=1e-7)
+    assert canvas.run == lab.model.version
+
+
+def surface_at(lab: Lab, x: float, y: float) -> float:
+    """The surface heatmap's colour value nearest the point (x, y)."""
+    axis_x, axis_y = np.asarray(lab._surface.x), np.asarray(lab._surface.y)
+    row, column = np.abs(axis_y - y).argmin(), np.abs(axis_x - x).argmin()
+    return float(np.asarray(lab._surface.color)[row, column])
+
+
+# --- defaults and the first picture ------------------------------------------------------------
+
+
+def test_defaults_are_the_playgrounds_and_nothing_runs(lab):
+    model = lab.model
+    assert model.dataset == "circle" and model.task == "binary"
+    assert model.hidden == [4, 2] and model.activation == "tanh" and model.head == "tanh"
+    assert model.learning_rate == 0.03 and model.batch_size == 10
+    assert model.trainer.network.sizes == [2, 4, 2, 1]
+    assert (model.version, model.epoch, model.status, model.playing) == (1, 0, "ready", False)
+    controls = lab._controls
+    assert controls["dataset"].value == "circle" and controls["head"].value == "tanh"
+    assert (controls["depth"].value, controls["width"].value) == (2, 4)
+    assert controls["learning_rate"].value == 0.03 and controls["batch_size"].value == 10
+    assert lab._widths.value == "4, 2"
+    assert lab._play.value is False and lab._play.description == "Play"
+    assert [name for name, b in lab._features.items() if b.value] == ["x1", "x2"]
+    assert "Epoch <b>0</b>" in lab._epoch.value and lab._message.value == ""
+    assert not lab.loop.thread.is_alive()
+
+
+def test_first_draw_fills_the_canvas_surface_and_points(lab):
+    model, trainer = lab.model, lab.model.trainer
+    assert counts(lab) == [2, 4, 2, 1]
+    assert all(c["height"] == c["width"] == TILE_RESOLUTION for c in lab._canvas.columns)
+    assert len(lab._canvas.tiles) == (2 + 4 + 2 + 1) * TILE_RESOLUTION**2
+    assert len(lab._canvas.links) == 4 * (2 * 4 + 4 * 2 + 2 * 1)
+    assert [c["title"] for c in lab._canvas.columns] == ["Features", "Layer 1", "Layer 2", "Output"]
+    assert lab._canvas.columns[0]["labels"] == ["x1", "x2"]
+    assert lab._canvas.link_from == 0
+    assert_canvas_matches_frame(lab)
+
+    assert np.asarray(lab._surface.color).shape == (SURFACE_RESOLUTION, SURFACE_RESOLUTION)
+    np.testing.assert_allclose(lab._surface.x, np.linspace(-6, 6, SURFACE_RESOLUTION))
+    assert lab._surface_figure.title == "Output"
+    data = trainer.data
+    np.testing.assert_array_equal(lab._train_points.x, data.X_train[:, 0])
+    np.testing.assert_array_equal(lab._train_points.y, data.X_train[:, 1])
+    np.testing.assert_array_equal(lab._train_points.color, data.y_train)
+    np.testing.assert_array_equal(lab._test_points.x, data.X_test[:, 0])
+    assert lab._test_points.visible is False
+    assert len(data.X_train) == len(data.X_test) == model.data.n_samples // 2
+
+    # The heatmap is the network's output, the right way up (row = y, column = x).
+    for x, y in [(-6.0, 6.0), (6.0, -6.0), (0.0, 0.0), (-3.0, 4.5)]:
+        expected = trainer.network.output(trainer.inputs(np.array([[x, y]])))[0, 0]
+        assert surface_at(lab, x, y) == pytest.approx(expected, abs=0.15)
+
+
+def test_settings_given_to_the_lab_show_on_its_controls():
+    lab = Lab(autostart=False, dataset="spiral", hidden=[8, 8, 8], learning_rate=0.01)
+    try:
+        assert lab._controls["dataset"].value == "spiral"
+        assert lab._controls["depth"].value == 3 and lab._widths.value == "8, 8, 8"
+        assert lab._controls["learning_rate"].value == 0.01
+        assert lab.model.trainer.network.sizes == [2, 8, 8, 8, 1]
+        assert counts(lab) == [2, 8, 8, 8, 1]
+    finally:
+        lab.close()
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_a_bad_setting_given_to_the_lab_is_refused():
+    with pytest.raises(traitlets.TraitError, match="learning_rate=0"):
+        Lab(autostart=False, learning_rate=0)
+    gc.collect()  # the half-built Lab is closed by Widget.__del__, which must not fail
+
+
+# --- the network's shape -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "depth, hidden", [(0, []), (1, [4]), (3, [4, 2, 4]), (4, [4, 2, 4, 4]), (8, [4, 2] + [4] * 6)]
+)
+def test_depth_slider_rebuilds_the_network_canvas_and_gradient_lines(lab, depth, hidden):
+    version = lab.model.version
+    lab._controls["depth"].value = depth
+    assert lab.model.hidden == hidden and lab.model.playing
+    assert lab._widths.value == ", ".join(map(str, hidden))
+    assert counts(lab) == [2, 4, 2, 1]  # nothing redrawn before the rebuild
+    rebuild(lab)
+    sizes = [2, *hidden, 1]
+    assert lab.model.trainer.network.sizes == sizes and lab.model.version == version + 1
+    assert counts(lab) == sizes
+    assert_canvas_matches_frame(lab)
+    n_layers = depth + 1
+    # One line per layer (bqplot keeps a single line as a 1-D array).
+    assert np.atleast_2d(lab._gradient_lines.y).shape[0] == n_layers
+    assert lab._gradient_lines.labels == [f"layer {i}" for i in range(1, n_layers)] + ["output"]
+    assert len(lab._gradient_lines.colors) == n_layers
+
+
+def test_width_slider_sets_every_layer(lab):
+    lab._controls["depth"].value = 3
+    lab._controls["width"].value = 6
+    assert lab.model.hidden == [6, 6, 6] and lab._widths.value == "6, 6, 6"
+    rebuild(lab)
+    assert lab.model.trainer.network.sizes == [2, 6, 6, 6, 1]
+    assert counts(lab) == [2, 6, 6, 6, 1]
+
+
+@pytest.mark.parametrize("text, hidden", [("8, 3", [8, 3]), ("5;1; 7", [5, 1, 7]), ("32", [32])])
+def test_layer_widths_text_sets_each_layer(lab, text, hidden):
+    lab._widths.value = text
+    assert lab.model.hidden == hidden and lab.model.depth == len(hidden)
+    assert lab._controls["depth"].value == len(hidden)
+    assert lab.model.playing and lab._message.value == ""
+    rebuild(lab)
+    assert counts(lab) == [2, *hidden, 1]
+
+
+@pytest.mark.parametrize("text", ["a, b", "0", "40", "2.5", "-3", ", ".join(["1"] * 9)])
+def test_bad_layer_widths_are_refused_with_a_message(lab, text):
+    lab._widths.value = text
+    message = lab._message.value
+    assert "not understood" in message
+    assert f"1 to {MAX_WIDTH}" in message and f"at most {MAX_DEPTH}" in message
+    assert lab.model.hidden == [4, 2] and lab._widths.value == "4, 2"
+    assert not lab.model.stale.is_set() and not lab.model.playing
+
+
+# --- settings restart the run ------------------------------------------------------------------
+
+
+def test_learning_rate_change_retrains_from_scratch_and_plays(lab):
+    model = lab.model
+    model.advance(5)
+    version = model.version
+    lab._controls["learning_rate"].value = 0.1
+    assert model.learning_rate == 0.1 and model.playing and lab._play.value
+    assert lab._play.description == "Pause"
+    assert model.sync()
+    assert (model.epoch, model.version) == (0, version + 1)
+    assert model.trainer.learning_rate == 0.1 and model.trainer.epoch == 0
+
+
+def test_quick_changes_collapse_into_one_rebuild_with_the_latest_values(lab):
+    model = lab.model
+    version = model.version
+    for depth, width, rate in zip([1, 3, 5, 2, 4], [3, 7, 2, 9, 5], [0.1, 1.0, 0.001, 0.3, 0.01]):
+        lab._controls["depth"].value = depth
+        lab._controls["width"].value = width
+        lab._controls["learning_rate"].value = rate
+    assert model.sync() and not model.sync()
+    assert model.version == version + 1
+    assert model.trainer.network.sizes == [2, 5, 5, 5, 5, 1]
+    assert model.trainer.learning_rate == 0.01
+
+
+def test_training_lowers_the_loss_on_the_curves(lab):
+    lab.model.advance(50)
+    lab.draw()
+    np.testing.assert_array_equal(lab._loss_lines.x, np.arange(51))
+    test_loss, train_loss = np.asarray(lab._loss_lines.y)
+    assert test_loss[-1] < test_loss[0] and train_loss[-1] < train_loss[0]
+    assert np.asarray(lab._accuracy_lines.y)[:, -1].min() > 0.8
+    assert np.asarray(lab._gradient_lines.x)[0] == 1  # epoch 0 has no gradient yet
+    assert (np.asarray(lab._gradient_lines.y) > 0).all()
+    assert "Epoch <b>50</b>" in lab._epoch.value and lab.model.status == "training"
+    assert f"Training loss <b>{train_loss[-1]:.3f}</b>" in lab._stats.value
+
+
+# --- play, step, reset, regenerate -------------------------------------------------------------
+
+
+def test_play_button_and_model_playing_stay_in_step(lab):
+    lab._play.value = True
+    assert lab.model.playing and (lab._play.description, lab._play.icon) == ("Pause", "pause")
+    lab.model.playing = False
+    assert not lab._play.value and (lab._play.description, lab._play.icon) == ("Play", "play")
+
+
+def test_step_trains_one_epoch_and_pauses(lab):
+    lab._play.value = True
+    button(lab, "Step").click()
+    assert lab.model.epoch == 1 and not lab.model.playing and not lab._play.value
+    button(lab, "Step").click()
+    assert lab.model.epoch == 2 and lab.model.trainer.history["epoch"] == [0, 1, 2]
+
+
+def test_reset_restarts_from_the_initial_weights(lab):
+    initial = lab.model.trainer.network.params.copy()
+    lab.model.advance(20)
+    lab._play.value = True
+    assert not np.array_equal(lab.model.trainer.network.params, initial)
+    version = lab.model.version
+    button(lab, "Reset").click()
+    assert (lab.model.epoch, lab.model.version, lab.model.playing) == (0, version + 1, False)
+    np.testing.assert_array_equal(lab.model.trainer.network.params, initial)
+    fresh = Lab(autostart=False)
+    np.testing.assert_array_equal(
+        lab.model.trainer.network.params, fresh.model.trainer.network.params
+    )
+    fresh.close()
+    lab.draw()
+    assert len(lab.model.trainer.history) == 1 and "Epoch <b>0</b>" in lab._epoch.value
+    np.testing.assert_array_equal(lab._loss_lines.x, [0, 0])  # one point, drawn twice
+
+
+def test_regenerate_draws_new_points_from_the_same_set(lab):
+    before = np.array(lab._train_points.x)
+    button(lab, "Regenerate").click()
+    assert lab.model.data_seed == 1
+    rebuild(lab)
+    assert lab.model.dataset == "circle" and lab.model.version == 2
+    assert len(lab._train_points.x) == len(before)
+    assert not np.array_equal(lab._train_points.x, before)
+
+
+def test_show_test_data_and_discretize(lab):
+    lab.model.advance(30)
+    lab._show_test.value = True
+    lab._discretize.value = True
+    lab.draw()
+    assert lab._test_points.visible is True
+    assert set(np.unique(lab._surface.color)) <= {-1.0, 0.0, 1.0}
+
+
+# --- data sets and the problem ---------------------------------------------------------------
+
+
+def test_plane_switches_to_regression(lab):
+    lab._controls["dataset"].value = "plane"
+    assert lab.model.head == "linear" and lab._controls["head"].value == "linear"
+    assert lab.model.playing
+    rebuild(lab)
+    assert lab.model.task == "regression" and lab._accuracy_lines.visible is False
+    assert "accuracy" not in lab._stats.value
+    lab._controls["dataset"].value = "circle"
+    rebuild(lab)
+    assert lab.model.head == "tanh" and lab._accuracy_lines.visible is True
+
+
+def test_digits_shows_images_bars_and_disables_the_features(lab):
+    lab._controls["dataset"].value = "digits"
+    assert lab.model.head == "softmax" and lab._controls["head"].value == "softmax"
+    rebuild(lab)
+    model = lab.model
+    assert model.trainer.network.sizes == [64, 4, 2, 10] and not model.is_plane
+    first, weights, *_ = lab._canvas.columns
+    assert (first["count"], first["height"], first["width"]) == (1, 8, 8)
+    assert (weights["count"], weights["height"], weights["width"]) == (4, 8, 8)
+    assert counts(lab) == [1, 4, 2, 10] and lab._canvas.link_from == 1
+    assert [c["title"] for c in lab._canvas.columns] == [
+        "Input",
+        "Layer 1 weights",
+        "Layer 2",
+        "Output",
+    ]
+    assert lab._canvas.columns[-1]["labels"] == list(model.data.classes)
+    assert_canvas_matches_frame(lab)
+    assert lab._bars_figure.layout.display is None
+    assert lab._surface_figure.layout.display == "none"
+    assert lab._example.layout.display is None
+    assert lab._example.max == len(model.trainer.X_test) - 1
+    assert all(b.disabled for b in lab._features.values())
+    assert list(lab._bars.x) == list(model.data.classes)
+    probabilities = np.asarray(lab._bars.y)
+    assert probabilities.shape == (10,) and probabilities.sum() == pytest.approx(1.0)
+
+    # The example slider picks the test image the picture shows, without starting to train.
+    lab._example.value = 3
+    lab.draw()
+    assert model.example == 3 and not model.stale.is_set()
+    pixels = np.frombuffer(lab._canvas.tiles, dtype=np.uint8)[:64]
+    expected = np.clip(np.round(2 * model.trainer.X_test[3] * 127.5), 0, 255)
+    np.testing.assert_array_equal(pixels, expected)
+    assert lab._surface_figure.layout.display == "none"
+
+    lab._controls["dataset"].value = "circle"
+    rebuild(lab)
+    assert not any(b.disabled for b in lab._features.values())
+    assert lab._bars_figure.layout.display == "none" and lab._surface_figure.layout.display is None
+
+
+@pytest.mark.parametrize("dataset", [*PLAYGROUND_SETS, "digits"])
+@pytest.mark.parametrize("depth", [0, 3])
+def test_every_data_set_draws_a_consistent_canvas(lab, dataset, depth):
+    lab.model.dataset = dataset
+    lab.model.depth = depth
+    lab.model.advance(2)
+    lab.draw()
+    assert lab.model.status == "training"
+    assert_canvas_matches_frame(lab)
+    network = lab.model.trainer.network
+    assert len(lab._canvas.columns) == network.n_layers + 1
+    assert counts(lab)[-1] == network.sizes[-1]
+
+
+@pytest.mark.parametrize(
+    "dataset, head",
+    [
+        ("circle", "linear"),
+        ("plane", "softmax"),
+        ("plane", "tanh"),
+        ("digits", "linear"),
+        ("digits", "sigmoid"),
+    ],
+)
+def test_a_head_that_does_not_fit_the_data_is_refused(lab, dataset, head):
+    model = lab.model
+    model.dataset = dataset
+    rebuild(lab)
+    before = (model.head, model.version, model.playing, model.trainer.network.sizes)
+    lab._controls["head"].value = head
+    assert "does not fit" in lab._message.value and "choose" in lab._message.value
+    assert lab._controls["head"].value == model.head == before[0]
+    assert not model.stale.is_set() and not model.sync()
+    assert (model.head, model.version, model.playing, model.trainer.network.sizes) == before
+
+
+def test_softmax_fits_two_classes(lab):
+    lab._controls["head"].value = "softmax"
+    rebuild(lab)
+    assert lab.model.trainer.network.sizes == [2, 4, 2, 2] and counts(lab) == [2, 4, 2, 2]
+    assert lab._message.value == ""
+
+
+@pytest.mark.parametrize("head", ["tanh", "sigmoid", "softmax"])
+def test_the_surface_shows_each_class_in_its_colour(head):
+    """Blue (+1) where the positive points are, orange (-1) where the negative ones are, for
+    every classification head, though sigmoid and softmax give probabilities."""
+    lab = Lab(autostart=False, dataset="gauss", head=head)
+    try:
+        lab.model.advance(40)
+        lab.draw()
+        data = lab.model.trainer.data
+        signs = [np.sign(surface_at(lab, x, y)) for x, y in data.X_train]
+        assert np.mean(np.array(signs) == data.y_train) > 0.9
+    finally:
+        lab.close()
+
+
+# --- features ----------------------------------------------------------------------------------
+
+
+def test_a_feature_toggle_adds_an_input(lab):
+    lab._features["x1*x2"].value = True
+    assert lab.model.features == ["x1", "x2", "x1*x2"] and lab.model.playing
+    rebuild(lab)
+    assert lab.model.trainer.network.sizes[0] == 3 and counts(lab)[0] == 3
+    assert lab._canvas.columns[0]["labels"] == ["x1", "x2", "x1*x2"]
+
+
+def test_turning_every_feature_off_is_refused(lab):
+    lab._features["x1"].value = False
+    rebuild(lab)
+    lab.model.playing = False
+    lab._features["x2"].value = False
+    assert "at least one input feature" in lab._message.value
+    assert lab.model.features == ["x2"] and lab._features["x2"].value
+    assert not lab.model.stale.is_set() and not lab.model.playing
+
+
+# --- divergence --------------------------------------------------------------------------------
+
+
+def test_divergence_is_reported_and_a_smaller_rate_recovers(lab):
+    model = lab.model
+    lab._controls["dataset"].value = "plane"
+    lab._controls["activation"].value = "relu"
+    lab._controls["learning_rate"].value = 10.0
+    assert model.playing
+    assert model.advance(20) is False
+    assert model.status == "diverged" and model.message.startswith("training diverged")
+    assert "training diverged" in lab._message.value
+    assert not model.playing and not lab._play.value
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        lab.draw()
+    assert np.isfinite(np.frombuffer(lab._canvas.links, dtype=np.float32)).all()
+    epoch = model.epoch
+    assert model.advance(5) is False and model.epoch == epoch
+
+    lab._controls["learning_rate"].value = 0.03
+    assert model.playing
+    rebuild(lab)
+    assert (model.status, model.message, lab._message.value) == ("ready", "", "")
+    assert model.advance(20) and model.status == "training" and model.epoch == 20
+    assert np.isfinite(model.trainer.history["train_loss"]).all()
+
+
+# --- the neuron shown large --------------------------------------------------------------------
+
+
+def test_hovered_and_selected_neurons_show_on_the_surface(lab):
+    lab.model.advance(10)
+    trainer = lab.model.trainer
+    fine = trainer.network.neuron_outputs(trainer.inputs(lab.model.grid(SURFACE_RESOLUTION)))
+    shape = (SURFACE_RESOLUTION, SURFACE_RESOLUTION)
+
+    lab._canvas.hovered = [1, 0]
+    assert lab.model.focus == (1, 0)
+    lab.draw()
+    assert lab._surface_figure.title == "Layer 1, neuron 1"
+    np.testing.assert_allclose(lab._surface.color, fine[0][0].reshape(shape)[::-1])
+
+    lab._canvas.selected = [2, 1]
+    lab.draw()
+    assert lab._surface_figure.title == "Layer 2, neuron 2"
+    np.testing.assert_allclose(lab._surface.color, fine[1][1].reshape(shape)[::-1])
+
+    lab._canvas.selected = [-1, -1]
+    lab.draw()
+    assert lab._surface_figure.title == "Layer 1, neuron 1"
+    lab._canvas.hovered = [-1, -1]
+    lab.draw()
+    assert lab._surface_figure.title == "Output"
+    np.testing.assert_allclose(lab._surface.color, fine[-1][0].reshape(shape)[::-1])
+    assert not lab.model.stale.is_set()  # looking is not a new run
+
+
+@pytest.mark.parametrize("tile", [(0, 1), (3, 0), (1, 9), (7, 0)])
+def test_tiles_without_a_hidden_neuron_show_the_output(lab, tile):
+    lab._canvas.hovered = list(tile)
+    lab.draw()
+    assert lab._surface_figure.title == "Output"
+
+
+# --- your own data -----------------------------------------------------------------------------
+
+
+def test_own_two_dimensional_data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 2)) * 3
+    lab = Lab(data=dllab.from_arrays(X, X[:, 0] > X[:, 1], input_names=["a", "b"]), autostart=False)
+    try:
+        model = lab.model
+        assert model.dataset == "my data" and lab._controls["dataset"].value == "my data"
+        assert ("My data", "my data") in lab._controls["dataset"].options
+        assert model.task == "binary" and model.trainer.network.sizes == [2, 4, 2, 1]
+        assert model.is_plane and counts(lab) == [2, 4, 2, 1]
+        # Fed as it is: no feature applies, and the inputs keep their own names.
+        assert all(b.disabled for b in lab._features.values())
+        assert lab._canvas.columns[0]["labels"] == ["a", "b"]
+        extent = np.abs(X).max() * 1.1
+        np.testing.assert_allclose(lab._surface.x, np.linspace(-extent, extent, SURFACE_RESOLUTION))
+        model.advance(20)
+        lab.draw()
+        assert model.status == "training"
+        assert_canvas_matches_frame(lab)
+    finally:
+        lab.close()
+
+
+def test_own_data_with_three_inputs_and_three_classes():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(90, 3))
+    lab = Lab(data=dllab.from_arrays(X, np.argmax(X, axis=1)), autostart=False)
+    try:
+        model = lab.model
+        assert model.task == "multiclass" and model.head == "softmax"
+        assert model.trainer.network.sizes == [3, 4, 2, 3] and not model.is_plane
+        assert lab._canvas.columns[0]["width"] == 3 and counts(lab) == [1, 4, 2, 3]
+        assert lab._bars_figure.layout.display is None
+        model.advance(5)
+        lab.draw()
+        assert len(lab._bars.y) == 3
+        assert_canvas_matches_frame(lab)
+    finally:
+        lab.close()
+
+
+# --- history -----------------------------------------------------------------------------------
+
+
+def test_history_stays_bounded_on_a_long_run(lab):
+    trainer = lab.model.trainer
+    trainer.history_limit = 20
+    trainer.reset()
+    trainer.record()  # as the model's build does
+    lab.model.advance(300)
+    lab.draw()
+    epochs = trainer.history["epoch"]
+    assert len(epochs) <= 20 and epochs[0] == 0 and epochs[-1] == 300
+    assert np.all(np.diff(epochs) > 0)
+    assert len(lab._loss_lines.x) == len(epochs) and lab._loss_lines.x[-1] == 300
+
+
+def test_a_long_runs_curve_keeps_its_whole_shape(lab):
+    trainer = lab.model.trainer
+    trainer.history_limit = 20
+    trainer.reset()
+    trainer.record()
+    lab.model.advance(300)
+    epochs = np.asarray(trainer.history["epoch"])
+    assert len(epochs) <= 20
+    assert (epochs < 150).sum() >= 3  # the first half of the run is still drawn
+    gaps = np.diff(epochs[:-1])
+    assert gaps.max() <= 2 * gaps.min() + 1  # evenly spread, not bunched at the end
+
+
+# --- the canvas's answer -----------------------------------------------------------------------
+
+
+def send_frame(canvas: NetworkCanvas) -> None:
+    canvas.show([np.zeros((2, 3, 3)), np.ones((1, 3, 3))], [np.ones((2, 1))], ["in", "out"])
+
+
+def test_the_canvas_waits_for_the_browsers_drawn_message():
+    canvas = NetworkCanvas()
+    send_frame(canvas)
+    start = time.perf_counter()
+    assert canvas.wait_drawn(0.05) is False
+    assert 0.04 <= time.perf_counter() - start < 0.5
+
+    canvas._on_browser_message(None, {"type": "something else", "frame": canvas.frame}, [])
+    assert canvas.wait_drawn(0.01) is False
+    canvas._on_browser_message(None, {"type": "drawn", "frame": canvas.frame}, [])
+    start = time.perf_counter()
+    assert canvas.wait_drawn(5.0) is True
+    assert time.perf_counter() - start < 0.1
+
+    send_frame(canvas)  # a new frame, not drawn yet
+    assert canvas.wait_drawn(0.01) is False
+    timer = threading.Timer(
+        0.05, canvas._on_browser_message, (None, {"type": "drawn", "frame": canvas.frame}, [])
+    )
+    timer.start()
+    start = time.perf_counter()
+    assert canvas.wait_drawn(5.0) is True  # woken by the answer, from another thread
+    assert time.perf_counter() - start < 1.0
+    timer.join()
+    canvas.close()
+
+
+def test_the_canvas_sends_bytes_and_counts_frames():
+    canvas = NetworkCanvas()
+    send_frame(canvas)
+    assert canvas.frame == 1
+    assert np.frombuffer(canvas.tiles, dtype=np.uint8).tolist() == [128] * 18 + [255] * 9
+    assert np.frombuffer(canvas.links, dtype=np.float32).tolist() == [1.0, 1.0]
+    canvas.show([np.full((1, 1, 1), np.nan)], [], ["x"])
+    assert canvas.frame == 2 and canvas.tiles == bytes([128]) and canvas.links == b""
+    canvas.close()
+
+
+# --- the loop thread ---------------------------------------------------------------------------
+
+
+def stop(lab: Lab) -> None:
+    lab.close()
+    lab.loop.thread.join(timeout=3)
+    assert not lab.loop.thread.is_alive()
+
+
+def test_loop_trains_without_a_browser_and_collapses_a_storm_of_changes():
+    lab = Lab(autostart=True)
+    model = lab.model
+    try:
+        assert lab.loop.thread.is_alive() and lab.loop.thread.name == "dllab-training"
+        lab._play.value = True
+        wait_until(lambda: model.epoch > 0, what="the first epochs")
+        version = model.version
+
+        depths, rates = [1, 3, 6, 2, 5], [0.1, 0.003, 0.3, 0.01, 1.0, 0.1]
+        start = time.perf_counter()
+        for i in range(50):
+            if i % 2:
+                lab._controls["depth"].value = depths[(i // 2) % len(depths)]
+            else:
+                lab._controls["learning_rate"].value = rates[(i // 2) % len(rates)]
+            time.sleep(0.03)
+        assert time.perf_counter() - start < 3
+        hidden, rate = list(model.hidden), model.learning_rate
+        assert (len(hidden), rate) == (depths[24 % 5], rates[24 % 6]) == (5, 0.1)
+
+        def settled() -> bool:
+            trainer = model.trainer
+            return (
+                not model.stale.is_set()
+                and trainer.network.sizes == [2, *hidden, 1]
+                and trainer.learning_rate == rate
+                and model.epoch > 0
+                and lab._canvas.run == model.version
+            )
+
+        wait_until(settled, what="the loop to train the last settings")
+        assert model.status == "training" and model.playing
+        assert 1 <= model.version - version < 25
+        assert counts(lab) == [2, *hidden, 1]
+    finally:
+        stop(lab)
+
+
+def test_closing_an_idle_lab_ends_its_thread_quickly():
+    lab = Lab(autostart=False)
+    lab.loop.start()
+    time.sleep(0.05)
+    start = time.perf_counter()
+    stop(lab)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_the_loop_sends_faster_when_the_browser_answers():
+    """Without answers, each frame waits out the loop's patience; with them, it does not."""
+    lab = Lab(autostart=False)
+    canvas = lab._canvas
+    try:
+        lab.loop.start()
+        lab._play.value = True
+        start = canvas.frame
+        time.sleep(1.0)
+        unanswered = canvas.frame - start
+
+        def answer(change):
+            canvas._on_browser_message(None, {"type": "drawn", "frame": change.new}, [])
+
+        canvas.observe(answer, names="frame")
+        answer(traitlets.Bunch(new=canvas.frame))
+        start = canvas.frame
+        time.sleep(1.0)
+        answered = canvas.frame - start
+        assert unanswered <= 1.0 / lab.loop.patience + 2
+        assert answered >= 2 * unanswered + 4
+    finally:
+        stop(lab)
+
+
+def test_a_drawing_failure_pauses_with_a_message():
+    lab = Lab(autostart=False)
+
+    def broken() -> None:
+        raise RuntimeError("no ink")
+
+    lab.loop.draw = broken
+    try:
+        lab.loop.start()
+        lab._play.value = True
+        wait_until(lambda: lab.model.status == "error", what="the error")
+        assert lab.model.message == "drawing failed: no ink"
+        assert "drawing failed: no ink" in lab._message.value
+        wait_until(lambda: not lab._play.value, what="the pause")
+        assert lab.loop.thread.is_alive()  # the lab stays alive
+    finally:
+        stop(lab)
