@@ -1,0 +1,27 @@
+"""Widgets for the lessons: one idea each, built on the engine and the lab.
+
+Imported on first use, so that `import dllab.lessons` stays light:
+`from dllab.lessons import BackpropInspector`.
+"""
+
+from importlib import import_module
+
+_HOMES = {
+    "BackpropInspector": "backprop",
+    "DescentPath": "backprop",
+    "DepthSweep": "depth",
+    "LayerGallery": "depth",
+    "DeepVsTraditional": "compare",
+    "ScalingCurves": "compare",
+    "PlaneQuiz": "quiz",
+    "DigitQuiz": "quiz",
+    "DigitsReport": "digits",
+}
+
+__all__ = list(_HOMES)
+
+
+def __getattr__(name: str):
+    if name in _HOMES:
+        return getattr(import_module(f".{_HOMES[name]}", __name__), name)
+    raise AttributeError(f"module 'dllab.lessons' has no attribute {name!r}")
