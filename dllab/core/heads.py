@@ -124,7 +124,17 @@ class SoftmaxHead(Head):
 
     def targets(self, y: NDArray, n_outputs: int) -> Array:
         y = np.asarray(y)
-        index = (y > 0).astype(np.int64) if n_outputs == 2 and y.dtype.kind == "f" else y
+        binary = n_outputs == 2 and y.dtype.kind == "f" and np.isfinite(y).all()
+        index = (y > 0).astype(np.int64) if binary else y
+        # Checked here, as np.eye(K)[-1] would silently read label -1 as class K - 1.
+        if index.dtype.kind not in "iuf":
+            raise TypeError(f"y must hold class numbers; got values of type {index.dtype}")
+        known = np.isin(index, np.arange(n_outputs))
+        if not known.all():
+            raise ValueError(
+                f"y holds the label {index[~known][0].item()!r}, but the softmax head's "
+                f"{n_outputs} outputs are for the classes 0 to {n_outputs - 1}"
+            )
         return np.eye(n_outputs)[index.astype(np.int64)]
 
     def output(self, Z: Array) -> Array:

@@ -54,6 +54,8 @@ class Adam(SGD):
     ) -> None:
         super().__init__(learning_rate)
         self.beta1 = check_float("beta1", beta1, 0.0, 1.0)
+        if self.beta1 == 1.0:  # the bias correction would divide by 1 - beta1**t = 0
+            raise ValueError("beta1=1.0 is not allowed: it must be from 0.0 to below 1.0")
         self.beta2 = check_float("beta2", beta2, 0.0, 1.0)
         self.epsilon = check_float("epsilon", epsilon, 0.0, low_open=True)
         self.steps = 0

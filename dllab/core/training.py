@@ -41,7 +41,7 @@ class History:
     def append(self, **values: object) -> None:
         epochs = self.columns["epoch"]
         # The last point stands in for "now" until it is `spacing` past the one before.
-        provisional = len(epochs) >= 2 and values["epoch"] - epochs[-2] < self.spacing
+        provisional = len(epochs) >= 2 and epochs[-1] - epochs[-2] < self.spacing
         for key, column in self.columns.items():
             if provisional:
                 column[-1] = values[key]
