@@ -348,11 +348,16 @@ class LabModel(t.HasTraits):
                 return None
             history = {key: list(trainer.history[key]) for key in trainer.history.keys()}
             weights = [W.copy() for W in trainer.network.weights]
-            if self.is_plane:
-                tiles, surface, title = self._plane_pictures(trainer)
-            else:
-                tiles, surface, title = self._example_pictures(trainer)
-            return Frame(self.version, trainer.epoch, tiles, weights, surface, title, history)
+            # A diverged network has infinite weights: its pictures are drawn as they are.
+            with np.errstate(all="ignore"):
+                return self._frame(trainer, history, weights)
+
+    def _frame(self, trainer: Trainer, history: dict, weights: list) -> Frame:
+        if self.is_plane:
+            tiles, surface, title = self._plane_pictures(trainer)
+        else:
+            tiles, surface, title = self._example_pictures(trainer)
+        return Frame(self.version, trainer.epoch, tiles, weights, surface, title, history)
 
     def grid(self, resolution: int) -> NDArray[np.float64]:
         """Points covering the data's square domain, (resolution**2, 2), row by row from the
