@@ -30,6 +30,7 @@ from ..core import (
     split,
 )
 from ..core.network import INITIALIZERS, REGULARIZERS
+from .setup import SHARED
 
 # TensorFlow Playground's choices of learning rate and regularisation rate.
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -193,7 +194,7 @@ class LabModel(t.HasTraits):
                 f"head={proposal.value!r} is not known; choose one of: {', '.join(HEADS)}"
             )
         task = self.task
-        if task not in HEADS[proposal.value].tasks:
+        if task is not None and task not in HEADS[proposal.value].tasks:
             raise t.TraitError(
                 f"the {proposal.value} output does not fit {self.dataset} ({task} data): "
                 f"choose {' or '.join(h for h in HEADS if task in HEADS[h].tasks)}"
@@ -246,10 +247,13 @@ class LabModel(t.HasTraits):
         return names + [OWN_DATA] if self.own_data is not None else names
 
     @property
-    def task(self) -> str:
+    def task(self) -> str | None:
         if self.dataset == OWN_DATA:
             return self.own_data.task
-        return "multiclass" if self.dataset == "digits" else _PLAYGROUND_TASKS[self.dataset]
+        if self.dataset == "digits":
+            return "multiclass"
+        # None while an unknown dataset waits for its own validator to refuse it.
+        return _PLAYGROUND_TASKS.get(self.dataset)
 
     @property
     def is_plane(self) -> bool:
@@ -261,6 +265,24 @@ class LabModel(t.HasTraits):
         """True when the input features apply: the 2-D sets with a known domain (your own
         2-D data is fed as it is, see `_build`)."""
         return self.is_plane and bool(self.data.extent)
+
+    def settings(self) -> dict[str, Any]:
+        """The settings a setup string shares (see dllab.lab.setup)."""
+        return {key: _plain(getattr(self, key)) for key in SHARED}
+
+    def apply(self, settings: dict[str, Any]) -> None:
+        """Set many settings at once: all of them, or (on a bad one) none, with an error
+        naming it."""
+        unknown = [key for key in settings if key not in SHARED]
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not a setting; known: {', '.join(SHARED)}")
+        try:
+            LabModel(own_data=self.own_data, **{**self.settings(), **settings})
+        except t.TraitError as error:
+            raise ValueError(str(error)) from None
+        for key in SHARED:  # in SHARED's order: the data before the output that fits it
+            if key in settings:
+                setattr(self, key, settings[key])
 
     def regenerate(self) -> None:
         """New points from the same generator."""
@@ -422,6 +444,10 @@ _PLAYGROUND_TASKS = {
     "plane": "regression",
     "multi_gauss": "regression",
 }
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, (list, tuple)) else value
 
 
 def _within(name: str, value: float, low: float, high: float) -> float:

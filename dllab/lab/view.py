@@ -8,6 +8,7 @@ plots are redrawn from `LabModel.frame()` by mutating marks, never by rebuilding
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import Any
 
 import bqplot as bq
@@ -27,6 +28,8 @@ from .model import (
     SURFACE_RESOLUTION,
     LabModel,
 )
+from .setup import PRESETS, SHARED, decode_setup, defaults, encode_setup
+from .setup import preset as named_preset
 
 ORANGE, WHITE, BLUE = "#f59322", "#e8eaeb", "#0877bd"
 HEAD_LABELS = {
@@ -98,11 +101,23 @@ class Lab(w.VBox):
     """
 
     def __init__(
-        self, data: Dataset | None = None, autostart: bool = True, **settings: Any
+        self,
+        data: Dataset | None = None,
+        preset: str | None = None,
+        setup: str | None = None,
+        hide: Sequence[str] = (),
+        autostart: bool = True,
+        **settings: Any,
     ) -> None:
+        chosen = named_preset(preset) if preset is not None else {}
+        chosen.update(decode_setup(setup) if setup is not None else {})
+        chosen.update(settings)
         if data is not None:
-            settings.setdefault("dataset", "my data")
-        self.model = model = LabModel(own_data=data, **settings)
+            chosen.setdefault("dataset", "my data")
+        try:
+            self.model = model = LabModel(own_data=data, **chosen)
+        except t.TraitError as error:
+            raise ValueError(str(error)) from None
         self._controls: dict[str, w.Widget] = {}
         self._message = w.HTML(layout=w.Layout(min_height="24px"))
         self._stats = w.HTML()
@@ -171,6 +186,23 @@ class Lab(w.VBox):
             "example", w.IntSlider(description="Test example", min=0, max=100, style=STYLE)
         )
 
+        self._preset = w.Dropdown(
+            description="Preset",
+            style=STYLE,
+            options=[("(choose one)", "")] + [(name, name) for name in PRESETS],
+        )
+        self._preset.observe(self._preset_chosen, names="value")
+        self._setup = w.Text(
+            description="Setup",
+            style=STYLE,
+            continuous_update=False,
+            tooltip="share this text to share the lab's setup; paste one to load it",
+            layout=w.Layout(width="620px"),
+        )
+        self._setup.observe(self._setup_typed, names="value")
+        model.observe(self._show_setup, names=list(SHARED))
+        self._show_setup()
+
         self._canvas = NetworkCanvas()
         self._canvas.observe(self._focus_changed, names=["hovered", "selected"])
         self._build_plots()
@@ -221,18 +253,36 @@ class Lab(w.VBox):
             [c["head"], c["optimizer"], c["regularization"], c["regularization_rate"]]
         )
         more_row = w.HBox([c["init"], c["seed"], c["epochs_per_frame"]])
+        share_row = w.HBox([self._preset, self._setup])
         curves = w.HBox([self._loss_figure, self._gradient_figure])
         super().__init__(
             [
                 toolbar,
                 settings_row,
                 more_row,
+                share_row,
                 self._message,
                 w.HBox([data_panel, network_panel, output_panel]),
                 curves,
             ]
         )
         self.add_class("dllab-lab")
+        self._parts: dict[str, w.Widget] = {
+            **self._controls,
+            "features": data_panel.children[-1],
+            "layer_widths": self._widths,
+            "play": self._play,
+            "step": step,
+            "reset": reset,
+            "regenerate": regenerate,
+            "preset": self._preset,
+            "setup": self._setup,
+            "test_data": self._show_test,
+            "discretize": self._discretize,
+            "loss": self._loss_figure,
+            "gradient_flow": self._gradient_figure,
+        }
+        self.hide(hide)
         self._shown_version = -1
         self.loop = TrainingLoop(model, self.draw, self._canvas.wait_drawn)
         model.observe(lambda _: self.loop.poke(), names=LabModel.SETTINGS)
@@ -314,6 +364,48 @@ class Lab(w.VBox):
             if text
             else ""
         )
+
+    # -- classroom mode --------------------------------------------------------------------
+    def hide(self, names: Sequence[str]) -> None:
+        """Hide controls or plots by name (see `Lab.HIDEABLE`), e.g. to keep a first
+        lesson to three sliders."""
+        if isinstance(names, str):
+            names = [names]
+        unknown = [name for name in names if name not in self._parts]
+        if unknown:
+            raise ValueError(
+                f"hide={list(names)} names {unknown[0]!r}, which is not a part of the lab; "
+                f"choose from: {', '.join(self._parts)}"
+            )
+        for name in names:
+            self._parts[name].layout.display = "none"
+
+    @property
+    def setup(self) -> str:
+        """This lab's setup as a short string: Lab(setup=...) rebuilds it identically."""
+        return encode_setup(self.model.settings())
+
+    def _show_setup(self, change=None) -> None:
+        self._setup.value = self.setup
+
+    def _setup_typed(self, change) -> None:
+        self._load(lambda: decode_setup(change.new))
+
+    def _preset_chosen(self, change) -> None:
+        if change.new:
+            self._load(lambda: named_preset(change.new))
+
+    def _load(self, read_settings) -> None:
+        """Apply settings from a preset or a pasted setup; a bad one changes nothing."""
+        try:
+            # A setup or preset is whole: what it leaves out is at its default.
+            settings = {**defaults(), **read_settings()}
+            if settings != {key: self.model.settings()[key] for key in settings}:
+                self.model.apply(settings)
+                self.model.playing = True
+        except (ValueError, TypeError) as error:
+            self._say(str(error))
+        self._show_setup()
 
     # -- actions ---------------------------------------------------------------------------
     def step(self) -> None:

@@ -1,0 +1,152 @@
+"""Sharing a lab's setup as a short string, and the named presets a teacher starts from.
+
+A setup reads like TensorFlow Playground's URL:
+`dataset=spiral&hidden=8,8,8&activation=relu&learning_rate=0.03`. Only the settings
+that differ from the defaults are written; reading checks every key and value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+# Each shared setting, its type, and its default (the lab's start: the playground's).
+SHARED: dict[str, tuple[type, Any]] = {
+    "dataset": (str, "circle"),
+    "noise": (float, 0.0),
+    "train_share": (float, 0.5),
+    "batch_size": (int, 10),
+    "features": (list, ["x1", "x2"]),
+    "data_seed": (int, 0),
+    "hidden": (list, [4, 2]),
+    "activation": (str, "tanh"),
+    "head": (str, "tanh"),
+    "init": (str, "playground"),
+    "regularization": (str, "none"),
+    "regularization_rate": (float, 0.0),
+    "optimizer": (str, "sgd"),
+    "learning_rate": (float, 0.03),
+    "seed": (int, 0),
+    "epochs_per_frame": (int, 2),
+}
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "playground": {},
+    "spiral needs depth": {
+        "dataset": "spiral",
+        "hidden": [8, 8, 8, 8],
+        "activation": "relu",
+        "optimizer": "adam",
+        "learning_rate": 0.01,
+    },
+    "xor with a feature cross": {
+        "dataset": "xor",
+        "features": ["x1", "x2", "x1*x2"],
+        "hidden": [],
+    },
+    "circle from squares": {
+        "dataset": "circle",
+        "features": ["x1^2", "x2^2"],
+        "hidden": [],
+    },
+    "vanishing gradients": {
+        "dataset": "spiral",
+        "hidden": [8, 8, 8, 8, 8, 8],
+        "activation": "sigmoid",
+        "learning_rate": 0.1,
+    },
+    "too high a learning rate": {"dataset": "gauss", "learning_rate": 3.0},
+    "overfitting noisy data": {
+        "dataset": "spiral",
+        "noise": 0.5,
+        "train_share": 0.2,
+        "hidden": [32, 32, 32],
+        "activation": "relu",
+        "optimizer": "adam",
+        "learning_rate": 0.01,
+    },
+    "regularisation": {
+        "dataset": "spiral",
+        "noise": 0.5,
+        "train_share": 0.2,
+        "hidden": [32, 32, 32],
+        "activation": "relu",
+        "optimizer": "adam",
+        "learning_rate": 0.01,
+        "regularization": "l2",
+        "regularization_rate": 0.01,
+    },
+    "handwritten digits": {
+        "dataset": "digits",
+        "hidden": [16],
+        "activation": "relu",
+        "learning_rate": 0.1,
+    },
+    "regression": {"dataset": "multi_gauss", "hidden": [8, 8], "learning_rate": 0.01},
+}
+
+
+def defaults() -> dict[str, Any]:
+    """Every shared setting at its default."""
+    return {
+        key: list(default) if kind is list else default for key, (kind, default) in SHARED.items()
+    }
+
+
+def preset(name: str) -> dict[str, Any]:
+    """The settings of a named preset (a copy)."""
+    if name not in PRESETS:
+        raise ValueError(f"preset={name!r} is not known; choose one of: {', '.join(PRESETS)}")
+    return {
+        key: list(value) if isinstance(value, list) else value
+        for key, value in PRESETS[name].items()
+    }
+
+
+def encode_setup(settings: dict[str, Any]) -> str:
+    """The short string for `settings` (only the values that differ from the defaults)."""
+    pairs = []
+    for key, (kind, default) in SHARED.items():
+        if key not in settings or settings[key] == default:
+            continue
+        value = settings[key]
+        text = ",".join(str(item) for item in value) if kind is list else f"{value}"
+        pairs.append((key, text))
+    return urlencode(pairs, safe=",*^")
+
+
+def decode_setup(text: str) -> dict[str, Any]:
+    """Read a setup string back into settings; every key and value is checked."""
+    if not isinstance(text, str):
+        raise TypeError(f"setup must be a string like 'dataset=spiral&hidden=8,8'; got {text!r}")
+    text = text.strip().lstrip("#?")
+    if "://" in text:  # a whole link pasted: keep what follows '#' or '?'
+        text = text.split("#", 1)[-1].split("?", 1)[-1]
+    settings: dict[str, Any] = {}
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text))
+    except ValueError:
+        raise ValueError(
+            f"setup {text!r} is not understood: write key=value pairs joined by '&', "
+            "e.g. 'dataset=spiral&hidden=8,8'"
+        ) from None
+    for key, value in pairs:
+        if key not in SHARED:
+            raise ValueError(
+                f"setup names {key!r}, which is not a setting; known: {', '.join(SHARED)}"
+            )
+        kind = SHARED[key][0]
+        try:
+            if kind is list:
+                items = [item.strip() for item in value.split(",") if item.strip()]
+                settings[key] = [int(item) for item in items] if key == "hidden" else items
+            else:
+                settings[key] = kind(value)
+        except ValueError:
+            wanted = {
+                list: "whole numbers joined by commas, e.g. 8,8",
+                int: "a whole number",
+                float: "a number",
+            }[kind]
+            raise ValueError(f"setup gives {key}={value!r}: it must be {wanted}") from None
+    return settings

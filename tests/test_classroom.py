@@ -1,0 +1,121 @@
+"""Classroom mode: presets, hidden controls, and setups shared as a short string."""
+
+import numpy as np
+import pytest
+
+from dllab import Lab
+from dllab.lab.setup import PRESETS, decode_setup, defaults, encode_setup
+
+
+@pytest.fixture
+def labs():
+    made = []
+
+    def make(**kwargs):
+        lab = Lab(autostart=False, **kwargs)
+        made.append(lab)
+        return lab
+
+    yield make
+    for lab in made:
+        lab.close()
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_builds_trains_and_round_trips(labs, name):
+    lab = labs(preset=name)
+    assert lab.model.status == "ready", lab.model.message
+    for key, value in PRESETS[name].items():
+        assert lab.model.settings()[key] == value
+    twin = labs(setup=lab.setup)
+    assert twin.model.settings() == lab.model.settings()
+    lab.model.advance(3)
+    twin.model.advance(3)
+    assert np.array_equal(lab.model.trainer.network.params, twin.model.trainer.network.params)
+    assert lab.model.trainer.history["test_loss"] == twin.model.trainer.history["test_loss"]
+
+
+def test_the_setup_string_is_short_and_readable(labs):
+    lab = labs(dataset="spiral", hidden=[8, 8, 8], activation="relu")
+    assert lab.setup == "dataset=spiral&hidden=8,8,8&activation=relu"
+    assert labs().setup == ""  # the defaults need no words
+    assert lab._setup.value == lab.setup
+
+
+def test_pasting_a_setup_loads_it_whole(labs):
+    lab = labs(preset="spiral needs depth")
+    lab._setup.value = "dataset=xor&features=x1,x2,x1*x2&hidden="
+    assert lab.model.dataset == "xor"
+    assert lab.model.hidden == []
+    assert lab.model.features == ["x1", "x2", "x1*x2"]
+    assert lab.model.activation == "tanh"  # left out, so back at its default
+    assert lab.model.playing
+
+
+def test_a_whole_link_can_be_pasted():
+    assert decode_setup("https://example.org/lab#dataset=gauss&noise=0.25") == {
+        "dataset": "gauss",
+        "noise": 0.25,
+    }
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("depth=3", "'depth', which is not a setting"),
+        ("hidden=8,x", "hidden='8,x': it must be whole numbers joined by commas"),
+        ("learning_rate=0", "learning_rate=0.0 is not allowed"),
+        ("dataset=moons", "dataset='moons' is not known"),
+        ("hidden=8,99", "at most 8 layers, each 1 to 32 neurons"),
+    ],
+)
+def test_a_bad_setup_is_refused_and_changes_nothing(labs, text, words):
+    lab = labs(preset="xor with a feature cross")
+    before = lab.model.settings()
+    lab._setup.value = text
+    assert words in lab._message.value.replace("&#x27;", "'")
+    assert lab.model.settings() == before
+    assert lab._setup.value == lab.setup
+
+
+def test_a_preset_from_the_dropdown(labs):
+    lab = labs()
+    lab._preset.value = "vanishing gradients"
+    assert lab.model.activation == "sigmoid"
+    assert lab.model.hidden == [8] * 6
+
+
+def test_explicit_settings_win_over_preset_and_setup(labs):
+    lab = labs(preset="spiral needs depth", setup="learning_rate=0.1", hidden=[3])
+    assert lab.model.dataset == "spiral"
+    assert lab.model.learning_rate == 0.1
+    assert lab.model.hidden == [3]
+
+
+def test_hidden_parts_are_not_displayed(labs):
+    lab = labs(hide=["regularization", "regularization_rate", "gradient_flow", "features"])
+    for name in ("regularization", "regularization_rate", "gradient_flow", "features"):
+        assert lab._parts[name].layout.display == "none"
+    assert lab._parts["learning_rate"].layout.display != "none"
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        (dict(hide=["wings"]), "'wings', which is not a part of the lab"),
+        (dict(preset="moons"), "preset='moons' is not known"),
+        (dict(setup="colour=red"), "'colour', which is not a setting"),
+        (dict(learning_rate=0), "learning_rate=0.0 is not allowed"),
+    ],
+)
+def test_bad_classroom_arguments_are_clear_errors(kwargs, words):
+    with pytest.raises(ValueError) as caught:
+        Lab(autostart=False, **kwargs)
+    assert words in str(caught.value)
+
+
+def test_encode_leaves_out_defaults_and_decode_reads_it_back():
+    settings = {**defaults(), "noise": 0.3, "features": ["x1", "sin x2"], "seed": 7}
+    text = encode_setup(settings)
+    assert text == "noise=0.3&features=x1,sin+x2&seed=7"
+    assert {**defaults(), **decode_setup(text)} == settings
