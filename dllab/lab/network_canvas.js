@@ -41,9 +41,10 @@ function layoutOf(columns, width, height) {
   const header = 22;
   const most = Math.max(1, ...columns.map((c) => c.count));
   const gapX = width / columns.length;
-  let tile = Math.min(44, (height - header - 6) / most - 4, gapX * 0.45);
+  // Tile and gap together fill at most the height: the gap is a fifth of a tile.
+  let tile = Math.min(44, ((height - header - 6) / most) / 1.2, gapX * 0.45);
   tile = Math.max(6, Math.floor(tile));
-  const gap = Math.max(2, Math.min(8, Math.floor(tile / 5)));
+  const gap = Math.max(1, Math.min(8, Math.floor(tile / 5)));
   return columns.map((c, ci) => {
     // A lone input image (a digit) is drawn large enough to read.
     const lone = c.count === 1 && ci === 0 && c.height > 1;
@@ -73,7 +74,7 @@ function render({ model, el }) {
     const width = model.get("width_px");
     const height = model.get("height_px");
     const ratio = window.devicePixelRatio || 1;
-    if (canvas.width !== width * ratio) {
+    if (canvas.width !== width * ratio || canvas.height !== height * ratio) {
       canvas.width = width * ratio;
       canvas.height = height * ratio;
       canvas.style.width = `${width}px`;
