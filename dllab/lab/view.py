@@ -466,6 +466,7 @@ class Lab(w.VBox):
                 bq.Axis(scale=bar_y, side="left", tick_format=".0%"),
             ],
             title="Class probabilities",
+            padding_y=0,
             layout=w.Layout(width="350px", height="300px", display="none"),
             fig_margin=dict(top=30, bottom=35, left=45, right=10),
         )
