@@ -155,13 +155,7 @@ def sweep(
         returns what is done (`cancelled` is True, the rest NaN).
     progress(depth, epoch) : called after every epoch of the group of networks training.
     """
-    depths = _check_sizes("depths", depths, "hidden layers", MAX_DEPTH, "range(1, 7)")
-    widths = _check_sizes("widths", widths, "units per layer", MAX_WIDTH, "(2, 4, 8)")
-    if len(depths) * len(widths) > MAX_NETWORKS:
-        raise ValueError(
-            f"{len(depths)} depths x {len(widths)} widths = {len(depths) * len(widths)} "
-            f"networks is too many: at most {MAX_NETWORKS}"
-        )
+    depths, widths = check_grid(depths, widths)
     epochs = check_int("epochs", epochs, 1, MAX_EPOCHS)
     seed = check_int("seed", seed, 0)
     activation = check_choice("activation", activation, ACTIVATIONS)
@@ -391,6 +385,18 @@ class _Group:
             n_in, n_out = W.shape
             W[...] = self.weights[layer][i, :n_in, :n_out]
             b[...] = self.biases[layer][i, 0, :n_out]
+
+
+def check_grid(depths: Any, widths: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Check a sweep's depths (1 to MAX_DEPTH) and widths (1 to MAX_WIDTH)."""
+    depths = _check_sizes("depths", depths, "hidden layers", MAX_DEPTH, "range(1, 7)")
+    widths = _check_sizes("widths", widths, "units per layer", MAX_WIDTH, "(2, 4, 8)")
+    if len(depths) * len(widths) > MAX_NETWORKS:
+        raise ValueError(
+            f"{len(depths)} depths x {len(widths)} widths = {len(depths) * len(widths)} "
+            f"networks is too many: at most {MAX_NETWORKS}"
+        )
+    return depths, widths
 
 
 def _check_sizes(name: str, values: Any, what: str, largest: int, example: str) -> tuple[int, ...]:

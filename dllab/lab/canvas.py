@@ -72,11 +72,11 @@ class NetworkCanvas(anywidget.AnyWidget):
             self.links = np.nan_to_num(links).astype(np.float32).tobytes()
             self.frame += 1
 
-    def wait_drawn(self, timeout: float) -> bool:
-        """Wait until the browser has drawn the last frame sent; False on timeout (no page
-        open, or a page drawing slower than that)."""
+    def wait_drawn(self, timeout: float, behind: int = 0) -> bool:
+        """Wait until the browser has drawn the frames sent, all but the last `behind`;
+        False on timeout (no page open, or a page drawing slower than that)."""
         with self._drawn_changed:
-            return self._drawn_changed.wait_for(lambda: self.drawn >= self.frame, timeout)
+            return self._drawn_changed.wait_for(lambda: self.drawn >= self.frame - behind, timeout)
 
     def _on_browser_message(self, widget, content, buffers) -> None:
         if isinstance(content, dict) and content.get("type") == "drawn":

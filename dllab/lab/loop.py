@@ -1,10 +1,12 @@
 """The loop that keeps a lab training while the kernel stays free.
 
 A daemon thread rebuilds the run when a setting changed, trains a few epochs, and
-hands a frame to `draw`, at most `fps` times a second and never before the browser
-has drawn the previous frame (or `patience` seconds have passed, when no page is
-open). Measured on these machines, a thread keeps 20+ frames per second in both
-JupyterLab and Voila; see the README's benchmark section.
+hands a frame to `draw`, at most `fps` times a second and never while more than
+`in_flight - 1` frames sent are still not drawn by the browser (or until `patience`
+seconds have passed, when no page is open). It trains the next frame while the browser
+still draws the last one: waiting for the browser first, then training, left both the
+kernel and the browser idle half the time (benchmarks/bench_browser.py: 12-16 frames/s
+with one frame in flight, 18-20 with this order and two).
 """
 
 from __future__ import annotations
@@ -23,15 +25,19 @@ class TrainingLoop:
         self,
         model: LabModel,
         draw: Callable[[], None],
-        wait_drawn: Callable[[float], bool],
+        wait_drawn: Callable[[float, int], bool],
         fps: float = 25.0,
         patience: float = 0.5,
+        in_flight: int = 2,
     ) -> None:
+        """`wait_drawn(timeout, behind)` waits until the browser has drawn all frames sent
+        but the last `behind` ones (NetworkCanvas.wait_drawn)."""
         self.model = model
         self.draw = draw
         self.wait_drawn = wait_drawn
         self.interval = 1.0 / fps
         self.patience = patience
+        self.in_flight = in_flight
         self.wake = threading.Event()
         self.redraw = threading.Event()
         self.closed = threading.Event()
@@ -66,14 +72,18 @@ class TrainingLoop:
                 self.wake.wait(0.5)
                 self.wake.clear()
                 continue
-            self.wait_drawn(self.patience)
+            # Train the next frame while the browser draws the last ones...
+            rebuilt = model.sync()
+            if model.playing and not rebuilt:
+                model.advance()
+            # ...and send it once the browser has caught up enough.
+            self.wait_drawn(self.patience, self.in_flight - 1)
+            if model.stale.is_set() and not rebuilt:
+                continue  # a setting moved meanwhile: this frame is of the old run
             pause = self.interval - (time.perf_counter() - last)
             if pause > 0 and not model.stale.is_set():
                 self.wake.wait(pause)
                 self.wake.clear()
-            rebuilt = model.sync()
-            if model.playing and not rebuilt:
-                model.advance()
             self.redraw.clear()
             last = time.perf_counter()
             try:

@@ -30,6 +30,17 @@ SHARED: dict[str, tuple[type, Any]] = {
     "epochs_per_frame": (int, 2),
 }
 
+# A big network on little, noisy data: it learns the noise.
+_OVERFITTING = {
+    "dataset": "spiral",
+    "noise": 0.5,
+    "train_share": 0.2,
+    "hidden": [32, 32, 32],
+    "activation": "relu",
+    "optimizer": "adam",
+    "learning_rate": 0.01,
+}
+
 PRESETS: dict[str, dict[str, Any]] = {
     "playground": {},
     "spiral needs depth": {
@@ -56,26 +67,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "learning_rate": 0.1,
     },
     "too high a learning rate": {"dataset": "gauss", "learning_rate": 3.0},
-    "overfitting noisy data": {
-        "dataset": "spiral",
-        "noise": 0.5,
-        "train_share": 0.2,
-        "hidden": [32, 32, 32],
-        "activation": "relu",
-        "optimizer": "adam",
-        "learning_rate": 0.01,
-    },
-    "regularisation": {
-        "dataset": "spiral",
-        "noise": 0.5,
-        "train_share": 0.2,
-        "hidden": [32, 32, 32],
-        "activation": "relu",
-        "optimizer": "adam",
-        "learning_rate": 0.01,
-        "regularization": "l2",
-        "regularization_rate": 0.01,
-    },
+    "overfitting noisy data": _OVERFITTING,
+    "regularisation": {**_OVERFITTING, "regularization": "l2", "regularization_rate": 0.01},
     "handwritten digits": {
         "dataset": "digits",
         "hidden": [16],
