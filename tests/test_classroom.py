@@ -119,3 +119,10 @@ def test_encode_leaves_out_defaults_and_decode_reads_it_back():
     text = encode_setup(settings)
     assert text == "noise=0.3&features=x1,sin+x2&seed=7"
     assert {**defaults(), **decode_setup(text)} == settings
+
+
+def test_features_set_on_the_model_show_on_the_toggles(labs):
+    lab = labs()
+    lab.model.features = ["x1^2", "x2^2"]
+    assert lab.model.features == ["x1^2", "x2^2"]
+    assert [name for name, button in lab._features.items() if button.value] == ["x1^2", "x2^2"]

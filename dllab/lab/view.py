@@ -334,9 +334,11 @@ class Lab(w.VBox):
         self._widths.value = ", ".join(str(width) for width in self.model.hidden)
 
     def _features_toggled(self, change) -> None:
+        if self._showing_features:
+            return  # the toggles are being set one by one from the model
         chosen = [name for name, button in self._features.items() if button.value]
         if chosen == list(self.model.features):
-            return  # the model's own features shown back (or a refused choice put back)
+            return  # a refused choice put back
         try:
             self.model.features = chosen
         except t.TraitError:
@@ -345,9 +347,15 @@ class Lab(w.VBox):
         else:
             self.model.playing = True
 
+    _showing_features = False
+
     def _show_features(self, change=None) -> None:
-        for name, button in self._features.items():
-            button.value = name in self.model.features
+        self._showing_features = True
+        try:
+            for name, button in self._features.items():
+                button.value = name in self.model.features
+        finally:
+            self._showing_features = False
 
     def _show_play(self, change=None) -> None:
         playing = self._play.value
