@@ -150,7 +150,8 @@ def sweep(
     head : output head, by default the one that fits the data (DEFAULT_HEAD).
     features, learning_rate, batch_size, optimizer, seed, init : as for `Network` and
         `Trainer`; `seed` both draws the initial weights and shuffles the batches.
-    callback(depth, width, result) : called as each network finishes, with the result so far.
+    callback(depth, width, result) : called for each network once it is trained, with the
+        result so far (the networks of one depth train together, so finish together).
     should_stop() : checked after every epoch; once it returns True the sweep stops and
         returns what is done (`cancelled` is True, the rest NaN).
     progress(depth, epoch) : called after every epoch of the group of networks training.
@@ -206,12 +207,14 @@ def sweep(
         result.seconds = time.perf_counter() - started
         if not finished:
             result.cancelled = True
+            result.train_history[row] = result.test_history[row] = np.nan
             break
         for column, (width, network) in enumerate(zip(widths, networks)):
             group.unpack(column, network)
             result._networks[depth, width] = network
-            result.done[row, column] = True
-            if callback is not None:
+        result.done[row] = True
+        if callback is not None:
+            for width in widths:
                 callback(depth, width, result)
     return result
 
