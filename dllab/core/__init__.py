@@ -28,6 +28,7 @@ from .heads import DEFAULT_HEAD, HEADS
 from .io import load_network, save_network
 from .network import Gradients, Network, Pass
 from .optimizers import OPTIMIZERS, SGD, Adam, Momentum
+from .sweep import SweepResult, sweep
 from .training import History, Trainer
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "Network",
     "Pass",
     "Split",
+    "SweepResult",
     "Trainer",
     "compare",
     "feature_matrix",
@@ -62,4 +64,5 @@ __all__ = [
     "make_dataset",
     "save_network",
     "split",
+    "sweep",
 ]
