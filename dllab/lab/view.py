@@ -262,7 +262,11 @@ class Lab(w.VBox):
                 more_row,
                 share_row,
                 self._message,
-                w.HBox([data_panel, network_panel, output_panel]),
+                # Panels wrap under each other on a narrow page (JupyterLab with its sidebar).
+                w.HBox(
+                    [data_panel, network_panel, output_panel],
+                    layout=w.Layout(flex_flow="row wrap"),
+                ),
                 curves,
             ]
         )
@@ -284,7 +288,9 @@ class Lab(w.VBox):
         }
         self.hide(hide)
         self._shown_version = -1
-        self.loop = TrainingLoop(model, self.draw, self._canvas.wait_drawn)
+        self.loop = TrainingLoop(
+            model, self.draw, self._canvas.wait_drawn, drawn=lambda: self._canvas.drawn
+        )
         model.observe(lambda _: self.loop.poke(), names=LabModel.SETTINGS)
         model.observe(lambda _: self.loop.poke(redraw=True), names=["focus", "example"])
         self.draw()
@@ -457,7 +463,7 @@ class Lab(w.VBox):
             title="Output",
             padding_x=0,
             padding_y=0,
-            fig_margin=dict(top=30, bottom=25, left=35, right=10),
+            fig_margin=dict(top=40, bottom=25, left=35, right=10),
             layout=w.Layout(width="350px", height="350px"),
         )
         bar_x, bar_y = bq.OrdinalScale(), bq.LinearScale(min=0, max=1)
@@ -496,20 +502,19 @@ class Lab(w.VBox):
             labels=["test accuracy", "training accuracy"],
             display_legend=True,
         )
+        self._accuracy_axis = bq.Axis(
+            scale=share, side="right", label="accuracy", tick_format=".0%"
+        )
         self._loss_figure = bq.Figure(
             marks=[self._loss_lines, self._accuracy_lines],
             axes=[
                 bq.Axis(scale=epoch, label="epoch"),
                 bq.Axis(scale=loss, side="left", label="loss"),
-                bq.Axis(
-                    scale=share,
-                    side="right",
-                    label="accuracy",
-                    tick_format=".0%",
-                ),
+                self._accuracy_axis,
             ],
             title="Loss",
             legend_location="top-right",
+            legend_style={"fill-opacity": 0.7},
             layout=w.Layout(width="560px", height="280px"),
         )
         gradient = bq.LogScale()
@@ -520,14 +525,18 @@ class Lab(w.VBox):
             display_legend=True,
             labels=["layer 1"],
         )
+        self._gradient_axis = bq.Axis(
+            scale=gradient, side="left", label="gradient size", tick_format=".0e"
+        )
         self._gradient_figure = bq.Figure(
             marks=[self._gradient_lines],
             axes=[
                 bq.Axis(scale=self._gradient_lines.scales["x"], label="epoch"),
-                bq.Axis(scale=gradient, side="left", label="gradient size", tick_format=".0e"),
+                self._gradient_axis,
             ],
             title="Gradient flow (RMS weight gradient per layer)",
             legend_location="top-right",
+            legend_style={"fill-opacity": 0.7},
             layout=w.Layout(width="560px", height="280px"),
         )
 
@@ -553,9 +562,13 @@ class Lab(w.VBox):
         # Epoch 0 has no gradient yet: the curve starts at the first epoch trained.
         trained = slice(1, None) if len(epochs) > 2 else slice(None)
         sizes = np.asarray(history["gradient_size"], dtype=float)[trained].T
+        sizes = np.maximum(sizes, 1e-12)
         with self._gradient_lines.hold_sync():
             self._gradient_lines.x = epochs[trained]
-            self._gradient_lines.y = np.maximum(sizes, 1e-12)
+            self._gradient_lines.y = sizes
+        ticks = _powers_of_ten(sizes)
+        if not np.array_equal(ticks, self._gradient_axis.tick_values):
+            self._gradient_axis.tick_values = ticks
         if frame.surface is not None:
             surface = np.sign(frame.surface) if self._discretize.value else frame.surface
             with self._surface_figure.hold_sync():
@@ -587,6 +600,7 @@ class Lab(w.VBox):
         for button in self._features.values():
             button.disabled = not model.uses_features
         self._accuracy_lines.visible = model.task != "regression"
+        self._accuracy_axis.visible = model.task != "regression"
         n_layers = trainer.network.n_layers
         self._gradient_lines.labels = [f"layer {i + 1}" for i in range(n_layers - 1)] + ["output"]
         self._gradient_lines.colors = _layer_colours(n_layers)
@@ -633,8 +647,8 @@ class Lab(w.VBox):
         if not history["epoch"]:
             return
         parts = [
-            f"Test loss <b>{history['test_loss'][-1]:.3f}</b>",
-            f"Training loss <b>{history['train_loss'][-1]:.3f}</b>",
+            f"Test loss <b>{_number(history['test_loss'][-1])}</b>",
+            f"Training loss <b>{_number(history['train_loss'][-1])}</b>",
         ]
         if self.model.task != "regression":
             parts.append(f"Test accuracy <b>{history['test_accuracy'][-1]:.0%}</b>")
@@ -653,3 +667,18 @@ def _layer_colours(n: int) -> list[str]:
     """From light to dark blue, first layer to output."""
     shades = np.linspace(0.25, 1.0, n)
     return ["#" + "".join(f"{int(255 - s * (255 - c)):02x}" for c in (8, 81, 156)) for s in shades]
+
+
+def _number(value: float) -> str:
+    """A loss as a person reads it: 0.012, 3.47, 2.1e+05 (a diverged run)."""
+    return f"{value:.3f}" if abs(value) < 1000 else f"{value:.2g}"
+
+
+def _powers_of_ten(values: np.ndarray, most: int = 6) -> np.ndarray:
+    """Tick values for a log axis: powers of ten spanning `values`, at most `most` of them."""
+    finite = values[np.isfinite(values) & (values > 0)]
+    if finite.size == 0:
+        return np.array([1.0])
+    low, high = int(np.floor(np.log10(finite.min()))), int(np.ceil(np.log10(finite.max())))
+    step = max(1, int(np.ceil((high - low + 1) / most)))
+    return 10.0 ** np.arange(low, high + 1, step)
