@@ -1,0 +1,242 @@
+"""Frames per second and slider latency of the lab, seen in a real browser.
+
+For each server (Voila, JupyterLab) this opens the lab in headless Chromium, sets the
+playground's largest network (6 hidden layers of 8 neurons) with the keyboard, lets it
+train, and measures in the page:
+
+- frames per second: changes of the network canvas's `data-frame` and of the loss line's
+  `d`, counted by MutationObservers over a window of seconds; epochs trained per frame;
+  the browser's long tasks (ms per second of main-thread work over 50 ms);
+- slider -> first frame latency: ArrowRight / ArrowLeft on the learning-rate slider while
+  training, timed from `performance.now()` at keydown to the canvas's `data-run` changing
+  (the first frame of the new run on screen); median and max;
+- that the lag stays bounded: afterwards, frames still arrive and epochs still rise.
+
+Targets: >= 20 frames/s with 6x8 while training at least one epoch per frame; median
+slider -> first frame <= 150 ms.
+
+    python benchmarks/bench_browser.py [--seconds 10] [--presses 15] [--servers voila,jupyterlab]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "browser"))
+import harness  # noqa: E402  (servers and browser shared with the browser tests)
+
+LARGEST = "2,8,8,8,8,8,8,1"
+FPS_TARGET, LATENCY_TARGET = 20.0, 150.0
+
+# Counters kept in the page; `window.dllabBench` is read back by the benchmark.
+INSTALL_JS = """() => {
+  const canvas = document.querySelector('.dllab-network canvas');
+  const figure = [...document.querySelectorAll('.bqplot.figure')].find(
+    (f) => (f.querySelector('.mainheading') || {}).textContent === 'Loss');
+  const bench = (window.dllabBench = {
+    frames: 0, lossUpdates: 0, longTaskMs: 0, longTasks: 0,
+    keyAt: null, runAtKey: null, latencies: [], lastRun: canvas.dataset.run,
+  });
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.attributeName === 'data-frame' && r.oldValue !== canvas.dataset.frame) bench.frames++;
+      if (r.attributeName === 'data-run' && canvas.dataset.run !== bench.lastRun) {
+        bench.lastRun = canvas.dataset.run;
+        if (bench.keyAt !== null) {
+          bench.latencies.push(performance.now() - bench.keyAt);
+          bench.keyAt = null;
+        }
+      }
+    }
+  }).observe(canvas, {attributes: true, attributeOldValue: true,
+                      attributeFilter: ['data-frame', 'data-run']});
+  new MutationObserver((records) => {
+    // The loss figure's first line (test loss) stands for the whole figure's update.
+    const first = figure.querySelector('g.curve path.line');
+    for (const r of records) if (r.target === first && r.oldValue !== first.getAttribute('d'))
+      bench.lossUpdates++;
+  }).observe(figure, {attributes: true, attributeOldValue: true, subtree: true,
+                      attributeFilter: ['d']});
+  try {
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        bench.longTasks++;
+        bench.longTaskMs += entry.duration;
+      }
+    }).observe({type: 'longtask', buffered: false});
+  } catch (error) { bench.longTaskMs = NaN; }
+  // Capture phase: the time is taken before the slider itself sees the key.
+  window.addEventListener('keydown', (event) => {
+    if (event.key === 'ArrowRight' || event.key === 'ArrowLeft') {
+      bench.keyAt = performance.now();
+    }
+  }, true);
+}"""
+
+COUNTERS_JS = """() => {
+  const b = window.dllabBench;
+  return {frames: b.frames, lossUpdates: b.lossUpdates, longTaskMs: b.longTaskMs,
+          latencies: b.latencies.slice(), pending: b.keyAt !== null, now: performance.now()};
+}"""
+
+
+def counters(page) -> dict:
+    values = page.evaluate(COUNTERS_JS)
+    lab = harness.state(page)
+    values["epoch"], values["run"] = lab["epoch"], lab["run"]
+    return values
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """CPU seconds used so far by the whole machine and by this benchmark's own processes
+    (this one, the servers and their kernels, Playwright and Chromium). Linux only; zeros
+    elsewhere."""
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        with open("/proc/stat") as stat:
+            values = [float(v) for v in stat.readline().split()[1:9]]
+    except OSError:
+        return 0.0, 0.0
+    machine = (sum(values) - values[3] - values[4]) / tick
+    ours = 0.0
+    for pid in [os.getpid(), *harness.descendants(os.getpid())]:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            ours += (float(fields[11]) + float(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            pass
+    return machine, ours
+
+
+def window(page, seconds: float) -> dict:
+    """Frames, loss updates and epochs over `seconds` of training (one run), and the CPU
+    used meanwhile by other work on the machine, which slows everything here down."""
+    start, cpu_start = counters(page), cpu_seconds()
+    page.wait_for_timeout(seconds * 1000)
+    end, cpu_end = counters(page), cpu_seconds()
+    elapsed = (end["now"] - start["now"]) / 1000
+    machine, ours = ((b - a) / elapsed for a, b in zip(cpu_start, cpu_end))
+    frames = end["frames"] - start["frames"]
+    same_run = end["run"] == start["run"]
+    return {
+        "seconds": elapsed,
+        "fps": frames / elapsed,
+        "loss_fps": (end["lossUpdates"] - start["lossUpdates"]) / elapsed,
+        "epochs_per_frame": (end["epoch"] - start["epoch"]) / frames if frames and same_run else 0,
+        "long_tasks_ms_per_s": (end["longTaskMs"] - start["longTaskMs"]) / elapsed,
+        "epochs": end["epoch"] - start["epoch"],
+        "frames": frames,
+        "cores_ours": ours,
+        "cores_others": max(0.0, machine - ours),
+    }
+
+
+def set_largest_network(page) -> None:
+    harness.press(page, "Hidden layers", "ArrowRight", 4)  # 2 -> 6 layers
+    harness.press(page, "Neurons per layer", "ArrowRight", 4)  # 4 -> 8 neurons each
+    harness.wait_state(page, "s.columns === arg", LARGEST, timeout=30_000)
+    if harness.state(page)["play"] == "Play":  # moving a setting plays; press it if not
+        page.locator(".dllab-lab button", has_text="Play").first.click()
+    harness.wait_state(page, "s.play === 'Pause' && s.epoch >= 10", timeout=30_000)
+
+
+def measure_latency(page, presses: int) -> list[float]:
+    handle = harness.slider_handle(page, "Learning rate")
+    handle.focus()
+    for i in range(presses):
+        # Let the current run train a few frames first: the key comes in mid-training.
+        before = counters(page)
+        page.wait_for_function(
+            "(n) => window.dllabBench.frames >= n", arg=before["frames"] + 5, timeout=30_000
+        )
+        handle.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+        page.wait_for_function(
+            "(n) => window.dllabBench.latencies.length >= n", arg=i + 1, timeout=30_000
+        )
+    return counters(page)["latencies"]
+
+
+def bench(browser, server: harness.Server, seconds: float, presses: int) -> dict:
+    context = browser.new_context(viewport={"width": 1400, "height": 1300})
+    page = context.new_page()
+    try:
+        opener = harness.open_voila if server.name == "voila" else harness.open_jupyterlab
+        opener(page, server)
+        set_largest_network(page)
+        page.evaluate(INSTALL_JS)
+        page.wait_for_timeout(2000)  # settle: the first frames of a run are not typical
+        first = window(page, seconds)
+        latencies = measure_latency(page, presses)
+        after = window(page, 3.0)
+        harness.screenshot(page, f"bench-{server.name}")
+        return {"first": first, "latencies": latencies, "after": after}
+    finally:
+        harness.shut_kernel(page, server)
+        context.close()
+
+
+def report(name: str, result: dict) -> None:
+    first, after, latencies = result["first"], result["after"], result["latencies"]
+    median, worst = statistics.median(latencies), max(latencies)
+    bounded = after["frames"] > 0 and after["epochs"] > 0
+    rows = [
+        ("canvas frames/s", f"{first['fps']:.1f}", f">= {FPS_TARGET:.0f}",
+         first["fps"] >= FPS_TARGET),
+        ("loss-line updates/s", f"{first['loss_fps']:.1f}", "", None),
+        ("epochs per frame", f"{first['epochs_per_frame']:.2f}", ">= 1",
+         first["epochs_per_frame"] >= 1),
+        ("browser long tasks, ms/s", f"{first['long_tasks_ms_per_s']:.0f}", "", None),
+        (f"slider -> first frame, median of {len(latencies)}", f"{median:.0f} ms",
+         f"<= {LATENCY_TARGET:.0f} ms", median <= LATENCY_TARGET),
+        ("slider -> first frame, max", f"{worst:.0f} ms", "", None),
+        ("after the presses: frames/s, epochs", f"{after['fps']:.1f}, +{after['epochs']}",
+         "still moving", bounded),
+    ]  # fmt: skip
+    print(f"\n{name}  (6 hidden layers x 8 neurons, {first['seconds']:.1f} s window)")
+    print(
+        f"  CPU during the window, in cores of {os.cpu_count()}: this benchmark "
+        f"{first['cores_ours']:.2f}, other work on the machine {first['cores_others']:.2f}"
+    )
+    print(f"  {'measure':<38} {'value':>12}  {'target':<14} ok")
+    for label, value, target, ok in rows:
+        mark = "" if ok is None else ("yes" if ok else "NO")
+        print(f"  {label:<38} {value:>12}  {target:<14} {mark}")
+    print("  latencies (ms): " + " ".join(f"{x:.0f}" for x in latencies))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of the fps window")
+    parser.add_argument("--presses", type=int, default=15, help="slider presses timed")
+    parser.add_argument("--servers", default="voila,jupyterlab")
+    args = parser.parse_args()
+    missing = harness.chromium_missing()
+    if missing:
+        sys.exit(missing)
+    from playwright.sync_api import sync_playwright
+
+    starters = {"voila": harness.start_voila, "jupyterlab": harness.start_jupyterlab}
+    with sync_playwright() as playwright:
+        browser = harness.launch_chromium(playwright)
+        try:
+            for name in args.servers.split(","):
+                t0 = time.perf_counter()
+                server = starters[name]()
+                try:
+                    result = bench(browser, server, args.seconds, args.presses)
+                finally:
+                    server.stop()
+                report({"voila": "Voila", "jupyterlab": "JupyterLab"}[name], result)
+                print(f"  ({time.perf_counter() - t0:.0f} s with server start)")
+        finally:
+            browser.close()
+
+
+if __name__ == "__main__":
+    main()

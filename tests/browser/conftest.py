@@ -1,0 +1,80 @@
+"""Fixtures for the real-browser tests: Voila and JupyterLab servers on 127.0.0.1 and
+Debian's Chromium driven by Playwright. Screenshots go to test-artifacts/ (also one per
+failed test, named failed-<test>.png)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+import harness  # noqa: E402  (shared with benchmarks/bench_browser.py)
+
+VIEWPORT = {"width": 1400, "height": 1300}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    missing = harness.chromium_missing()
+    if missing:  # CI installs Chromium: its absence is a failure, not a reason to skip
+        pytest.fail(missing, pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = harness.launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def voila_server():
+    server = harness.start_voila()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def jupyterlab_server():
+    server = harness.start_jupyterlab()
+    yield server
+    server.stop()
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)  # for the screenshot of a failure
+
+
+def _page(browser, server, request, opener):
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.errors = []  # uncaught exceptions in the page's scripts
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    try:
+        opener(page, server)
+        yield page
+    finally:
+        report = getattr(request.node, "report_call", None)
+        if report is None or report.failed:
+            try:
+                harness.screenshot(page, f"failed-{request.node.name}")
+            except Exception:
+                pass
+        harness.shut_kernel(page, server)
+        context.close()
+
+
+@pytest.fixture
+def voila_page(browser, voila_server, request):
+    """A fresh page (and kernel) with the lab open in Voila, drawn and paused."""
+    yield from _page(browser, voila_server, request, harness.open_voila)
+
+
+@pytest.fixture
+def jupyterlab_page(browser, jupyterlab_server, request):
+    """notebooks/lab.ipynb open in JupyterLab with all cells run and the lab drawn."""
+    yield from _page(browser, jupyterlab_server, request, harness.open_jupyterlab)

@@ -1,0 +1,140 @@
+"""The lab in Voila, driven as a person would: keyboard on the sliders, clicks on buttons.
+
+Each test opens its own page (so its own kernel); the lab starts paused, and moving any
+setting retrains from scratch and starts playing.
+"""
+
+from __future__ import annotations
+
+import harness
+import pytest
+from harness import press, screenshot, state, wait_state
+
+pytestmark = pytest.mark.browser
+
+WAIT = 30_000  # ms: bounded waits for what the kernel sends
+
+
+def assert_no_traceback(page) -> None:
+    text = page.inner_text("body")
+    found = harness.TRACEBACK.search(text)
+    assert found is None, f"a Python error is shown on the page: ...{text[found.start() :][:300]}"
+
+
+def readout(page, description: str) -> str:
+    slider = harness.slider_handle(page, description).locator(
+        "xpath=ancestor::div[contains(@class, 'widget-slider')]"
+    )
+    return slider.locator(".widget-readout").inner_text().strip()
+
+
+def test_lab_loads(voila_page):
+    page = voila_page
+    s = state(page)
+    assert s["columns"] == "2,4,2,1"
+    assert s["run"] >= 1 and s["frame"] >= 1
+    assert s["loss_figure"] and s["loss_d"]
+    assert s["play"] == "Play" and s["epoch"] == 0, "the lab should start paused"
+    # Something is painted on the network canvas, not just a blank element.
+    painted = page.evaluate(
+        """() => {
+        const c = document.querySelector('.dllab-network canvas');
+        const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 3; i < data.length; i += 4) if (data[i]) n++;
+        return n / (data.length / 4);
+    }"""
+    )
+    assert painted > 0.05, f"only {painted:.1%} of the network canvas is painted"
+    for description in ("Hidden layers", "Neurons per layer", "Learning rate"):
+        assert harness.slider_handle(page, description).is_visible()
+    assert harness.control(page, "Dataset", "widget-dropdown").is_visible()
+    assert_no_traceback(page)
+    assert not page.errors, f"script errors in the page: {page.errors}"
+    screenshot(page, "voila-loaded")
+
+
+def test_depth_slider_retrains_and_trains(voila_page):
+    page = voila_page
+    before = state(page)
+    press(page, "Hidden layers", "ArrowRight", 2)
+    # Depth up adds layers of the current width (4) after the existing 4, 2.
+    s = wait_state(page, "s.columns === '2,4,2,4,4,1' && s.run > arg", before["run"], WAIT)
+    assert harness.control(page, "Layer widths", "widget-text").locator("input").input_value() == (
+        "4, 2, 4, 4"
+    )
+    later = wait_state(
+        page, "s.epoch >= arg.epoch + 10 && s.loss_d !== arg.loss_d && s.run === arg.run", s, WAIT
+    )
+    assert later["play"] == "Pause"
+    assert later["frame"] > s["frame"]
+    assert_no_traceback(page)
+    screenshot(page, "voila-depth-4")
+
+
+def test_width_slider_changes_columns(voila_page):
+    page = voila_page
+    before = state(page)
+    press(page, "Neurons per layer", "ArrowRight", 2)
+    s = wait_state(page, "s.columns === '2,6,6,1' && s.run > arg", before["run"], WAIT)
+    wait_state(page, "s.epoch >= arg.epoch + 4 && s.run === arg.run", s, WAIT)
+    press(page, "Neurons per layer", "ArrowLeft", 3)
+    wait_state(page, "s.columns === '2,3,3,1' && s.run > arg", s["run"], WAIT)
+    assert_no_traceback(page)
+    screenshot(page, "voila-width-3")
+
+
+def test_learning_rate_slider_retrains(voila_page):
+    page = voila_page
+    before = state(page)
+    assert readout(page, "Learning rate") == "0.03"
+    press(page, "Learning rate", "ArrowRight")
+    s = wait_state(page, "s.run > arg", before["run"], WAIT)
+    assert readout(page, "Learning rate") == "0.1"
+    wait_state(page, "s.epoch >= arg.epoch + 4 && s.run === arg.run", s, WAIT)
+    assert s["columns"] == "2,4,2,1"
+    assert_no_traceback(page)
+
+
+def test_divergence_is_reported_and_recovers(voila_page):
+    """Only regression diverges: a tanh or sigmoid output keeps a classifier's loss finite
+    (and ReLU units at learning rate 10 die instead), so this uses the plane data set."""
+    page = voila_page
+    harness.control(page, "Dataset", "widget-dropdown").locator("select").select_option(
+        label="Plane (regression)"
+    )
+    harness.control(page, "Activation", "widget-dropdown").locator("select").select_option("relu")
+    handle = harness.slider_handle(page, "Learning rate")
+    handle.focus()
+    handle.press("End")
+    wait_state(page, "s.message.includes('training diverged')", timeout=WAIT)
+    assert readout(page, "Learning rate") == "10"
+    s = wait_state(page, "s.play === 'Play'", timeout=WAIT)  # diverging pauses the lab
+    assert_no_traceback(page)
+    screenshot(page, "voila-diverged")
+
+    press(page, "Learning rate", "ArrowLeft", 5)  # 10 -> 0.03
+    recovered = wait_state(
+        page, "s.message === '' && s.run > arg && s.epoch >= 10 && s.play === 'Pause'", s["run"]
+    )
+    assert readout(page, "Learning rate") == "0.03"
+    wait_state(page, "s.epoch >= arg.epoch + 10 && s.message === ''", recovered, WAIT)
+    assert_no_traceback(page)
+    screenshot(page, "voila-recovered")
+
+
+def test_pause_stops_training(voila_page):
+    page = voila_page
+    play = page.locator(".dllab-lab button", has_text="Play").first
+    play.click()
+    s = wait_state(page, "s.play === 'Pause' && s.epoch >= 10", timeout=WAIT)
+    page.locator(".dllab-lab button", has_text="Pause").first.click()
+    wait_state(page, "s.play === 'Play'", timeout=WAIT)
+    page.wait_for_timeout(300)  # a frame already under way may still land
+    paused = state(page)
+    assert paused["epoch"] >= s["epoch"]
+    page.wait_for_timeout(1000)
+    after = state(page)
+    assert after["epoch"] == paused["epoch"], "the epoch counter kept rising after Pause"
+    assert after["loss_d"] == paused["loss_d"]
+    screenshot(page, "voila-paused")
