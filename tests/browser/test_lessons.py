@@ -1,0 +1,138 @@
+"""Every lesson notebook rendered by Voila in Chromium, with the clicks that matter: an
+inspector step, a sweep started and cancelled, a feature toggled, a quiz click, a drawn
+digit. Screenshots go to test-artifacts/lesson-*.png."""
+
+from __future__ import annotations
+
+import re
+
+import harness
+import pytest
+
+pytestmark = pytest.mark.browser
+TIMEOUT = 90_000
+
+
+@pytest.fixture(scope="module")
+def lessons_server():
+    server = harness.start_voila(harness.NOTEBOOKS)  # the folder: one page per notebook
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def open_lesson(browser, lessons_server):
+    opened = []
+
+    def open_page(name: str, ready: str):
+        context = browser.new_context(viewport={"width": 1400, "height": 1300})
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        opened.append((page, context))
+        page.goto(f"{lessons_server.url}voila/render/{name}.ipynb", timeout=TIMEOUT)
+        page.wait_for_selector(ready, timeout=TIMEOUT)
+        return page
+
+    yield open_page
+    for page, context in opened:
+        harness.shut_kernel(page, lessons_server)
+        context.close()
+
+
+def no_traceback(page) -> None:
+    text = page.inner_text("body")
+    assert not harness.TRACEBACK.search(text), text[:2000]
+    assert not page.errors
+
+
+def button(page, root: str, label: str):
+    return page.locator(f"{root} button").filter(has_text=re.compile(rf"^\s*{label}\s*$"))
+
+
+def test_backprop_inspector_steps_through_the_stages(open_lesson):
+    page = open_lesson("01_forward_backward", ".dllab-backprop canvas")
+    for stage in ("Forward", "Loss", "Backward", "Update"):
+        button(page, ".dllab-backprop", stage).first.click()
+        page.wait_for_function(
+            f"() => (document.querySelector('.dllab-indicator .dllab-current') || {{}})"
+            f".textContent === '{stage}'",
+            timeout=TIMEOUT,
+        )
+        if stage == "Backward":
+            cells = page.locator("table.dllab-matrix td[data-value]")
+            assert cells.count() > 10
+            harness.screenshot(page, "lesson-01-backward")
+    assert page.locator(".dllab-descent .dllab-verdict").count() == 1
+    no_traceback(page)
+
+
+def test_watch_it_learn_shows_the_deep_sigmoid_lab(open_lesson):
+    page = open_lesson("02_watch_it_learn", ".dllab-network canvas[data-frame]")
+    columns = page.get_attribute(".dllab-network canvas", "data-columns")
+    assert columns == "2,8,8,8,8,8,8,1"
+    no_traceback(page)
+
+
+def test_depth_sweep_fills_its_heatmap_and_can_be_cancelled(open_lesson):
+    page = open_lesson("03_why_depth", ".dllab-depth-sweep button")
+    button(page, ".dllab-depth-sweep", "Run").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.dllab-depth-sweep text.label').length >= 6",
+        timeout=TIMEOUT,
+    )
+    button(page, ".dllab-depth-sweep", "Cancel").click()
+    page.wait_for_function(
+        "() => /Cancelled after|Done: 36/.test("
+        "document.querySelector('.dllab-sweep-progress').textContent)",
+        timeout=TIMEOUT,
+    )
+    harness.screenshot(page, "lesson-03-sweep")
+    no_traceback(page)
+
+
+def test_deep_vs_traditional_retrains_only_the_featured_model(open_lesson):
+    page = open_lesson(
+        "04_deep_vs_traditional", '.dllab-compare .dllab-status[data-status="ready"]'
+    )
+    titles = page.locator(".dllab-compare .mainheading").all_text_contents()
+    assert sum("%" in title for title in titles) == 4
+    button(page, ".dllab-compare", "x1\\*x2").click()
+    page.wait_for_selector("text=Only (b) was retrained", timeout=TIMEOUT)
+    harness.screenshot(page, "lesson-04-compare")
+    no_traceback(page)
+
+
+def test_quiz_answers_a_click_and_a_drawn_digit(open_lesson):
+    page = open_lesson("05_quiz", "canvas.dllab-plane")
+    page.wait_for_selector("canvas.dllab-pad", timeout=TIMEOUT)
+    page.locator("canvas.dllab-plane").scroll_into_view_if_needed()
+    plane = page.locator("canvas.dllab-plane").bounding_box()
+    page.mouse.click(plane["x"] + plane["width"] * 0.6, plane["y"] + plane["height"] * 0.4)
+    page.wait_for_selector('.dllab-quiz-answer[data-click="1"]', timeout=TIMEOUT)
+    assert "It says" in page.inner_text(".dllab-quiz-prediction")
+    assert "Confidence" in page.inner_text(".dllab-quiz-confidence")
+
+    page.locator("canvas.dllab-pad").scroll_into_view_if_needed()
+    pad = page.locator("canvas.dllab-pad").bounding_box()
+    left, top, size = pad["x"], pad["y"], pad["width"]
+    page.mouse.move(left + 0.3 * size, top + 0.2 * size)
+    page.mouse.down()
+    for step in range(1, 11):  # a stroke down the middle: a "1"
+        page.mouse.move(left + 0.5 * size, top + (0.2 + 0.06 * step) * size)
+    page.mouse.up()
+    page.wait_for_selector('.dllab-digit-answer[data-empty="false"]', timeout=TIMEOUT)
+    assert re.fullmatch(r"\d", page.inner_text(".dllab-digit-said").strip())
+    harness.screenshot(page, "lesson-05-quiz")
+    no_traceback(page)
+
+
+def test_digits_report_shows_its_confusion_matrix(open_lesson):
+    page = open_lesson("06_digits", ".dllab-digits-report rect.heatmapcell")
+    page.wait_for_function(
+        "() => /%/.test(document.querySelector('.dllab-digits-report .dllab-status').textContent)",
+        timeout=TIMEOUT,
+    )
+    assert page.locator(".dllab-digits-report rect.heatmapcell").count() == 100
+    harness.screenshot(page, "lesson-06-digits")
+    no_traceback(page)
