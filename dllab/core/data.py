@@ -13,6 +13,8 @@ The 2-D generators follow the playground's `src/dataset.ts`: one signature
 from __future__ import annotations
 
 import csv
+import gzip
+import importlib.util
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -279,15 +281,31 @@ def _playground_set(name: str, X: NDArray[np.float64], y: NDArray, task: str) ->
 # --- Digits and the entry point ---------------------------------------------------------------
 
 
-def load_digits() -> Dataset:
-    """scikit-learn's 1797 handwritten digits: `X : (1797, 64)` pixels in [0, 1], 10 classes."""
-    from sklearn.datasets import load_digits as sklearn_load_digits  # slow import, only here
+def _digits_table() -> NDArray[np.float64]:
+    """scikit-learn's digits file, (1797, 65): 64 pixels 0..16, then the digit.
+
+    Read straight from scikit-learn's package folder, without importing scikit-learn:
+    that import (with SciPy) adds about 70 MB to every kernel that shows digits, and
+    a workshop server runs one kernel per learner."""
+    spec = importlib.util.find_spec("sklearn")  # finds the folder, runs none of its code
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / "datasets" / "data" / "digits.csv.gz"
+        if path.is_file():
+            with gzip.open(path, "rt", encoding="utf-8") as file:
+                return np.loadtxt(file, delimiter=",")
+    from sklearn.datasets import load_digits as sklearn_load_digits  # the file has moved
 
     digits = sklearn_load_digits()
+    return np.column_stack([digits.data, digits.target]).astype(np.float64)
+
+
+def load_digits() -> Dataset:
+    """scikit-learn's 1797 handwritten digits: `X : (1797, 64)` pixels in [0, 1], 10 classes."""
+    table = _digits_table()
     return Dataset(
         name="digits",
-        X=np.asarray(digits.data, dtype=np.float64) / 16.0,
-        y=np.asarray(digits.target, dtype=np.int64),
+        X=np.ascontiguousarray(table[:, :-1], dtype=np.float64) / 16.0,
+        y=table[:, -1].astype(np.int64),
         task="multiclass",
         classes=tuple(str(digit) for digit in range(10)),
         input_names=tuple(f"pixel {index}" for index in range(64)),
