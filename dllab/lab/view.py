@@ -218,10 +218,14 @@ class Lab(w.VBox):
                 c["train_share"],
                 c["batch_size"],
                 regenerate,
-                w.HTML("<b>Features</b>"),
-                w.GridBox(
-                    list(self._features.values()),
-                    layout=w.Layout(grid_template_columns="repeat(3, 78px)"),
+                w.VBox(
+                    [
+                        w.HTML("<b>Features</b>"),
+                        w.GridBox(
+                            list(self._features.values()),
+                            layout=w.Layout(grid_template_columns="repeat(3, 78px)"),
+                        ),
+                    ]
                 ),
             ],
             layout=column,
