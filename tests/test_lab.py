@@ -311,6 +311,7 @@ def test_plane_switches_to_regression(lab):
     assert lab.model.playing
     rebuild(lab)
     assert lab.model.task == "regression" and lab._accuracy_lines.visible is False
+    assert lab._accuracy_lines.display_legend is False and lab._accuracy_axis.visible is False
     assert "accuracy" not in lab._stats.value
     lab._controls["dataset"].value = "circle"
     rebuild(lab)

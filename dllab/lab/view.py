@@ -603,8 +603,11 @@ class Lab(w.VBox):
         self._example.layout.display = "none" if plane else None
         for button in self._features.values():
             button.disabled = not model.uses_features
-        self._accuracy_lines.visible = model.task != "regression"
-        self._accuracy_axis.visible = model.task != "regression"
+        classifying = model.task != "regression"
+        with self._accuracy_lines.hold_sync():  # the line, its legend entries and its axis
+            self._accuracy_lines.visible = classifying
+            self._accuracy_lines.display_legend = classifying
+        self._accuracy_axis.visible = classifying
         n_layers = trainer.network.n_layers
         self._gradient_lines.labels = [f"layer {i + 1}" for i in range(n_layers - 1)] + ["output"]
         self._gradient_lines.colors = _layer_colours(n_layers)
