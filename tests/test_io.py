@@ -137,6 +137,18 @@ def test_saving_twice_overwrites(tmp_path):
     np.testing.assert_array_equal(load_network(tmp_path / "net.npz")[0].params, second.params)
 
 
+def test_a_version_1_file_loads_with_its_layout(tmp_path):
+    # Version 1 stored every layer's weights, then every layer's biases.
+    network = trained_like(NETWORKS["tanh, two hidden layers"])
+    old_layout = np.concatenate([W.ravel() for W in network.weights] + list(network.biases))
+    config = config_text(version=1, network=network.config())
+    write_archive(tmp_path / "old.npz", config=config, params=old_layout)
+    loaded, _ = load_network(tmp_path / "old.npz")
+    np.testing.assert_array_equal(loaded.params, network.params)
+    X = np.random.default_rng(0).normal(size=(5, network.sizes[0]))
+    np.testing.assert_array_equal(loaded.output(X), network.output(X))
+
+
 def test_the_file_holds_only_plain_arrays(tmp_path):
     path = save_network(Network([2, 3, 1]), tmp_path / "net.npz", dataset="xor")
     with np.load(path, allow_pickle=False) as archive:
@@ -144,7 +156,7 @@ def test_the_file_holds_only_plain_arrays(tmp_path):
         config = archive["config"]
         assert config.shape == () and config.dtype.kind == "U"
         document = json.loads(str(config))
-    assert document["format"] == "dllab-network" and document["version"] == 1
+    assert document["format"] == "dllab-network" and document["version"] == 2
     assert document["network"]["sizes"] == [2, 3, 1]
     assert document["settings"] == {"dataset": "xor"}
 
@@ -264,7 +276,8 @@ def test_load_refuses_extra_entries(tmp_path, saved):
         (np.array("[" * 100_000), "'config' entry is not valid JSON"),
         (np.array("[1, 2]"), "format marker is None"),
         (config_text(format="keras-model"), "format marker is 'keras-model', not 'dllab-network'"),
-        (config_text(version=2), "format version 2.*reads version 1 only.*newer dllab"),
+        (config_text(version=3), "format version 3.*reads versions 1 to 2.*newer dllab"),
+        (config_text(version=0), "format version 0.*this version is unknown"),
         (config_text(version="1"), "format version '1'.*this version is unknown"),
         (config_text(version=True), "format version True.*this version is unknown"),
         (config_text(settings=[1, 2]), "config's 'settings' must be a JSON object"),

@@ -12,7 +12,7 @@ from dllab.core.activations import ACTIVATIONS, sigmoid
 from dllab.core.data import make_dataset, split
 from dllab.core.features import feature_matrix
 from dllab.core.heads import HEADS
-from dllab.core.network import Network
+from dllab.core.network import Network, with_ones
 from dllab.core.optimizers import SGD, Adam, Momentum, make_optimizer
 from dllab.core.training import Trainer
 
@@ -58,10 +58,15 @@ def random_problem(
         X = rng.normal(0.0, 1.0, (N_SAMPLES, sizes[0]))
         hidden_z = net.forward(X).pre_activations[:-1]
         z_clear = all(np.abs(Z).min() > KINK_MARGIN for Z in hidden_z)
-        w_clear = np.abs(net.params[: net.n_weights]).min() > KINK_MARGIN
+        w_clear = np.abs(all_weights(net)).min() > KINK_MARGIN
         if z_clear and w_clear:
             return net, X, labels(head, sizes[-1], N_SAMPLES, rng)
     raise AssertionError("no draw kept clear of the kinks")  # pragma: no cover
+
+
+def all_weights(net: Network) -> np.ndarray:
+    """Every weight (no bias) of `net`, in one vector."""
+    return np.concatenate([W.ravel() for W in net.weights])
 
 
 def numerical_gradients(loss, arrays: list[np.ndarray]) -> list[np.ndarray]:
@@ -112,7 +117,9 @@ def test_gradients_match_central_differences(activation, head, n_inputs, hidden,
     numerical_flat = np.concatenate([gradient.ravel() for gradient in numerical])
 
     assert np.abs(numerical_flat).max() > 1e-3  # a real signal, not zeros on both sides
-    assert relative_error(numerical_flat, grads.flat) < 1e-6
+    analytic_flat = np.concatenate([g.ravel() for g in [*grads.weights, *grads.biases]])
+    assert relative_error(numerical_flat, analytic_flat) < 1e-6
+    assert grads.flat.size == analytic_flat.size
     for i in range(n_layers):
         assert grads.weights[i].shape == net.weights[i].shape == (sizes[i], sizes[i + 1])
         assert grads.biases[i].shape == net.biases[i].shape == (sizes[i + 1],)
@@ -124,11 +131,12 @@ def test_gradients_match_central_differences(activation, head, n_inputs, hidden,
 
 def test_loss_and_gradients_loss_is_data_loss_plus_penalty():
     net, X, y = random_problem([3, 4, 1], "tanh", "tanh", "l2", seed=3)
-    weights = net.params[: net.n_weights]
+    weights = all_weights(net)
+    assert len(weights) == net.n_weights
     assert net.penalty() == pytest.approx(0.01 * 0.5 * float(weights @ weights), rel=1e-12)
     assert net.loss_and_gradients(X, y).loss == pytest.approx(net.loss(X, y) + net.penalty())
     net_l1, _, _ = random_problem([3, 4, 1], "tanh", "tanh", "l1", seed=3)
-    assert net_l1.penalty() == pytest.approx(0.01 * np.abs(net_l1.params[: net.n_weights]).sum())
+    assert net_l1.penalty() == pytest.approx(0.01 * np.abs(all_weights(net_l1)).sum())
 
 
 def test_penalty_leaves_biases_alone():
@@ -237,6 +245,59 @@ def test_sigmoid_and_softmax_stay_finite_for_huge_logits():
     np.testing.assert_array_equal(P, [[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
 
 
+@pytest.mark.parametrize(
+    "Z",
+    [
+        np.random.default_rng(0).normal(0.0, 3.0, (40, 10)),  # ordinary logits
+        np.array([[700.0, 699.0, -5.0], [-700.0, -701.0, -710.0]]),  # large, still exact
+        np.array([[800.0, 0.0, -800.0], [0.0, 1.0, 2.0]]),  # exp(800) overflows
+        np.array([[-800.0, -801.0, -805.0], [1.0, 2.0, 3.0]]),  # a row that underflows
+        np.array([[-360.0, -361.0, -370.0]]),  # a row sum below 1e-154
+        np.array([[np.nan, 0.0, 1.0]]),
+    ],
+    ids=["ordinary", "large", "overflow", "underflow", "tiny-sum", "nan"],
+)
+def test_the_fast_softmax_matches_the_shifted_one(Z):
+    head = HEADS["softmax"]
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        fast = head.fast_output(Z.copy())
+    expected = head.output(Z)
+    np.testing.assert_allclose(fast, expected, rtol=1e-14, atol=1e-300)
+    assert (np.isnan(fast) == np.isnan(expected)).all()
+
+
+def test_the_fast_softmax_takes_its_own_route_on_ordinary_logits(monkeypatch):
+    head = HEADS["softmax"]
+    Z = np.random.default_rng(1).normal(0.0, 5.0, (32, 10))
+    expected = head.output(Z)
+    monkeypatch.setattr(type(head), "output", lambda self, Z: pytest.fail("fell back"))
+    np.testing.assert_allclose(head.fast_output(Z), expected, rtol=1e-14)
+
+
+@pytest.mark.filterwarnings("error")
+def test_forward_with_huge_logits_warns_nothing():
+    net = Network([2, 3], head="softmax", seed=0)
+    net.weights[0] = [[900.0, 0.0, -900.0], [0.0, 0.0, 0.0]]
+    P = net.output(np.array([[1.0, 0.0], [-1.0, 0.0]]))
+    np.testing.assert_array_equal(P, [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+
+
+def test_a_training_pass_reuses_its_arrays_and_a_public_pass_does_not():
+    net = Network([3, 5, 4, 2], activation="relu", head="softmax", seed=0)
+    rng = np.random.default_rng(0)
+    X1, X2 = rng.normal(size=(6, 3)), rng.normal(size=(6, 3))
+    public = net.forward(X1)
+    kept = [A.copy() for A in public.activations]
+    first = net._forward(with_ones(X1), reuse=True)
+    second = net._forward(with_ones(X2), reuse=True)
+    reused = zip(first.layer_inputs[1:], second.layer_inputs[1:])
+    assert all(np.shares_memory(a, b) for a, b in reused)
+    for A, expected in zip(public.activations, kept):
+        np.testing.assert_array_equal(A, expected)  # untouched by the training passes
+    for A, expected in zip(second.activations, net.forward(X2).activations):
+        np.testing.assert_allclose(A, expected, rtol=1e-14)
+
+
 @pytest.mark.filterwarnings("error")
 @pytest.mark.parametrize("name", list(HEADS))
 def test_every_head_stays_finite_for_huge_logits(name):
@@ -279,8 +340,18 @@ def test_weights_and_biases_are_views_of_params():
         assert net.weights[i].shape == (n_in, n_out) and net.weights[i].dtype == np.float64
         assert net.biases[i].shape == (n_out,) and net.biases[i].dtype == np.float64
         assert np.shares_memory(net.weights[i], net.params)
-    layout = [W.ravel() for W in net.weights] + list(net.biases)
+    # Layer by layer, the weights and then the biases as a last row: one (n_in + 1, n_out)
+    # block, which multiplies a layer input that ends in a column of ones.
+    layout = [np.vstack([W, b]).ravel() for W, b in zip(net.weights, net.biases)]
     np.testing.assert_array_equal(np.concatenate(layout), net.params)
+    X = np.random.default_rng(1).normal(size=(6, 3))
+    run = net.forward(X)
+    for i, block in enumerate(layout):
+        block = block.reshape(net.sizes[i] + 1, net.sizes[i + 1])
+        np.testing.assert_array_equal(run.layer_inputs[i][:, -1], 1.0)
+        previous = run.activations[i - 1] if i else X
+        np.testing.assert_array_equal(run.layer_inputs[i][:, :-1], previous)
+        np.testing.assert_allclose(run.pre_activations[i], run.layer_inputs[i] @ block)
 
 
 def test_assigning_weights_changes_the_outputs():

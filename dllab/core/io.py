@@ -2,9 +2,12 @@
 
 A saved network is one `.npz` archive with two entries:
 
-- "params": the flat float64 parameter vector (`Network.params`);
+- "params": the flat float64 parameter vector (`Network.params`): layer by layer, the
+  weights and then the biases;
 - "config": a JSON document, stored as a 0-d unicode array, holding a format marker,
   the format version, `Network.config()` and the caller's extra settings.
+
+Version 1 files, whose "params" held all the weights and then all the biases, load too.
 
 Nothing is pickled: loading uses `np.load(..., allow_pickle=False)` and checks every
 entry, so a damaged or foreign file gives a plain ValueError, never a half-built network.
@@ -26,7 +29,7 @@ from numpy.typing import NDArray
 from .network import Network, check_sizes
 
 FORMAT = "dllab-network"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SUFFIX = ".npz"
 _ENTRIES = ("config", "params")
 JSON_TYPES = "numbers, strings, true/false, None, and lists or dicts of those"
@@ -71,8 +74,22 @@ def load_network(path: str | os.PathLike) -> tuple[Network, dict[str, Any]]:
         network = Network(**network_config)
     except (TypeError, ValueError) as error:
         raise ValueError(f"{where} holds invalid network settings: {error}") from None
-    network.params[...] = params
+    if document["version"] == 1:
+        _load_weights_then_biases(network, params)
+    else:
+        network.params[...] = params
     return network, document["settings"]
+
+
+def _load_weights_then_biases(network: Network, params: NDArray[np.float64]) -> None:
+    """Version 1's layout: every layer's weights, then every layer's biases."""
+    offset = 0
+    for W in network.weights:
+        W[...] = params[offset : offset + W.size].reshape(W.shape)
+        offset += W.size
+    for b in network.biases:
+        b[...] = params[offset : offset + b.size]
+        offset += b.size
 
 
 # --- Saving -----------------------------------------------------------------------------------
@@ -192,14 +209,14 @@ def _parse_config(config: NDArray, where: str) -> dict[str, Any]:
         found = document.get("format") if isinstance(document, dict) else None
         raise ValueError(f"{not_ours}: its format marker is {found!r}, not {FORMAT!r}")
     version = document.get("version")
-    if type(version) is not int or version != FORMAT_VERSION:
+    if type(version) is not int or not 1 <= version <= FORMAT_VERSION:
         if type(version) is int and version > FORMAT_VERSION:
             reason = "it was saved by a newer dllab; update dllab to load it"
         else:
             reason = "this version is unknown"
         raise ValueError(
             f"{where} has dllab network format version {version!r}, and this dllab reads "
-            f"version {FORMAT_VERSION} only: {reason}"
+            f"versions 1 to {FORMAT_VERSION}: {reason}"
         )
     expected = {"format", "version", "network", "settings"}
     if set(document) != expected:

@@ -1,9 +1,14 @@
 """A fully connected neural network in plain NumPy.
 
-All weights and biases live in one flat float64 vector; `weights[i]` (shape
-`(n_in, n_out)`) and `biases[i]` (shape `(n_out,)`) are views into it. Layer i
-computes `Z = A_prev @ W + b`, then `A = activation(Z)`; the last layer uses the
-head's output function. The optimiser updates the flat vector in one call.
+Layer i computes `Z = A_prev @ W + b`, then `A = activation(Z)`; the last layer uses
+the head's output function.
+
+All weights and biases live in one flat float64 vector, so the optimiser updates
+them in one call. It holds one block per layer, `(n_in + 1, n_out)`: the weights, then
+the biases as a last row. A bias is a weight on an input that is always 1, so each
+layer's input carries a trailing column of ones and one matrix product computes
+`A_prev @ W + b` (and, backwards, the gradients of W and b together). `weights[i]`
+(shape `(n_in, n_out)`) and `biases[i]` (shape `(n_out,)`) are views into the blocks.
 """
 
 from __future__ import annotations
@@ -31,13 +36,19 @@ MAX_WIDTH = 4096
 class Pass:
     """Everything a forward pass computed, layer by layer (the lab draws all of it).
 
-    inputs : (n_samples, n_inputs)
+    layer_inputs[i] : (n_samples, sizes[i] + 1), layer i's input and a column of ones, the
+        input its biases multiply (`activations[i - 1]` is a view into `layer_inputs[i]`).
     pre_activations[i], activations[i] : (n_samples, sizes[i + 1]); the last is the output.
+    inputs : (n_samples, n_inputs), the network's inputs.
     """
 
-    inputs: Array
+    layer_inputs: list[Array]
     pre_activations: list[Array]
     activations: list[Array]
+
+    @property
+    def inputs(self) -> Array:
+        return self.layer_inputs[0][:, :-1]
 
     @property
     def output(self) -> Array:
@@ -59,13 +70,19 @@ class Gradients:
 
 
 class GradientBuffer:
-    """A flat vector laid out like `Network.params` (all weights, then all biases), with
-    per-layer views `weights[i] : (n_in, n_out)` and `biases[i] : (n_out,)`."""
+    """A flat vector laid out like `Network.params`, with per-layer views: `blocks[i]`
+    `(n_in + 1, n_out)`, and in it `weights[i] : (n_in, n_out)` and `biases[i] : (n_out,)`."""
 
-    def __init__(self, flat: Array, shapes: list[tuple[int, int]], n_weights: int) -> None:
+    def __init__(self, flat: Array, shapes: list[tuple[int, int]]) -> None:
         self.flat = flat
-        self.weights = _views(flat, shapes)
-        self.biases = _views(flat[n_weights:], [n_out for _, n_out in shapes])
+        self.blocks = []
+        offset = 0
+        for n_in, n_out in shapes:
+            size = (n_in + 1) * n_out
+            self.blocks.append(flat[offset : offset + size].reshape(n_in + 1, n_out))
+            offset += size
+        self.weights = [block[:-1] for block in self.blocks]
+        self.biases = [block[-1] for block in self.blocks]
 
 
 class ParamList(list):
@@ -139,13 +156,17 @@ class Network:
         self.head = HEADS[self.head_name]
         self._act, self._act_derivative = ACTIVATIONS[self.activation]
         self._shapes = list(zip(self.sizes[:-1], self.sizes[1:]))
-        self.n_weights = sum(n_in * n_out for n_in, n_out in self._shapes)
-        self.params = np.zeros(self.n_weights + sum(self.sizes[1:]))
-        views = GradientBuffer(self.params, self._shapes, self.n_weights)
+        self.params = np.zeros(sum((n_in + 1) * n_out for n_in, n_out in self._shapes))
+        views = GradientBuffer(self.params, self._shapes)
+        self._blocks = views.blocks
         self.weights = ParamList(views.weights, "weights")
         self.biases = ParamList(views.biases, "biases")
-        activations = [self._act] * (self.n_layers - 1) + [self.head.output]
-        self._layers = list(zip(self.weights, self.biases, activations))
+        self.n_weights = sum(W.size for W in self.weights)
+        # 1.0 where params holds a weight, 0.0 at a bias: the penalty applies to weights.
+        self._is_weight = np.ones_like(self.params)
+        for bias in GradientBuffer(self._is_weight, self._shapes).biases:
+            bias[...] = 0.0
+        self._workspace: dict[int, list[tuple[Array, Array]]] = {}
         self.initialize(seed)
 
     # -- set-up ----------------------------------------------------------------------------
@@ -199,7 +220,9 @@ class Network:
     # -- computing -------------------------------------------------------------------------
     def forward(self, X: Array) -> Pass:
         """Run `X : (n_samples, sizes[0])` through every layer, keeping each layer's values."""
-        return self._forward(check_matrix("X", X, self.sizes[0]))
+        X1 = with_ones(check_matrix("X", X, self.sizes[0]))
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            return self._forward(X1)
 
     def output(self, X: Array) -> Array:
         """The network's output for `X`: probabilities, tanh scores or values."""
@@ -230,7 +253,7 @@ class Network:
     def loss(self, X: Array, y: NDArray) -> float:
         """Mean data loss on (X, y), without the regularisation penalty."""
         X, T = self._check_batch(X, y)
-        run = self._forward(X)
+        run = self.forward(X)
         return self.head.loss(run.pre_activations[-1], run.output, T)
 
     def targets(self, y: NDArray) -> Array:
@@ -239,18 +262,18 @@ class Network:
 
     def penalty(self) -> float:
         """The regularisation term added to the loss."""
-        weights = self.params[: self.n_weights]
+        if self.regularization == "none":
+            return 0.0
+        weights = self.params * self._is_weight
         if self.regularization == "l1":
             return self.regularization_rate * float(np.abs(weights).sum())
-        if self.regularization == "l2":
-            return self.regularization_rate * 0.5 * float(weights @ weights)
-        return 0.0
+        return self.regularization_rate * 0.5 * float(weights @ weights)
 
     def loss_and_gradients(self, X: Array, y: NDArray) -> Gradients:
         """Forward and backward pass on one batch: the loss (data loss plus penalty) and
         the gradient of that loss for every weight, bias and pre-activation."""
         X, T = self._check_batch(X, y)
-        run = self._forward(X)
+        run = self.forward(X)
         grads = self._backward(run, T, self.gradient_buffer())
         grads.loss += self.penalty()
         return grads
@@ -268,16 +291,38 @@ class Network:
             raise ValueError("y contains NaN or infinite values")
         return X, T
 
-    def _forward(self, X: Array) -> Pass:
-        pre_activations, activations = [], []
-        A = X
-        for W, b, activate in self._layers:
-            Z = A @ W
-            Z += b
-            A = activate(Z)
+    def _forward(self, X1: Array, reuse: bool = False) -> Pass:
+        """The forward pass on `X1 = with_ones(X)`, run under np.errstate with overflow,
+        divide and invalid ignored (the heads' fast paths may overflow, then recover).
+
+        With `reuse`, the hidden layers' outputs are written into arrays kept from the
+        last pass on a batch of the same size: faster, and the training loop's previous
+        pass is no longer needed by then.
+        """
+        pre_activations, activations, layer_inputs = [], [], [X1]
+        A1 = X1
+        # np.dot rather than @: the same BLAS call with less overhead on small matrices.
+        for block, (A1_next, A) in zip(self._blocks, self._layer_outputs(len(X1), reuse)):
+            Z = np.dot(A1, block)
             pre_activations.append(Z)
-            activations.append(A)
-        return Pass(X, pre_activations, activations)
+            activations.append(self._act(Z, out=A))
+            layer_inputs.append(A1_next)
+            A1 = A1_next
+        Z = np.dot(A1, self._blocks[-1])
+        pre_activations.append(Z)
+        activations.append(self.head.fast_output(Z))
+        return Pass(layer_inputs, pre_activations, activations)
+
+    def _layer_outputs(self, n_samples: int, reuse: bool) -> list[tuple[Array, Array]]:
+        """For each hidden layer, an array (n_samples, width + 1) whose last column is ones,
+        and the view of the other columns, where the layer's output goes."""
+        if reuse and n_samples in self._workspace:
+            return self._workspace[n_samples]
+        arrays = [np.ones((n_samples, width + 1)) for width in self.sizes[1:-1]]
+        outputs = [(A1, A1[:, :-1]) for A1 in arrays]
+        if reuse:
+            self._workspace = {n_samples: outputs}
+        return outputs
 
     def _backward(
         self, run: Pass, T: Array, buffer: GradientBuffer, with_loss: bool = True
@@ -288,14 +333,12 @@ class Network:
         loss = self.head.loss(Z, A, T) if with_loss else math.nan
         delta = self.head.delta(Z, A, T)
         deltas = [delta]
-        ones = np.ones(len(T))
         for i in range(self.n_layers - 1, -1, -1):
-            A_prev = run.activations[i - 1] if i else run.inputs
-            np.matmul(A_prev.T, delta, out=buffer.weights[i])
-            np.dot(ones, delta, out=buffer.biases[i])
+            # One product gives the weights' and the biases' gradients (the ones column).
+            np.dot(run.layer_inputs[i].T, delta, out=buffer.blocks[i])
             if i:
-                delta = delta @ self.weights[i].T
-                delta *= self._act_derivative(run.pre_activations[i - 1], A_prev)
+                delta = np.dot(delta, self.weights[i].T)
+                delta *= self._act_derivative(run.pre_activations[i - 1], run.activations[i - 1])
                 deltas.append(delta)
         self._add_penalty_gradient(buffer.flat)
         deltas.reverse()
@@ -303,14 +346,24 @@ class Network:
 
     def gradient_buffer(self) -> GradientBuffer:
         """A fresh vector shaped like `params`, with its per-layer views."""
-        return GradientBuffer(np.empty_like(self.params), self._shapes, self.n_weights)
+        return GradientBuffer(np.empty_like(self.params), self._shapes)
 
     def _add_penalty_gradient(self, flat: Array) -> None:
         if self.regularization == "none" or self.regularization_rate == 0:
             return
-        weights = self.params[: self.n_weights]
+        weights = self.params * self._is_weight
         term = np.sign(weights) if self.regularization == "l1" else weights
-        flat[: self.n_weights] += self.regularization_rate * term
+        term *= self.regularization_rate
+        flat += term
+
+
+def with_ones(X: Array) -> Array:
+    """`X : (n_samples, n)` with a last column of ones: `(n_samples, n + 1)`, the layout
+    `Network._forward` takes (the ones are the input that the biases multiply)."""
+    X1 = np.empty((X.shape[0], X.shape[1] + 1))
+    X1[:, :-1] = X
+    X1[:, -1] = 1.0
+    return X1
 
 
 def check_sizes(sizes: Sequence[int]) -> list[int]:
@@ -327,12 +380,3 @@ def check_sizes(sizes: Sequence[int]) -> list[int]:
     names = ["inputs"] + [f"hidden layer {i + 1} width" for i in range(len(sizes) - 2)]
     names.append("outputs")
     return [check_int(f"sizes ({name})", s, 1, MAX_WIDTH) for name, s in zip(names, sizes)]
-
-
-def _views(flat: Array, shapes: Sequence[tuple[int, int] | int]) -> list[Array]:
-    views, offset = [], 0
-    for shape in shapes:
-        size = shape[0] * shape[1] if isinstance(shape, tuple) else shape
-        views.append(flat[offset : offset + size].reshape(shape))
-        offset += size
-    return views

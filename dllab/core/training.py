@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from .checks import check_choice, check_int, check_rng
 from .data import Split
 from .features import check_features, feature_matrix
-from .network import Network
+from .network import Network, with_ones
 from .optimizers import OPTIMIZERS, check_learning_rate, make_optimizer
 
 Array = NDArray[np.float64]
@@ -100,6 +100,9 @@ class Trainer:
             )
         self.X_train = self.inputs(data.X_train)
         self.X_test = self.inputs(data.X_test)
+        # With the column of ones the network's forward pass takes (see with_ones).
+        self._X_train1 = with_ones(self.X_train)
+        self._X_test1 = with_ones(self.X_test)
         check_fits(network, data, self.X_train.shape[1])
         self.learning_rate = check_learning_rate(learning_rate)
         n_train = len(self.X_train)
@@ -155,10 +158,10 @@ class Trainer:
         if self.diverged:
             return False
         order = self.rng.permutation(len(self.X_train))
-        X, T = self.X_train[order], self.T_train[order]
+        X, T = self._X_train1[order], self.T_train[order]
         size = self.batch_size
         # A diverging run overflows: record() catches it at the end of the epoch.
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             for start in range(0, len(X) - size + 1, size):
                 self._step(X[start : start + size], T[start : start + size], with_loss=False)
         self.epoch += 1
@@ -169,15 +172,17 @@ class Trainer:
         if self.diverged:
             return False
         batch = self.rng.choice(len(self.X_train), self.batch_size, replace=False)
-        with np.errstate(over="ignore", invalid="ignore"):
-            loss = self._step(self.X_train[batch], self.T_train[batch])
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            loss = self._step(self._X_train1[batch], self.T_train[batch])
         ok = math.isfinite(loss) and bool(np.isfinite(self.network.params).all())
         return ok or self._diverge()
 
-    def _step(self, X: Array, T: Array, with_loss: bool = True) -> float:
-        """Forward, backward and update on one batch of inputs and encoded targets."""
+    def _step(self, X1: Array, T: Array, with_loss: bool = True) -> float:
+        """Forward, backward and update on one batch of inputs (with their column of
+        ones) and encoded targets."""
         network = self.network
-        gradients = network._backward(network._forward(X), T, self._gradients, with_loss)
+        run = network._forward(X1, reuse=True)
+        gradients = network._backward(run, T, self._gradients, with_loss)
         self.optimizer.update(network.params, self._gradients.flat)
         self.steps += 1
         self.last_gradients = gradients
@@ -186,11 +191,12 @@ class Trainer:
     def evaluate(self) -> dict[str, float]:
         """Loss and accuracy on the training and test sets."""
         scores = {}
-        for part, X, T, y in (
-            ("train", self.X_train, self.T_train, self.data.y_train),
-            ("test", self.X_test, self.T_test, self.data.y_test),
+        for part, X1, T, y in (
+            ("train", self._X_train1, self.T_train, self.data.y_train),
+            ("test", self._X_test1, self.T_test, self.data.y_test),
         ):
-            run = self.network._forward(X)
+            with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+                run = self.network._forward(X1)
             scores[f"{part}_loss"] = self.network.head.loss(run.pre_activations[-1], run.output, T)
             scores[f"{part}_accuracy"] = accuracy(self.network, run.output, y)
         return scores
