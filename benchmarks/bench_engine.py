@@ -8,7 +8,7 @@ both alike; the figure reported is the median of the rounds. Also times evaluati
 every neuron of the playground's largest network over a 100 x 100 grid (the lab's
 heatmaps).
 
-    python benchmarks/bench_engine.py [--seconds 1.0] [--rounds 5]
+    python benchmarks/bench_engine.py [--seconds 1.0] [--rounds 7]
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def grid_milliseconds(repeats: int = 200) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
-    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per network")
+    parser.add_argument("--rounds", type=int, default=7, help="alternating rounds per network")
     args = parser.parse_args()
     try:
         import torch

@@ -76,7 +76,9 @@ class LinearHead(Head):
         return float(0.5 * np.square(A - T).sum() / len(T))
 
     def delta(self, Z: Array, A: Array, T: Array) -> Array:
-        return (A - T) * (1.0 / len(T))
+        delta = A - T
+        delta *= 1.0 / len(T)
+        return delta
 
     def predict(self, A: Array) -> NDArray:
         return A[:, 0].copy()
@@ -96,7 +98,10 @@ class TanhHead(Head):
         return float(0.5 * np.square(A - T).sum() / len(T))
 
     def delta(self, Z: Array, A: Array, T: Array) -> Array:
-        return (A - T) * (1.0 - A * A) * (1.0 / len(T))
+        delta = A - T
+        delta *= 1.0 - A * A
+        delta *= 1.0 / len(T)
+        return delta
 
 
 class SigmoidHead(Head):
@@ -115,7 +120,9 @@ class SigmoidHead(Head):
         return float((softplus - T * Z).sum() / len(T))
 
     def delta(self, Z: Array, A: Array, T: Array) -> Array:
-        return (A - T) * (1.0 / len(T))
+        delta = A - T
+        delta *= 1.0 / len(T)
+        return delta
 
     def predict(self, A: Array) -> NDArray:
         return np.where(A[:, 0] >= 0.5, 1.0, -1.0)
@@ -172,7 +179,9 @@ class SoftmaxHead(Head):
         return float(-(T * np.log(np.maximum(A, TINY))).sum() / len(T))
 
     def delta(self, Z: Array, A: Array, T: Array) -> Array:
-        return (A - T) * (1.0 / len(T))
+        delta = A - T
+        delta *= 1.0 / len(T)
+        return delta
 
     def predict(self, A: Array) -> NDArray:
         return A.argmax(axis=1)

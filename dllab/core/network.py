@@ -161,6 +161,7 @@ class Network:
         self._blocks = views.blocks
         self.weights = ParamList(views.weights, "weights")
         self.biases = ParamList(views.biases, "biases")
+        self._weights_T = [W.T for W in self.weights]
         self.n_weights = sum(W.size for W in self.weights)
         # 1.0 where params holds a weight, 0.0 at a bias: the penalty applies to weights.
         self._is_weight = np.ones_like(self.params)
@@ -300,15 +301,15 @@ class Network:
         pass is no longer needed by then.
         """
         pre_activations, activations, layer_inputs = [], [], [X1]
+        activate, dot = self._act, np.dot  # np.dot: the BLAS call of @, with less overhead
         A1 = X1
-        # np.dot rather than @: the same BLAS call with less overhead on small matrices.
         for block, (A1_next, A) in zip(self._blocks, self._layer_outputs(len(X1), reuse)):
-            Z = np.dot(A1, block)
+            Z = dot(A1, block)
             pre_activations.append(Z)
-            activations.append(self._act(Z, out=A))
+            activations.append(activate(Z, out=A))
             layer_inputs.append(A1_next)
             A1 = A1_next
-        Z = np.dot(A1, self._blocks[-1])
+        Z = dot(A1, self._blocks[-1])
         pre_activations.append(Z)
         activations.append(self.head.fast_output(Z))
         return Pass(layer_inputs, pre_activations, activations)
@@ -329,18 +330,20 @@ class Network:
     ) -> Gradients:
         """Backpropagate from targets `T`, writing the gradient into `buffer`. The batch
         loss is only computed `with_loss` (training checks divergence once per epoch)."""
-        Z, A = run.pre_activations[-1], run.activations[-1]
-        loss = self.head.loss(Z, A, T) if with_loss else math.nan
-        delta = self.head.delta(Z, A, T)
+        Zs, As, inputs = run.pre_activations, run.activations, run.layer_inputs
+        loss = self.head.loss(Zs[-1], As[-1], T) if with_loss else math.nan
+        delta = self.head.delta(Zs[-1], As[-1], T)
         deltas = [delta]
-        for i in range(self.n_layers - 1, -1, -1):
+        derivative, dot, blocks = self._act_derivative, np.dot, buffer.blocks
+        for i in range(self.n_layers - 1, 0, -1):
             # One product gives the weights' and the biases' gradients (the ones column).
-            np.dot(run.layer_inputs[i].T, delta, out=buffer.blocks[i])
-            if i:
-                delta = np.dot(delta, self.weights[i].T)
-                delta *= self._act_derivative(run.pre_activations[i - 1], run.activations[i - 1])
-                deltas.append(delta)
-        self._add_penalty_gradient(buffer.flat)
+            dot(inputs[i].T, delta, out=blocks[i])
+            delta = dot(delta, self._weights_T[i])
+            delta *= derivative(Zs[i - 1], As[i - 1])
+            deltas.append(delta)
+        dot(inputs[0].T, delta, out=blocks[0])
+        if self.regularization != "none":
+            self._add_penalty_gradient(buffer.flat)
         deltas.reverse()
         return Gradients(loss, buffer.flat, buffer.weights, buffer.biases, deltas)
 
