@@ -324,6 +324,15 @@ def test_from_arrays_maps_more_classes_to_codes_in_sorted_order(labels, codes, c
     np.testing.assert_array_equal(dataset.y, codes)
 
 
+def test_many_whole_numbers_are_a_quantity_unless_the_task_says_classes():
+    X = np.arange(60.0).reshape(30, 2)
+    prices = np.arange(100, 130)  # 30 distinct whole numbers
+    assert from_arrays(X, prices).task == "regression"
+    assert from_arrays(X, prices, task="multiclass").n_classes == 30
+    twenty = np.arange(30) % 20  # 20 distinct whole numbers: still classes
+    assert from_arrays(X, twenty).task == "multiclass"
+
+
 def test_from_arrays_accepts_an_explicit_task_that_fits():
     X = np.eye(4)
     assert from_arrays(X, [0, 1, 2, 3], task="regression").task == "regression"

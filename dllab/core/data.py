@@ -354,6 +354,10 @@ def _balanced_subset(labels: NDArray, n_keep: int, rng: np.random.Generator) -> 
 
 # --- Your own data -----------------------------------------------------------------------------
 
+# Whole-number labels with more distinct values than this are read as a quantity to
+# predict (regression), not as class numbers, unless `task` says otherwise.
+MAX_INFERRED_CLASSES = 20
+
 
 def from_arrays(
     X: Any,
@@ -364,10 +368,11 @@ def from_arrays(
 ) -> Dataset:
     """Make a Dataset from inputs `X : (n_samples, n_inputs)` and labels `y : (n_samples,)`.
 
-    With `task=None` the task is inferred from `y`: numbers that are not all whole ->
-    regression; two distinct values -> binary (mapped to -1/+1 in sorted order); three or
-    more whole numbers, or text -> multiclass (mapped to 0..K-1 in sorted order). The
-    original labels are kept, as text, in `classes`.
+    With `task=None` the task is inferred from `y`: numbers that are not all whole, or
+    whole numbers with more than MAX_INFERRED_CLASSES distinct values (prices, counts)
+    -> regression; two distinct values -> binary (mapped to -1/+1 in sorted order); 3 to
+    MAX_INFERRED_CLASSES whole numbers, or text -> multiclass (mapped to 0..K-1 in sorted
+    order). The original labels are kept, as text, in `classes`. Pass `task` to decide.
     """
     inputs = _check_inputs(X)
     labels = _check_labels(y, inputs.shape[0], "y")
@@ -498,7 +503,7 @@ def _encode_labels(
         classes = tuple(str(label) for label in distinct)
     else:
         whole = distinct == np.round(distinct)
-        if task is None and not whole.all():
+        if task is None and (not whole.all() or len(distinct) > MAX_INFERRED_CLASSES):
             task = "regression"
         if task == "regression":
             return labels.astype(np.float64), "regression", ()
