@@ -174,6 +174,9 @@ def test_depth_slider_rebuilds_the_network_canvas_and_gradient_lines(lab, depth,
     assert np.atleast_2d(lab._gradient_lines.y).shape[0] == n_layers
     assert lab._gradient_lines.labels == [f"layer {i}" for i in range(1, n_layers)] + ["output"]
     assert len(lab._gradient_lines.colors) == n_layers
+    legend = lab._gradient_legend.value
+    assert legend.count("<svg") == n_layers and "output" in legend
+    assert all(colour in legend for colour in lab._gradient_lines.colors)
 
 
 def test_width_slider_sets_every_layer(lab):
@@ -242,6 +245,10 @@ def test_training_lowers_the_loss_on_the_curves(lab):
     assert np.asarray(lab._accuracy_lines.y)[:, -1].min() > 0.8
     assert np.asarray(lab._gradient_lines.x)[0] == 1  # epoch 0 has no gradient yet
     assert (np.asarray(lab._gradient_lines.y) > 0).all()
+    # Whole decades, every tick on the axis and every curve between the first and last.
+    scale, ticks = lab._gradient_axis.scale, np.asarray(lab._gradient_axis.tick_values)
+    assert (scale.min, scale.max) == (ticks[0], ticks[-1])
+    assert ticks[0] <= np.min(lab._gradient_lines.y) <= np.max(lab._gradient_lines.y) <= ticks[-1]
     assert "Epoch <b>50</b>" in lab._epoch.value and lab.model.status == "training"
     assert f"Training loss <b>{train_loss[-1]:.3f}</b>" in lab._stats.value
 
@@ -311,11 +318,13 @@ def test_plane_switches_to_regression(lab):
     assert lab.model.playing
     rebuild(lab)
     assert lab.model.task == "regression" and lab._accuracy_lines.visible is False
-    assert lab._accuracy_lines.display_legend is False and lab._accuracy_axis.visible is False
+    assert lab._accuracy_axis.visible is False
+    assert "loss" in lab._loss_legend.value and "accuracy" not in lab._loss_legend.value
     assert "accuracy" not in lab._stats.value
     lab._controls["dataset"].value = "circle"
     rebuild(lab)
     assert lab.model.head == "tanh" and lab._accuracy_lines.visible is True
+    assert "test accuracy" in lab._loss_legend.value
 
 
 def test_digits_shows_images_bars_and_disables_the_features(lab):

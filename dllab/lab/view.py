@@ -49,6 +49,9 @@ DATASET_LABELS = {
     "my data": "My data",
 }
 STYLE = {"description_width": "initial"}
+LOSS_COLOURS = ["#333333", "#999999"]  # test, training
+ACCURACY_COLOURS = [BLUE, "#9ecae1"]
+LEGEND_MARGIN = "0 0 0 60px"  # under the plot area, past the y axis
 
 
 def _rate_label(rate: float) -> str:
@@ -258,7 +261,9 @@ class Lab(w.VBox):
         )
         more_row = w.HBox([c["init"], c["seed"], c["epochs_per_frame"]])
         share_row = w.HBox([self._preset, self._setup])
-        curves = w.HBox([self._loss_figure, self._gradient_figure])
+        loss_panel = w.VBox([self._loss_figure, self._loss_legend])
+        gradient_panel = w.VBox([self._gradient_figure, self._gradient_legend])
+        curves = w.HBox([loss_panel, gradient_panel])
         super().__init__(
             [
                 toolbar,
@@ -287,8 +292,8 @@ class Lab(w.VBox):
             "setup": self._setup,
             "test_data": self._show_test,
             "discretize": self._discretize,
-            "loss": self._loss_figure,
-            "gradient_flow": self._gradient_figure,
+            "loss": loss_panel,
+            "gradient_flow": gradient_panel,
         }
         self.hide(hide)
         self._shown_version = -1
@@ -493,18 +498,16 @@ class Lab(w.VBox):
             x=[0, 1],
             y=[[0, 0], [0, 0]],
             scales={"x": epoch, "y": loss},
-            colors=["#333333", "#999999"],
+            colors=LOSS_COLOURS,
             labels=["test loss", "training loss"],
-            display_legend=True,
         )
         self._accuracy_lines = bq.Lines(
             x=[0, 1],
             y=[[0, 0], [0, 0]],
             scales={"x": epoch, "y": share},
-            colors=[BLUE, "#9ecae1"],
+            colors=ACCURACY_COLOURS,
             line_style="dashed",
             labels=["test accuracy", "training accuracy"],
-            display_legend=True,
         )
         self._accuracy_axis = bq.Axis(
             scale=share, side="right", label="accuracy", tick_format=".0%"
@@ -517,16 +520,15 @@ class Lab(w.VBox):
                 self._accuracy_axis,
             ],
             title="Loss",
-            legend_location="top-right",
-            legend_style={"fill-opacity": 0.7},
             layout=w.Layout(width="560px", height="280px"),
         )
+        # Legends as a line of text under each figure, where they never cover a curve.
+        self._loss_legend = w.HTML(layout=w.Layout(margin=LEGEND_MARGIN))
         gradient = bq.LogScale()
         self._gradient_lines = bq.Lines(
             x=[0, 1],
             y=[1, 1],
             scales={"x": bq.LinearScale(), "y": gradient},
-            display_legend=True,
             labels=["layer 1"],
         )
         self._gradient_axis = bq.Axis(
@@ -539,10 +541,9 @@ class Lab(w.VBox):
                 self._gradient_axis,
             ],
             title="Gradient flow (RMS weight gradient per layer)",
-            legend_location="top-right",
-            legend_style={"fill-opacity": 0.7},
             layout=w.Layout(width="560px", height="280px"),
         )
+        self._gradient_legend = w.HTML(layout=w.Layout(margin=LEGEND_MARGIN))
 
     def draw(self) -> None:
         """Redraw everything from the model's current frame (the loop calls this)."""
@@ -572,6 +573,9 @@ class Lab(w.VBox):
             self._gradient_lines.y = sizes
         ticks = _powers_of_ten(sizes)
         if not np.array_equal(ticks, self._gradient_axis.tick_values):
+            # The axis spans whole decades, so that every tick lies on it.
+            with self._gradient_axis.scale.hold_sync():
+                self._gradient_axis.scale.min, self._gradient_axis.scale.max = ticks[[0, -1]]
             self._gradient_axis.tick_values = ticks
         if frame.surface is not None:
             surface = np.sign(frame.surface) if self._discretize.value else frame.surface
@@ -604,13 +608,15 @@ class Lab(w.VBox):
         for button in self._features.values():
             button.disabled = not model.uses_features
         classifying = model.task != "regression"
-        with self._accuracy_lines.hold_sync():  # the line, its legend entries and its axis
-            self._accuracy_lines.visible = classifying
-            self._accuracy_lines.display_legend = classifying
-        self._accuracy_axis.visible = classifying
+        self._accuracy_lines.visible = self._accuracy_axis.visible = classifying
+        lines = [self._loss_lines, self._accuracy_lines] if classifying else [self._loss_lines]
+        self._loss_legend.value = _legend(lines)
         n_layers = trainer.network.n_layers
-        self._gradient_lines.labels = [f"layer {i + 1}" for i in range(n_layers - 1)] + ["output"]
-        self._gradient_lines.colors = _layer_colours(n_layers)
+        with self._gradient_lines.hold_sync():
+            self._gradient_lines.labels = [f"layer {i + 1}" for i in range(n_layers - 1)]
+            self._gradient_lines.labels += ["output"]
+            self._gradient_lines.colors = _layer_colours(n_layers)
+        self._gradient_legend.value = _legend([self._gradient_lines])
         if plane:
             extent = model.extent
             axis = np.linspace(-extent, extent, SURFACE_RESOLUTION)
@@ -682,10 +688,29 @@ def _number(value: float) -> str:
 
 
 def _powers_of_ten(values: np.ndarray, most: int = 6) -> np.ndarray:
-    """Tick values for a log axis: powers of ten spanning `values`, at most `most` of them."""
+    """Tick values for a log axis: powers of ten from at or below the smallest of `values`
+    to at or above the largest, at most `most` of them (and at least two)."""
     finite = values[np.isfinite(values) & (values > 0)]
     if finite.size == 0:
-        return np.array([1.0])
+        return np.array([0.1, 1.0])
     low, high = int(np.floor(np.log10(finite.min()))), int(np.ceil(np.log10(finite.max())))
-    step = max(1, int(np.ceil((high - low + 1) / most)))
-    return 10.0 ** np.arange(low, high + 1, step)
+    high = max(high, low + 1)
+    step = max(1, int(np.ceil((high - low) / (most - 1))))
+    return 10.0 ** np.arange(low, high + step, step)
+
+
+def _legend(marks: list[bq.Lines]) -> str:
+    """HTML naming each line of `marks` beside a short sample of it (colour and dashes)."""
+    entries = []
+    for mark in marks:
+        dashes = ' stroke-dasharray="5,3"' if mark.line_style == "dashed" else ""
+        for label, colour in zip(mark.labels, mark.colors):
+            sample = (
+                f'<svg width="26" height="10"><line x1="1" y1="5" x2="25" y2="5" '
+                f'stroke="{colour}" stroke-width="2.5"{dashes}/></svg>'
+            )
+            entries.append(
+                f'<span style="white-space:nowrap;margin-right:14px">{sample} '
+                f"{html.escape(label)}</span>"
+            )
+    return '<div style="font-size:12px;line-height:20px">' + "".join(entries) + "</div>"
