@@ -236,6 +236,13 @@ def test_quick_changes_collapse_into_one_rebuild_with_the_latest_values(lab):
     assert model.trainer.learning_rate == 0.01
 
 
+def test_before_any_epoch_the_gradient_plot_is_empty(lab):
+    lab.draw()
+    assert lab.model.epoch == 0
+    assert np.isnan(np.asarray(lab._gradient_lines.y, dtype=float)).all()
+    np.testing.assert_allclose(lab._gradient_axis.tick_values, [1e-3, 1e-2, 1e-1, 1.0])
+
+
 def test_training_lowers_the_loss_on_the_curves(lab):
     lab.model.advance(50)
     lab.draw()

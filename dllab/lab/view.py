@@ -212,7 +212,12 @@ class Lab(w.VBox):
         model.observe(self._show_state, names=["epoch", "status", "message"])
 
         c = self._controls
-        column = w.Layout(width="300px")
+        # Three panels side by side in 1200 px, so that a 1280-px projector shows them all.
+        for half_row in (c["depth"], c["width"], self._widths, c["activation"]):
+            half_row.layout.width = "290px"
+        for in_column in (c["dataset"], c["noise"], c["train_share"], c["batch_size"]):
+            in_column.layout.width = "265px"
+        column = w.Layout(width="270px")
         data_panel = w.VBox(
             [
                 w.HTML("<b>Data</b>"),
@@ -250,7 +255,7 @@ class Lab(w.VBox):
                 w.HBox([self._show_test, self._discretize]),
                 self._example,
             ],
-            layout=w.Layout(width="360px"),
+            layout=w.Layout(width="340px"),
         )
         toolbar = w.HBox(
             [self._play, step, reset, self._epoch, c["learning_rate"]],
@@ -473,7 +478,7 @@ class Lab(w.VBox):
             padding_x=0,
             padding_y=0,
             fig_margin=dict(top=40, bottom=25, left=35, right=10),
-            layout=w.Layout(width="350px", height="350px"),
+            layout=w.Layout(width="340px", height="340px"),
         )
         bar_x, bar_y = bq.OrdinalScale(), bq.LinearScale(min=0, max=1)
         self._bars = bq.Bars(
@@ -490,7 +495,7 @@ class Lab(w.VBox):
             ],
             title="Class probabilities",
             padding_y=0,
-            layout=w.Layout(width="350px", height="300px", display="none"),
+            layout=w.Layout(width="340px", height="300px", display="none"),
             fig_margin=dict(top=30, bottom=35, left=45, right=10),
         )
         epoch, loss, share = bq.LinearScale(), bq.LinearScale(min=0), bq.LinearScale(min=0, max=1)
@@ -564,13 +569,17 @@ class Lab(w.VBox):
             with self._accuracy_lines.hold_sync():
                 self._accuracy_lines.x = epochs
                 self._accuracy_lines.y = [history["test_accuracy"], history["train_accuracy"]]
-        # Epoch 0 has no gradient yet: the curve starts at the first epoch trained.
-        trained = slice(1, None) if len(epochs) > 2 else slice(None)
-        sizes = np.asarray(history["gradient_size"], dtype=float)[trained].T
-        sizes = np.maximum(sizes, 1e-12)
+        # Epoch 0 has no gradient: the curves start at the first epoch trained (and are
+        # empty before it). A layer whose gradient is exactly 0 (dead ReLUs) sits at the
+        # bottom of the log axis.
+        sizes = np.asarray(frame.history["gradient_size"], dtype=float)[1:].T
         with self._gradient_lines.hold_sync():
-            self._gradient_lines.x = epochs[trained]
-            self._gradient_lines.y = sizes
+            if sizes.size:
+                self._gradient_lines.x = np.asarray(frame.history["epoch"][1:], dtype=float)
+                self._gradient_lines.y = sizes = np.maximum(sizes, 1e-12)
+            else:
+                self._gradient_lines.x = [0.0, 1.0]
+                self._gradient_lines.y = np.full((len(self._gradient_lines.labels), 2), np.nan)
         ticks = _powers_of_ten(sizes)
         if not np.array_equal(ticks, self._gradient_axis.tick_values):
             # The axis spans whole decades, so that every tick lies on it.
@@ -692,7 +701,7 @@ def _powers_of_ten(values: np.ndarray, most: int = 6) -> np.ndarray:
     to at or above the largest, at most `most` of them (and at least two)."""
     finite = values[np.isfinite(values) & (values > 0)]
     if finite.size == 0:
-        return np.array([0.1, 1.0])
+        return 10.0 ** np.arange(-3, 1)
     low, high = int(np.floor(np.log10(finite.min()))), int(np.ceil(np.log10(finite.max())))
     high = max(high, low + 1)
     step = max(1, int(np.ceil((high - low) / (most - 1))))
