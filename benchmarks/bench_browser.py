@@ -163,7 +163,7 @@ def measure_latency(page, presses: int) -> list[float]:
 
 
 def bench(browser, server: harness.Server, seconds: float, presses: int) -> dict:
-    context = browser.new_context(viewport={"width": 1400, "height": 1300})
+    context = browser.new_context(viewport=harness.VIEWPORT)
     page = context.new_page()
     try:
         opener = harness.open_voila if server.name == "voila" else harness.open_jupyterlab

@@ -93,7 +93,7 @@ def open_classroom(browser, server, pages: int, notebook: str):
     url = f"{server.url}voila/render/{notebook}"
     rooms = []
     for _ in range(pages):
-        context = browser.new_context(viewport={"width": 1400, "height": 1300})
+        context = browser.new_context(viewport=harness.VIEWPORT)
         context.add_init_script(DRAWN_AT_JS)
         page = context.new_page()
         rooms.append((context, page))

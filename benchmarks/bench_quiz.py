@@ -79,7 +79,7 @@ def run(clicks: int, strokes: int) -> int:
     try:
         with sync_playwright() as p:
             browser = harness.launch_chromium(p)
-            page = browser.new_page(viewport={"width": 1300, "height": 1000})
+            page = browser.new_page(viewport=harness.VIEWPORT)
             page.goto(server.url, timeout=90_000)
             page.wait_for_selector("canvas.dllab-plane[data-frame]", timeout=90_000)
             page.wait_for_selector("canvas.dllab-pad", timeout=90_000)

@@ -12,8 +12,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 import harness  # noqa: E402  (shared with benchmarks/bench_browser.py)
 
-VIEWPORT = {"width": 1400, "height": 1300}
-
 
 @pytest.fixture(scope="session")
 def browser():
@@ -50,7 +48,7 @@ def pytest_runtest_makereport(item, call):
 
 
 def _page(browser, server, request, opener):
-    context = browser.new_context(viewport=VIEWPORT)
+    context = browser.new_context(viewport=harness.VIEWPORT)
     page = context.new_page()
     page.errors = []  # uncaught exceptions in the page's scripts
     page.on("pageerror", lambda error: page.errors.append(str(error)))

@@ -46,6 +46,8 @@ CULL_FLAGS = [
 ]
 # JupyterLab's pop-up asking whether to fetch news would cover the notebook.
 LAB_PAGE_CONFIG = {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}
+# A projector's width: the lab's panels must fit side by side in it.
+VIEWPORT = {"width": 1280, "height": 1300}
 
 
 # -- servers ---------------------------------------------------------------------------------

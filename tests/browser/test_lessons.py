@@ -25,7 +25,7 @@ def open_lesson(browser, lessons_server):
     opened = []
 
     def open_page(name: str, ready: str):
-        context = browser.new_context(viewport={"width": 1400, "height": 1300})
+        context = browser.new_context(viewport=harness.VIEWPORT)
         page = context.new_page()
         page.errors = []
         page.on("pageerror", lambda error: page.errors.append(str(error)))

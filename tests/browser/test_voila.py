@@ -49,6 +49,18 @@ def test_lab_loads(voila_page):
     for description in ("Hidden layers", "Neurons per layer", "Learning rate"):
         assert harness.slider_handle(page, description).is_visible()
     assert harness.control(page, "Dataset", "widget-dropdown").is_visible()
+    # Data, network and output panels side by side, all inside a projector-wide page.
+    panels = page.evaluate(
+        """() => {
+        const network = document.querySelector('.dllab-network').closest('.widget-vbox');
+        return [...network.parentElement.children].map((panel) => {
+            const box = panel.getBoundingClientRect();
+            return {top: box.top, right: box.right};
+        });
+    }"""
+    )
+    assert len(panels) == 3 and len({panel["top"] for panel in panels}) == 1, panels
+    assert max(panel["right"] for panel in panels) <= harness.VIEWPORT["width"], panels
     assert_no_traceback(page)
     assert not page.errors, f"script errors in the page: {page.errors}"
     screenshot(page, "voila-loaded")

@@ -26,7 +26,6 @@ import workshop
 pytestmark = pytest.mark.browser
 
 WAIT = 60_000  # ms: bounded waits for a page's kernel on a loaded machine
-VIEWPORT = {"width": 1400, "height": 1300}
 SECRET = "s3cr3t-" + uuid.uuid4().hex[:8]
 HIDDEN = ["regularization", "regularization_rate", "init", "seed", "gradient_flow", "features"]
 CLASSROOM = [
@@ -62,7 +61,7 @@ def new_page(browser, request):
     opened = []
 
     def make():
-        context = browser.new_context(viewport=VIEWPORT)
+        context = browser.new_context(viewport=harness.VIEWPORT)
         page = context.new_page()
         opened.append((context, page))
         return page
@@ -216,7 +215,7 @@ def test_the_kernel_websocket_runs_no_code(app, new_page, tmp_path, protocol):
 
 def test_closing_a_page_shuts_its_kernel_down(app, browser):
     before = set(workshop.kernel_pids(app))
-    context = browser.new_context(viewport=VIEWPORT)
+    context = browser.new_context(viewport=harness.VIEWPORT)
     try:
         page = context.new_page()
         open_lab(page, app, "lab.ipynb")
