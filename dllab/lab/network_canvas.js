@@ -37,10 +37,14 @@ function asFloats(value) {
   return new Float32Array(copy.buffer, 0, Math.floor(copy.byteLength / 4));
 }
 
+const LABEL_ROOM = 40; // px: "sin x1" in 12px sans-serif, and a gap
+
 function layoutOf(columns, width, height) {
   const header = 22;
   const most = Math.max(1, ...columns.map((c) => c.count));
-  const gapX = width / columns.length;
+  // Room on the left for the inputs' names (x1, sin x2), written before their tiles.
+  const margin = columns.length && (columns[0].labels || []).length ? LABEL_ROOM : 0;
+  const gapX = (width - margin) / columns.length;
   // Tile and gap together fill at most the height: the gap is a fifth of a tile.
   let tile = Math.min(44, ((height - header - 6) / most) / 1.2, gapX * 0.45);
   tile = Math.max(6, Math.floor(tile));
@@ -51,7 +55,7 @@ function layoutOf(columns, width, height) {
     const size = lone ? Math.floor(Math.min(Math.max(tile * 2, 84), gapX * 0.8, (height - header) * 0.5)) : tile;
     const total = c.count * size + (c.count - 1) * gap;
     const top = header + Math.max(0, (height - header - total) / 2);
-    const x = Math.round(gapX * (ci + 0.5) - size / 2);
+    const x = Math.round(margin + gapX * (ci + 0.5) - size / 2);
     return Array.from({ length: c.count }, (_, r) => ({ x, y: Math.round(top + r * (size + gap)), size }));
   });
 }
@@ -141,8 +145,8 @@ function render({ model, el }) {
         ctx.lineWidth = chosen ? 2.5 : active ? 2 : 1;
         ctx.strokeRect(box.x + 0.5, box.y + 0.5, box.size - 1, box.size - 1);
         if (c.labels && c.labels[r] !== undefined && box.size >= 12) {
-          ctx.textAlign = "left";
-          ctx.fillText(c.labels[r], box.x + box.size + 3, box.y + box.size / 2 + 4);
+          ctx.textAlign = "right";
+          ctx.fillText(c.labels[r], box.x - 3, box.y + box.size / 2 + 4);
           ctx.textAlign = "center";
         }
       }
@@ -152,6 +156,7 @@ function render({ model, el }) {
     canvas.dataset.frame = model.get("frame");
     canvas.dataset.run = model.get("run");
     canvas.dataset.columns = columns.map((c) => c.count).join(",");
+    canvas.dataset.boxes = JSON.stringify(boxes.map((col) => col.map((b) => [b.x, b.y, b.size])));
     model.send({ type: "drawn", frame: model.get("frame") });
   }
 

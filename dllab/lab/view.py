@@ -206,18 +206,19 @@ class Lab(w.VBox):
         model.observe(self._show_setup, names=list(SHARED))
         self._show_setup()
 
-        self._canvas = NetworkCanvas()
+        self._canvas = NetworkCanvas(width_px=515)
         self._canvas.observe(self._focus_changed, names=["hovered", "selected"])
         self._build_plots()
         model.observe(self._show_state, names=["epoch", "status", "message"])
 
         c = self._controls
-        # Three panels side by side in 1200 px, so that a 1280-px projector shows them all.
+        # Three panels side by side in 1090 px: a 1280-px projector shows them all, in
+        # Voila and in JupyterLab with its file browser hidden.
         for half_row in (c["depth"], c["width"], self._widths, c["activation"]):
-            half_row.layout.width = "290px"
+            half_row.layout.width = "260px"
         for in_column in (c["dataset"], c["noise"], c["train_share"], c["batch_size"]):
-            in_column.layout.width = "265px"
-        column = w.Layout(width="270px")
+            in_column.layout.width = "240px"
+        column = w.Layout(width="245px")
         data_panel = w.VBox(
             [
                 w.HTML("<b>Data</b>"),
@@ -255,7 +256,7 @@ class Lab(w.VBox):
                 w.HBox([self._show_test, self._discretize]),
                 self._example,
             ],
-            layout=w.Layout(width="340px"),
+            layout=w.Layout(width="320px"),
         )
         toolbar = w.HBox(
             [self._play, step, reset, self._epoch, c["learning_rate"]],
@@ -478,7 +479,7 @@ class Lab(w.VBox):
             padding_x=0,
             padding_y=0,
             fig_margin=dict(top=40, bottom=25, left=35, right=10),
-            layout=w.Layout(width="340px", height="340px"),
+            layout=w.Layout(width="315px", height="315px"),
         )
         bar_x, bar_y = bq.OrdinalScale(), bq.LinearScale(min=0, max=1)
         self._bars = bq.Bars(
@@ -495,7 +496,7 @@ class Lab(w.VBox):
             ],
             title="Class probabilities",
             padding_y=0,
-            layout=w.Layout(width="340px", height="300px", display="none"),
+            layout=w.Layout(width="315px", height="300px", display="none"),
             fig_margin=dict(top=30, bottom=35, left=45, right=10),
         )
         epoch, loss, share = bq.LinearScale(), bq.LinearScale(min=0), bq.LinearScale(min=0, max=1)
@@ -578,7 +579,7 @@ class Lab(w.VBox):
                 self._gradient_lines.x = np.asarray(frame.history["epoch"][1:], dtype=float)
                 self._gradient_lines.y = sizes = np.maximum(sizes, 1e-12)
             else:
-                self._gradient_lines.x = [0.0, 1.0]
+                self._gradient_lines.x = epochs  # epoch 0, twice
                 self._gradient_lines.y = np.full((len(self._gradient_lines.labels), 2), np.nan)
         ticks = _powers_of_ten(sizes)
         if not np.array_equal(ticks, self._gradient_axis.tick_values):

@@ -241,6 +241,8 @@ STATE_JS = """() => {
     (f) => (f.querySelector('.mainheading') || {}).textContent === 'Loss');
   const line = figure && figure.querySelector('g.curve path.line');
   const message = document.querySelector('.dllab-message');
+  const surface = [...document.querySelectorAll('.bqplot.figure .mainheading')].find(
+    (h) => h.textContent === 'Output' || h.textContent.startsWith('Layer '));
   const play = [...document.querySelectorAll('.dllab-lab button')].find(
     (b) => ['Play', 'Pause'].includes(b.textContent.trim()));
   return {
@@ -252,6 +254,7 @@ STATE_JS = """() => {
     loss_figure: Boolean(figure),
     message: message ? message.textContent : '',
     play: play ? play.textContent.trim() : null,
+    surface_title: surface ? surface.textContent : null,
   };
 }"""
 
@@ -291,6 +294,31 @@ def control(page, description: str, kind: str):
     """The widget of kind `kind` (e.g. 'widget-dropdown') labelled `description`."""
     label = page.locator("label.widget-label", has_text=re.compile(rf"^{re.escape(description)}$"))
     return page.locator(f".{kind}", has=label).first
+
+
+PANELS_JS = """() => {
+  const network = document.querySelector('.dllab-network').closest('.widget-vbox');
+  return [...network.parentElement.children].map((panel) => {
+    const box = panel.getBoundingClientRect();
+    return {top: box.top, right: box.right};
+  });
+}"""
+
+
+def assert_panels_side_by_side(page, timeout: float = 5_000) -> None:
+    """The lab's data, network and output panels share one row inside the viewport
+    (given `timeout` ms to settle after the page's layout changed)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    in_a_row = f"""() => {{
+      const panels = ({PANELS_JS})();
+      return panels.length === 3 && panels.every((p) => p.top === panels[0].top)
+        && Math.max(...panels.map((p) => p.right)) <= {VIEWPORT["width"]};
+    }}"""
+    try:
+        page.wait_for_function(in_a_row, timeout=timeout, polling=100)
+    except PlaywrightTimeout:
+        raise AssertionError(f"panels not side by side: {page.evaluate(PANELS_JS)}") from None
 
 
 def open_voila(page, server: Server, timeout: float = 60_000) -> dict:

@@ -6,6 +6,8 @@ setting retrains from scratch and starts playing.
 
 from __future__ import annotations
 
+import json
+
 import harness
 import pytest
 from harness import press, screenshot, state, wait_state
@@ -49,21 +51,37 @@ def test_lab_loads(voila_page):
     for description in ("Hidden layers", "Neurons per layer", "Learning rate"):
         assert harness.slider_handle(page, description).is_visible()
     assert harness.control(page, "Dataset", "widget-dropdown").is_visible()
-    # Data, network and output panels side by side, all inside a projector-wide page.
-    panels = page.evaluate(
-        """() => {
-        const network = document.querySelector('.dllab-network').closest('.widget-vbox');
-        return [...network.parentElement.children].map((panel) => {
-            const box = panel.getBoundingClientRect();
-            return {top: box.top, right: box.right};
-        });
-    }"""
-    )
-    assert len(panels) == 3 and len({panel["top"] for panel in panels}) == 1, panels
-    assert max(panel["right"] for panel in panels) <= harness.VIEWPORT["width"], panels
+    harness.assert_panels_side_by_side(page)
     assert_no_traceback(page)
     assert not page.errors, f"script errors in the page: {page.errors}"
     screenshot(page, "voila-loaded")
+
+
+def test_hovering_a_neuron_shows_it_and_a_click_keeps_it(voila_page):
+    page = voila_page
+    canvas = page.locator(".dllab-network canvas")
+    wait_state(page, "s.surface_title === 'Output'")
+    boxes = json.loads(canvas.get_attribute("data-boxes"))
+    origin = canvas.bounding_box()
+
+    def centre(column: int, row: int) -> tuple[float, float]:
+        x, y, size = boxes[column][row]
+        return origin["x"] + x + size / 2, origin["y"] + y + size / 2
+
+    page.mouse.move(*centre(1, 2))  # layer 1, third neuron
+    wait_state(page, "s.surface_title === 'Layer 1, neuron 3'")
+    page.mouse.move(origin["x"] + 2, origin["y"] + origin["height"] - 2)  # off every tile
+    wait_state(page, "s.surface_title === 'Output'")
+    page.mouse.click(*centre(2, 0))  # layer 2, first neuron: kept after the mouse leaves
+    wait_state(page, "s.surface_title === 'Layer 2, neuron 1'")
+    page.mouse.move(origin["x"] + 2, origin["y"] + origin["height"] - 2)
+    page.mouse.move(*centre(1, 0))
+    page.wait_for_timeout(500)
+    assert state(page)["surface_title"] == "Layer 2, neuron 1"
+    screenshot(page, "voila-neuron-kept")
+    page.mouse.click(*centre(2, 0))  # a second click lets go
+    page.mouse.move(origin["x"] + 2, origin["y"] + origin["height"] - 2)
+    wait_state(page, "s.surface_title === 'Output'")
 
 
 def test_depth_slider_retrains_and_trains(voila_page):
