@@ -258,6 +258,10 @@ def test_training_lowers_the_loss_on_the_curves(lab):
     assert ticks[0] <= np.min(lab._gradient_lines.y) <= np.max(lab._gradient_lines.y) <= ticks[-1]
     assert "Epoch <b>50</b>" in lab._epoch.value and lab.model.status == "training"
     assert f"Training loss <b>{train_loss[-1]:.3f}</b>" in lab._stats.value
+    test_accuracy = np.asarray(lab._accuracy_lines.y)[0, -1]
+    assert f"Test loss <b>{test_loss[-1]:.3f}</b> &middot; accuracy <b>{test_accuracy:.0%}</b>" in (
+        lab._stats.value
+    )
 
 
 # --- play, step, reset, regenerate -------------------------------------------------------------

@@ -669,13 +669,13 @@ class Lab(w.VBox):
     def _show_stats(self, history: dict[str, list]) -> None:
         if not history["epoch"]:
             return
-        parts = [
-            f"Test loss <b>{_number(history['test_loss'][-1])}</b>",
-            f"Training loss <b>{_number(history['train_loss'][-1])}</b>",
-        ]
-        if self.model.task != "regression":
-            parts.append(f"Test accuracy <b>{history['test_accuracy'][-1]:.0%}</b>")
-        self._stats.value = " &middot; ".join(parts)
+        rows = []
+        for part, name in (("test", "Test"), ("train", "Training")):
+            row = f"{name} loss <b>{_number(history[f'{part}_loss'][-1])}</b>"
+            if self.model.task != "regression":
+                row += f" &middot; accuracy <b>{history[f'{part}_accuracy'][-1]:.0%}</b>"
+            rows.append(row)
+        self._stats.value = "<br>".join(rows)
 
     def _show_state(self, change=None) -> None:
         model = self.model
