@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 import re
 
 import numpy as np
@@ -461,6 +463,29 @@ def test_copy_is_an_independent_twin():
     np.testing.assert_array_equal(twin.params, net.params)
     twin.weights[0] = np.zeros((2, 4))
     assert not np.array_equal(twin.params, net.params)
+
+
+@pytest.mark.parametrize(
+    "twin",
+    [copy.copy, copy.deepcopy, lambda net: pickle.loads(pickle.dumps(net))],
+    ids=["copy", "deepcopy", "pickle"],
+)
+def test_copies_and_pickles_are_working_networks(twin):
+    net = Network(
+        [3, 4, 2],
+        activation="relu",
+        head="softmax",
+        regularization="l2",
+        regularization_rate=0.01,
+        seed=0,
+    )
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    other = twin(net)
+    assert other.config() == net.config()
+    np.testing.assert_array_equal(other.output(X), net.output(X))
+    other.params[...] = 0.0  # its views follow its own params, and net is untouched
+    assert not other.weights[0].any() and not other.biases[1].any()
+    assert net.weights[0].any()
 
 
 # --- Optimisers --------------------------------------------------------------------------------

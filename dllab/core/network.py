@@ -209,9 +209,16 @@ class Network:
         }
 
     def copy(self) -> Network:
-        twin = Network(**self.config())
-        twin.params[...] = self.params
-        return twin
+        """An independent twin: same settings and weights, its own arrays."""
+        return _rebuild(self.config(), self.params)
+
+    # copy.copy, copy.deepcopy and pickle rebuild the network, so that weights and
+    # biases stay views of the new network's own params.
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any], Array]]:
+        return _rebuild, (self.config(), self.params.copy())
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Network:
+        return self.copy()
 
     def __repr__(self) -> str:
         return (
@@ -358,6 +365,12 @@ class Network:
         term = np.sign(weights) if self.regularization == "l1" else weights
         term *= self.regularization_rate
         flat += term
+
+
+def _rebuild(config: dict[str, Any], params: Array) -> Network:
+    network = Network(**config)
+    network.params[...] = params
+    return network
 
 
 def with_ones(X: Array) -> Array:
