@@ -465,6 +465,10 @@ def test_copy_is_an_independent_twin():
     assert not np.array_equal(twin.params, net.params)
 
 
+def test_sizes_may_be_a_numpy_array_of_whole_numbers():
+    assert Network(np.array([2, 3, 1])).sizes == [2, 3, 1]
+
+
 @pytest.mark.parametrize(
     "twin",
     [copy.copy, copy.deepcopy, lambda net: pickle.loads(pickle.dumps(net))],
@@ -663,7 +667,12 @@ BAD_INPUT = {
         ValueError,
         r"X has 3 columns but the network takes 2 inputs",
     ),
-    "X one-dimensional": (lambda: NET.output(np.zeros(2)), ValueError, r"X must be a 2-D array"),
+    "X one-dimensional": (
+        lambda: NET.output(np.zeros(2)),
+        ValueError,
+        r"X must be a 2-D array .* got shape \(2,\): for one point, give a list of one row, "
+        r"e\.g\. \[\[0\.0, 0\.0\]\]",
+    ),
     "X empty": (lambda: NET.forward(np.zeros((0, 2))), ValueError, r"X is empty"),
     "X of text": (lambda: NET.forward([["a", "b"]]), TypeError, r"X must hold numbers"),
     "NaN in X": (

@@ -72,8 +72,11 @@ def check_matrix(name: str, value: Any, n_columns: int | None = None) -> NDArray
     if array.ndim == 1 and n_columns == 1:
         array = array[:, None]
     if array.ndim != 2:
+        hint = ""
+        if array.ndim == 1 and n_columns is not None and len(array) == n_columns:
+            hint = f": for one point, give a list of one row, e.g. [{array.tolist()}]"
         raise ValueError(
-            f"{name} must be a 2-D array (n_samples, n_features); got shape {array.shape}"
+            f"{name} must be a 2-D array (n_samples, n_features); got shape {array.shape}{hint}"
         )
     if n_columns is not None and array.shape[1] != n_columns:
         raise ValueError(

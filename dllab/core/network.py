@@ -384,6 +384,8 @@ def with_ones(X: Array) -> Array:
 
 def check_sizes(sizes: Sequence[int]) -> list[int]:
     """Check layer sizes [n_inputs, hidden..., n_outputs]."""
+    if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
+        sizes = sizes.tolist()
     if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
         raise TypeError(
             f"sizes must be a list of layer sizes from inputs to outputs, e.g. [2, 4, 1]; "
