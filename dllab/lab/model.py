@@ -29,6 +29,7 @@ from ..core import (
     make_dataset,
     split,
 )
+from ..core.checks import check_choice
 from ..core.network import INITIALIZERS, REGULARIZERS
 from .setup import SHARED
 
@@ -114,10 +115,7 @@ class LabModel(t.HasTraits):
     # -- validation: clamp or raise, nothing more -------------------------------------------
     @t.validate("dataset")
     def _check_dataset(self, proposal):
-        names = self.dataset_names()
-        if proposal.value not in names:
-            raise t.TraitError(f"dataset={proposal.value!r} is not known; choose one of: {names}")
-        return proposal.value
+        return known_choice(proposal, self.dataset_names())
 
     @t.validate("noise")
     def _check_noise(self, proposal):
@@ -180,19 +178,11 @@ class LabModel(t.HasTraits):
             "regularization": REGULARIZERS,
             "optimizer": OPTIMIZERS,
         }[proposal.trait.name]
-        if proposal.value not in options:
-            raise t.TraitError(
-                f"{proposal.trait.name}={proposal.value!r} is not known; choose one of: "
-                f"{', '.join(options)}"
-            )
-        return proposal.value
+        return known_choice(proposal, options)
 
     @t.validate("head")
     def _check_head(self, proposal):
-        if proposal.value not in HEADS:
-            raise t.TraitError(
-                f"head={proposal.value!r} is not known; choose one of: {', '.join(HEADS)}"
-            )
+        known_choice(proposal, HEADS)
         task = self.task
         if task is not None and task not in HEADS[proposal.value].tasks:
             raise t.TraitError(
@@ -470,3 +460,12 @@ def _output_score(outputs: NDArray[np.float64], head: str) -> NDArray[np.float64
     if head == "softmax" and len(outputs) == 2:
         return outputs[1] - outputs[0]
     return outputs[0]
+
+
+def known_choice(proposal: Any, options: Any) -> str:
+    """For a trait validator: the proposed value if it is one of `options`, else a
+    TraitError that names the trait, the value and the options."""
+    try:
+        return check_choice(proposal.trait.name, proposal.value, options)
+    except ValueError as error:
+        raise t.TraitError(str(error)) from None

@@ -45,6 +45,7 @@ from ..core import (
 from ..core.checks import check_choice, check_float, check_int
 from ..core.data import MAX_NOISE
 from ..core.features import HAND_CRAFTED, RAW_FEATURES
+from ..lab.model import known_choice
 from ..lab.view import BLUE, ORANGE, WHITE
 
 PLANE_SETS = ("circle", "xor", "gauss", "spiral")
@@ -581,11 +582,7 @@ class ComparisonModel(t.HasTraits):
     # -- validation: raise, nothing more ------------------------------------------------------
     @t.validate("dataset")
     def _check_dataset(self, proposal):
-        if proposal.value not in PLANE_SETS:
-            raise t.TraitError(
-                f"dataset={proposal.value!r} is not known; choose one of: {', '.join(PLANE_SETS)}"
-            )
-        return proposal.value
+        return known_choice(proposal, PLANE_SETS)
 
     @t.validate("features")
     def _check_features(self, proposal):
@@ -1062,11 +1059,7 @@ class ScalingModel(t.HasTraits):
 
     @t.validate("dataset")
     def _check_dataset(self, proposal):
-        if proposal.value not in SCALING_SETS:
-            raise t.TraitError(
-                f"dataset={proposal.value!r} is not known; choose one of: {', '.join(SCALING_SETS)}"
-            )
-        return proposal.value
+        return known_choice(proposal, SCALING_SETS)
 
     def _new_dataset(self, change) -> None:
         # Another data set brings its own sizes and noise; the old points no longer apply.
