@@ -21,8 +21,8 @@ import traitlets
 import dllab
 from dllab.core import PLAYGROUND_SETS
 from dllab.lab import Lab
-from dllab.lab.canvas import NetworkCanvas
 from dllab.lab.model import MAX_DEPTH, MAX_WIDTH, SURFACE_RESOLUTION, TILE_RESOLUTION
+from dllab.ui import NetworkCanvas
 
 # --- helpers -----------------------------------------------------------------------------------
 

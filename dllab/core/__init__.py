@@ -28,6 +28,8 @@ from .heads import DEFAULT_HEAD, HEADS
 from .io import load_network, save_network
 from .network import Gradients, Network, Pass
 from .optimizers import OPTIMIZERS, SGD, Adam, Momentum
+from .plane import output_score, plane_extent, plane_grid
+from .recipe import make_trainer
 from .sweep import SweepResult, sweep
 from .training import History, Trainer
 
@@ -62,6 +64,10 @@ __all__ = [
     "load_digits",
     "load_network",
     "make_dataset",
+    "make_trainer",
+    "output_score",
+    "plane_extent",
+    "plane_grid",
     "save_network",
     "split",
     "sweep",

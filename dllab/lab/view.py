@@ -18,7 +18,20 @@ import traitlets as t
 
 from ..core import ACTIVATIONS, FEATURES, OPTIMIZERS, Dataset
 from ..core.network import INITIALIZERS, REGULARIZERS
-from .canvas import NetworkCanvas
+from ..ui import NetworkCanvas
+from ..ui.theme import (
+    ACCURACY_COLOURS,
+    BLUE,
+    DATASET_LABELS,
+    HEAD_LABELS,
+    LOSS_COLOURS,
+    ORANGE,
+    STYLE,
+    WHITE,
+    layer_colours,
+    lines_legend,
+    rate_label,
+)
 from .loop import TrainingLoop
 from .model import (
     LEARNING_RATES,
@@ -31,31 +44,7 @@ from .model import (
 from .setup import PRESETS, SHARED, decode_setup, defaults, encode_setup
 from .setup import preset as named_preset
 
-ORANGE, WHITE, BLUE = "#f59322", "#e8eaeb", "#0877bd"
-HEAD_LABELS = {
-    "tanh": "Classification (tanh, squared error)",
-    "sigmoid": "Classification (sigmoid, cross-entropy)",
-    "softmax": "Classification (softmax, cross-entropy)",
-    "linear": "Regression (linear, squared error)",
-}
-DATASET_LABELS = {
-    "circle": "Circle",
-    "xor": "Exclusive or (xor)",
-    "gauss": "Two Gaussians",
-    "spiral": "Spiral",
-    "plane": "Plane (regression)",
-    "multi_gauss": "Multi-Gaussian (regression)",
-    "digits": "Handwritten digits (8x8)",
-    "my data": "My data",
-}
-STYLE = {"description_width": "initial"}
-LOSS_COLOURS = ["#333333", "#999999"]  # test, training
-ACCURACY_COLOURS = [BLUE, "#9ecae1"]
 LEGEND_MARGIN = "0 0 0 60px"  # under the plot area, past the y axis
-
-
-def _rate_label(rate: float) -> str:
-    return f"{rate:g}"
 
 
 # (trait, widget class, keyword arguments): the lab's controls, declared once.
@@ -81,14 +70,14 @@ CONTROLS: list[tuple[str, type, dict[str, Any]]] = [
         w.Dropdown,
         dict(
             description="Regularization rate",
-            options=[(_rate_label(r), r) for r in REGULARIZATION_RATES],
+            options=[(rate_label(r), r) for r in REGULARIZATION_RATES],
         ),
     ),
     ("optimizer", w.Dropdown, dict(description="Optimizer", options=list(OPTIMIZERS))),
     (
         "learning_rate",
         w.SelectionSlider,
-        dict(description="Learning rate", options=[(_rate_label(r), r) for r in LEARNING_RATES]),
+        dict(description="Learning rate", options=[(rate_label(r), r) for r in LEARNING_RATES]),
     ),
     ("seed", w.BoundedIntText, dict(description="Seed", min=0, max=99999)),
     ("epochs_per_frame", w.IntSlider, dict(description="Speed (epochs per frame)", min=1, max=20)),
@@ -620,13 +609,13 @@ class Lab(w.VBox):
         classifying = model.task != "regression"
         self._accuracy_lines.visible = self._accuracy_axis.visible = classifying
         lines = [self._loss_lines, self._accuracy_lines] if classifying else [self._loss_lines]
-        self._loss_legend.value = _legend(lines)
+        self._loss_legend.value = lines_legend(lines)
         n_layers = trainer.network.n_layers
         with self._gradient_lines.hold_sync():
             self._gradient_lines.labels = [f"layer {i + 1}" for i in range(n_layers - 1)]
             self._gradient_lines.labels += ["output"]
-            self._gradient_lines.colors = _layer_colours(n_layers)
-        self._gradient_legend.value = _legend([self._gradient_lines])
+            self._gradient_lines.colors = layer_colours(n_layers)
+        self._gradient_legend.value = lines_legend([self._gradient_lines])
         if plane:
             extent = model.extent
             axis = np.linspace(-extent, extent, SURFACE_RESOLUTION)
@@ -686,12 +675,6 @@ class Lab(w.VBox):
         self._say(model.message)
 
 
-def _layer_colours(n: int) -> list[str]:
-    """From light to dark blue, first layer to output."""
-    shades = np.linspace(0.25, 1.0, n)
-    return ["#" + "".join(f"{int(255 - s * (255 - c)):02x}" for c in (8, 81, 156)) for s in shades]
-
-
 def _number(value: float) -> str:
     """A loss as a person reads it: 0.012, 3.47, 2.1e+05 (a diverged run)."""
     return f"{value:.3f}" if abs(value) < 1000 else f"{value:.2g}"
@@ -707,20 +690,3 @@ def _powers_of_ten(values: np.ndarray, most: int = 6) -> np.ndarray:
     high = max(high, low + 1)
     step = max(1, int(np.ceil((high - low) / (most - 1))))
     return 10.0 ** np.arange(low, high + step, step)
-
-
-def _legend(marks: list[bq.Lines]) -> str:
-    """HTML naming each line of `marks` beside a short sample of it (colour and dashes)."""
-    entries = []
-    for mark in marks:
-        dashes = ' stroke-dasharray="5,3"' if mark.line_style == "dashed" else ""
-        for label, colour in zip(mark.labels, mark.colors):
-            sample = (
-                f'<svg width="26" height="10"><line x1="1" y1="5" x2="25" y2="5" '
-                f'stroke="{colour}" stroke-width="2.5"{dashes}/></svg>'
-            )
-            entries.append(
-                f'<span style="white-space:nowrap;margin-right:14px">{sample} '
-                f"{html.escape(label)}</span>"
-            )
-    return '<div style="font-size:12px;line-height:20px">' + "".join(entries) + "</div>"

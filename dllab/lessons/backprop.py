@@ -28,8 +28,8 @@ from numpy.typing import NDArray
 from ..core import ACTIVATIONS, DEFAULT_HEAD, PLAYGROUND_SETS, Network, Pass, make_dataset
 from ..core.checks import check_choice, check_float, check_int
 from ..core.network import Gradients, check_sizes
-from ..lab.canvas import NetworkCanvas
-from ..lab.view import BLUE, DATASET_LABELS, ORANGE, WHITE
+from ..ui import NetworkCanvas
+from ..ui.theme import BLUE, DATASET_LABELS, ORANGE, WHITE
 
 Array = NDArray[np.float64]
 

@@ -46,7 +46,7 @@ from ..core.checks import check_choice, check_float, check_int
 from ..core.data import MAX_NOISE
 from ..core.features import HAND_CRAFTED, RAW_FEATURES
 from ..lab.model import known_choice
-from ..lab.view import BLUE, ORANGE, WHITE
+from ..ui.theme import BLUE, ORANGE, WHITE
 
 PLANE_SETS = ("circle", "xor", "gauss", "spiral")
 SCALING_SETS = ("digits", *PLANE_SETS)

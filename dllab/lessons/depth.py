@@ -27,9 +27,9 @@ from ..core import make_dataset, split
 from ..core.checks import check_choice, check_int
 from ..core.optimizers import check_learning_rate
 from ..core.sweep import MAX_EPOCHS, SweepResult, check_grid, sweep
-from ..lab.canvas import NetworkCanvas
 from ..lab.model import LabModel
-from ..lab.view import BLUE, DATASET_LABELS, ORANGE, WHITE
+from ..ui import NetworkCanvas
+from ..ui.theme import BLUE, DATASET_LABELS, ORANGE, WHITE
 
 SWEEP_DATASETS = ("spiral", "xor", "circle")
 PROGRESS_INTERVAL = 0.25  # seconds between progress messages while a sweep runs

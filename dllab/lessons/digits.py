@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits
 
 from ..core import Network, Trainer, make_dataset, split
 from ..core.checks import check_int
-from ..lab.view import BLUE, ORANGE
+from ..ui.theme import BLUE, ORANGE
 
 MAX_HIDDEN, MAX_EPOCHS = 128, 100
 MAX_SHOWN = 60  # misclassified digits drawn at most (a weak network gets hundreds wrong)

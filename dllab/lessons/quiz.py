@@ -37,8 +37,8 @@ from ..core import (
     split,
 )
 from ..core.checks import check_float, check_int
-from ..lab.canvas import NetworkCanvas
-from ..lab.view import BLUE, ORANGE, WHITE
+from ..ui import NetworkCanvas
+from ..ui.theme import BLUE, ORANGE, WHITE
 from .digits import (
     JS_AS_BYTES,
     DigitGrid,

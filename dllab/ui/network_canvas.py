@@ -8,6 +8,7 @@ faster than the page draws, so nothing queues up however slow the browser is.
 
 from __future__ import annotations
 
+import logging
 import pathlib
 import threading
 from collections.abc import Sequence
@@ -16,6 +17,9 @@ import anywidget
 import numpy as np
 import traitlets as t
 from numpy.typing import NDArray
+
+log = logging.getLogger("dllab")
+NOWHERE = [-1, -1]
 
 
 class NetworkCanvas(anywidget.AnyWidget):
@@ -31,6 +35,18 @@ class NetworkCanvas(anywidget.AnyWidget):
     height_px = t.Int(430).tag(sync=True)
     hovered = t.List(t.Int(), default_value=[-1, -1]).tag(sync=True)
     selected = t.List(t.Int(), default_value=[-1, -1]).tag(sync=True)
+
+    @t.validate("hovered", "selected")
+    def _check_neuron(self, proposal):
+        """A neuron is [column, tile]; anything else from the page is ignored (and logged):
+        the page is not trusted to send well-formed messages."""
+        value = proposal.value
+        if len(value) != 2:
+            log.warning(
+                "ignored %s=%r from the page: not [column, tile]", proposal.trait.name, value
+            )
+            return list(getattr(self, proposal.trait.name, NOWHERE) or NOWHERE)
+        return list(value)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -79,7 +95,13 @@ class NetworkCanvas(anywidget.AnyWidget):
             return self._drawn_changed.wait_for(lambda: self.drawn >= self.frame - behind, timeout)
 
     def _on_browser_message(self, widget, content, buffers) -> None:
-        if isinstance(content, dict) and content.get("type") == "drawn":
-            with self._drawn_changed:
-                self.drawn = max(self.drawn, int(content.get("frame", 0)))
-                self._drawn_changed.notify_all()
+        if not (isinstance(content, dict) and content.get("type") == "drawn"):
+            log.warning("ignored a message from the page: %.200r", content)
+            return
+        frame = content.get("frame")
+        if not isinstance(frame, int) or isinstance(frame, bool):
+            log.warning("ignored a 'drawn' message whose frame is %.80r, not a number", frame)
+            return
+        with self._drawn_changed:
+            self.drawn = max(self.drawn, frame)
+            self._drawn_changed.notify_all()

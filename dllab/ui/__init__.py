@@ -1,0 +1,33 @@
+"""The widget toolkit shared by the lab and every lesson.
+
+Layers: engine (`dllab.core`) → this toolkit → the lab (`dllab.lab`) → the lessons
+(`dllab.lessons`); each imports only those before it. A lesson is a model (traits, no
+widget), a thin view built from these pieces, and a thin notebook.
+
+- `theme`: colours, labels, styles, numbers written as a person reads them;
+- `MessageArea`: refusals (kept on screen) and status messages;
+- `bind`, `build_controls`: a control bound to a model's trait, declared as data;
+- `Runner`: long work on a background thread (start, cancel, close, one error path);
+- `PlaneFigure`, `update`: the plane plot, and changing a mark in one message;
+- `NetworkCanvas`: the network picture (tiles and weighted links), drawn by the browser.
+"""
+
+from .binding import Control, bind, build_controls, make_room
+from .figures import PlaneFigure, diverging_scale, update
+from .messages import MessageArea, message_html
+from .network_canvas import NetworkCanvas
+from .runner import Runner
+
+__all__ = [
+    "Control",
+    "MessageArea",
+    "NetworkCanvas",
+    "PlaneFigure",
+    "Runner",
+    "bind",
+    "build_controls",
+    "diverging_scale",
+    "make_room",
+    "message_html",
+    "update",
+]
