@@ -50,11 +50,12 @@ def pytest_runtest_makereport(item, call):
 def _page(browser, server, request, opener):
     context = browser.new_context(viewport=harness.VIEWPORT)
     page = context.new_page()
-    page.errors = []  # uncaught exceptions in the page's scripts
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    harness.watch_console(page)
     try:
         opener(page, server)
         yield page
+        problems = harness.console_problems(page)
+        assert not problems, f"the page logged errors: {problems[:5]}"
     finally:
         report = getattr(request.node, "report_call", None)
         if report is None or report.failed:

@@ -225,6 +225,28 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
+# The one console error that is this machine's, not the lab's: a font stylesheet from a CDN.
+MACHINE_ERRORS = re.compile(r"ERR_NAME_NOT_RESOLVED|ERR_INTERNET_DISCONNECTED")
+
+
+def watch_console(page) -> None:
+    """Collect what the page logs as an error: uncaught exceptions (`page.errors`) and
+    console errors (`page.console_errors`), the machine's own network refusals aside."""
+    page.errors, page.console_errors = [], []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+
+    def console(message) -> None:
+        if message.type == "error" and not MACHINE_ERRORS.search(message.text):
+            page.console_errors.append(message.text)
+
+    page.on("console", console)
+
+
+def console_problems(page) -> list[str]:
+    """Every error the page logged (see `watch_console`): a page that logs one is broken."""
+    return [*getattr(page, "errors", []), *getattr(page, "console_errors", [])]
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

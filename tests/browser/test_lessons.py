@@ -27,17 +27,18 @@ def open_lesson(browser, lessons_server):
     def open_page(name: str, ready: str):
         context = browser.new_context(viewport=harness.VIEWPORT)
         page = context.new_page()
-        page.errors = []
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        harness.watch_console(page)
         opened.append((page, context))
         page.goto(f"{lessons_server.url}voila/render/{name}.ipynb", timeout=TIMEOUT)
         page.wait_for_selector(ready, timeout=TIMEOUT)
         return page
 
     yield open_page
+    problems = [problem for page, _ in opened for problem in harness.console_problems(page)]
     for page, context in opened:
         harness.shut_kernel(page, lessons_server)
         context.close()
+    assert not problems, f"a lesson's page logged errors: {problems[:5]}"
 
 
 def no_traceback(page) -> None:
