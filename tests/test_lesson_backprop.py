@@ -15,18 +15,16 @@ import numpy as np
 import pytest
 
 from dllab.core import ACTIVATIONS, PLAYGROUND_SETS
-from dllab.lessons import BackpropInspector, DescentPath
-from dllab.lessons.backprop import (
-    ACTIVATION_TEXT,
+from dllab.core.descent import (
     CLICK_STEP,
     DESCENT_START,
     DESCENT_WINDOW,
-    InspectorModel,
-    descent_loss,
-    descent_minimum,
     descent_path,
-    format_number,
 )
+from dllab.lessons import BackpropInspector, DescentPath
+from dllab.lessons.backprop_model import InspectorModel
+from dllab.lessons.backprop_stages import ACTIVATION_TEXT
+from dllab.ui.theme import format_number
 
 # --- helpers -----------------------------------------------------------------------------------
 
@@ -330,36 +328,6 @@ def test_bad_settings_later_are_refused_and_change_nothing(inspector):
 
 
 # --- DescentPath ----------------------------------------------------------------------------------
-
-
-def test_descent_path_matches_steps_computed_by_hand():
-    # Start (2, -1.5). Errors w·x - y on the four examples (2,2)->2, (3,3)->3, (3,2)->3,
-    # (3,0)->1: -1, -1.5, 0, 5. Loss = ½ (1 + 2.25 + 0 + 25) / 4 = 3.53125.
-    # Gradient = Xᵀ errors / 4 = ((-2 - 4.5 + 0 + 15) / 4, (-2 - 4.5 + 0 + 0) / 4)
-    #          = (2.125, -1.625); with rate 0.1: w = (1.7875, -1.3375).
-    run = descent_path(0.1, 2, start=(2.0, -1.5))
-    assert run.losses[0] == pytest.approx(3.53125)
-    np.testing.assert_allclose(run.points[1], [1.7875, -1.3375])
-    # Second step: errors (2*1.7875 + 2*-1.3375 - 2, ...) = (-1.1, -1.65, -0.3125, 4.3625).
-    errors = np.array([-1.1, -1.65, -0.3125, 4.3625])
-    gradient = np.array(
-        [
-            (2 * errors[0] + 3 * errors[1] + 3 * errors[2] + 3 * errors[3]) / 4,
-            (2 * errors[0] + 3 * errors[1] + 2 * errors[2] + 0 * errors[3]) / 4,
-        ]
-    )
-    np.testing.assert_allclose(run.points[2], run.points[1] - 0.1 * gradient)
-    np.testing.assert_allclose(run.losses[1], 0.5 * np.mean(errors**2))
-    assert run.points.shape == (3, 2) and not run.diverged
-
-
-def test_the_surface_is_a_narrow_valley_and_its_floor_is_the_least_squares_fit():
-    best, lowest = descent_minimum()
-    assert lowest == pytest.approx(float(descent_loss(*best)))
-    assert descent_loss(best[0] + 0.01, best[1]) > lowest
-    X = np.array([[2, 2], [3, 3], [3, 2], [3, 0]], dtype=float)
-    curvatures = np.linalg.eigvalsh(X.T @ X / 4)
-    assert curvatures[1] / curvatures[0] > 10  # elongated: a rate for one axis is wrong for other
 
 
 @pytest.mark.parametrize(
