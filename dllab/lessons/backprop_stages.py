@@ -295,7 +295,7 @@ STAGE_TEXT = {
 
 def describe_network(model: InspectorModel) -> str:
     """The network and the batch in words, e.g. '2 inputs → 3 neurons → 2 neurons → 1 output
-    neuron: 17 weights and biases to learn. Each batch: 4 of 100 points of the Circle data.'"""
+    neuron: 20 weights and biases to learn. Each batch: 4 of 100 points of the Circle data.'"""
     sizes = model.sizes
     hidden = [plural(size, "neuron") for size in sizes[1:-1]]
     layers = " → ".join([plural(sizes[0], "input"), *hidden, plural(sizes[-1], "output neuron")])
