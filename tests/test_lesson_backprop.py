@@ -233,6 +233,7 @@ def test_sizes_dropdown_rebuilds_and_switches_to_heatmaps(inspector):
     click(inspector, "Forward")
     assert inspector._tables.layout.display == "none"
     assert inspector._heatmaps.layout.display is None
+    assert "the row ex 1 of the heatmaps" in text_of(inspector._caption)
     run = model.network.forward(model.X)
     layer_1 = inspector._heatmap_rows[1]  # row 0 is the input
     np.testing.assert_array_equal(layer_1.maps[1].color, run.pre_activations[0])
@@ -340,10 +341,15 @@ def test_the_diagram_says_it_shows_example_1_and_which_row_that_is(inspector):
         if stage != "Ready":
             click(inspector, stage)
         caption = text_of(inspector._caption)
-        assert "values for example 1 of the batch" in caption
         x, target = model.X[0], model.targets[0, 0]
         assert f"x₁ = {format_number(x[0])}, x₂ = {format_number(x[1])}" in caption
-        assert f"target y = {format_number(target)}" in caption and "row ex 1" in caption
+        assert f"target y = {format_number(target)}" in caption
+        if stage == "Update":  # new biases and weights: the same for every example
+            assert "inputs are example 1 of the batch" in caption
+            assert "the same for every example" in caption
+        else:
+            assert "values for example 1 of the batch" in caption
+            assert "the row ex 1 of the tables, marked in yellow" in caption
         assert inspector._canvas.columns[0]["title"] == "Example 1: x"
         assert inspector._canvas.columns[0]["labels"] == [format_number(v) for v in x]
         # In every table with a row per example, the row "ex 1" (and only it) is marked.

@@ -327,12 +327,19 @@ def diagram_caption(model: InspectorModel) -> str:
     """Which example the diagram shows, and what its colours and numbers are (HTML)."""
     x, target = model.X[DIAGRAM_EXAMPLE], model.targets[DIAGRAM_EXAMPLE, 0]
     number = DIAGRAM_EXAMPLE + 1
-    return (
-        f"<b>The diagram shows the values for example {number} of the batch</b> "
-        f"(x₁ = {format_number(x[0])}, x₂ = {format_number(x[1])}, target y = "
-        f"{format_number(target)}): the row <b>ex {number}</b> of the tables. "
-        f"{DIAGRAM_TEXT[model.stage]} Blue is positive, orange negative."
+    values = (
+        f"(x₁ = {format_number(x[0])}, x₂ = {format_number(x[1])}, "
+        f"target y = {format_number(target)})"
     )
+    where = "tables, marked in yellow" if model.shows_numbers else "heatmaps"
+    if model.stage == "update":  # the parameters are the same for every example
+        head = f"<b>The diagram's inputs are example {number} of the batch</b> {values}."
+    else:
+        head = (
+            f"<b>The diagram shows the values for example {number} of the batch</b> {values}: "
+            f"the row <b>ex {number}</b> of the {where}."
+        )
+    return f"{head} {DIAGRAM_TEXT[model.stage]} Blue is positive, orange negative."
 
 
 # --- the network picture -------------------------------------------------------------------------
