@@ -317,6 +317,7 @@ def test_a_size_not_in_the_list_is_added_to_the_dropdown():
         (dict(sizes=(2, 40, 1)), ValueError, "too large to inspect"),
         (dict(sizes="2-3-1"), TypeError, "sizes must be a list"),
         (dict(activation="swish"), ValueError, "activation='swish' is not known"),
+        (dict(speed=2), TypeError, "unknown setting 'speed'; choose from: sizes, dataset"),
     ],
 )
 def test_bad_settings_are_refused_clearly(settings, error, words):
@@ -539,4 +540,15 @@ def test_descent_status_is_one_of_the_verdicts_and_numbers_read_plainly():
     descent._rate.value = 0.1
     assert model.status == "converged"
     assert not re.search(r"\de-\d", text_of(descent._verdict))
+    descent.close()
+
+
+def test_the_first_setting_may_be_given_without_its_name():
+    inspector = BackpropInspector((2, 2, 1), batch_size=2)
+    assert inspector.model.sizes == (2, 2, 1) and inspector.model.batch_size == 2
+    inspector.close()
+    descent = DescentPath(0.2, steps=10)
+    assert descent.model.learning_rate == 0.2 and descent.model.steps == 10
+    with pytest.raises(TypeError, match="unknown setting 'rate'; choose from: learning_rate"):
+        DescentPath(rate=0.2)
     descent.close()

@@ -11,6 +11,7 @@ shows is computed in backprop_stages.py and drawn by backprop_tables.py.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import ipywidgets as w
@@ -80,7 +81,7 @@ class BackpropInspector(w.VBox):
     """Take one mini-batch through a network one stage at a time: Forward, Loss, Backward,
     Update. Tiny networks show every number; larger ones show heatmaps.
 
-    Settings (all optional, by name):
+    Settings (all optional; sizes may come first without its name):
     sizes : layer sizes, from 2 inputs to 1 output, e.g. (2, 3, 2, 1) (the default).
     dataset : one of the playground's 2-D sets ("circle", the default, "xor", "gauss",
         "spiral", "plane", "multi_gauss"); batches are cut from 100 of its points.
@@ -90,7 +91,9 @@ class BackpropInspector(w.VBox):
     seed : the random seed of the data and the first weights (default 0).
     """
 
-    def __init__(self, **settings: Any) -> None:
+    def __init__(self, sizes: Sequence[int] | None = None, **settings: Any) -> None:
+        if sizes is not None:
+            settings["sizes"] = sizes
         self.model = model = InspectorModel(**settings)
         self._message = MessageArea()
         self._controls = build_controls(model, INSPECTOR_CONTROLS, self._message)

@@ -142,10 +142,13 @@ class DescentPath(w.VBox):
     one crawls, a good one goes down the valley, a large one zigzags and then flies off.
     Drag the start point (or click on the map) to start elsewhere.
 
-    learning_rate : above 0 up to 10. steps : 1 to 500. start : (w1, w2).
+    learning_rate : above 0 up to 10 (default 0.1; may come first without its name).
+    steps : 1 to 500 (default 30). start : (w1, w2), default (2, -1.5).
     """
 
-    def __init__(self, **settings: Any) -> None:
+    def __init__(self, learning_rate: float | None = None, **settings: Any) -> None:
+        if learning_rate is not None:
+            settings["learning_rate"] = learning_rate
         self.model = model = DescentModel(**settings)
         self._message = MessageArea()
         self._controls = build_controls(model, DESCENT_CONTROLS, self._message)
