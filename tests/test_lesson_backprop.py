@@ -8,25 +8,27 @@ arrays, the canvas's labels and links) and compared with what the engine compute
 from __future__ import annotations
 
 import html
+import json
 import re
+from pathlib import Path
 
 import ipywidgets as widgets
 import numpy as np
 import pytest
 
 from dllab.core import ACTIVATIONS, PLAYGROUND_SETS
-from dllab.lessons import BackpropInspector, DescentPath
-from dllab.lessons.backprop import (
-    ACTIVATION_TEXT,
+from dllab.core.descent import (
     CLICK_STEP,
     DESCENT_START,
     DESCENT_WINDOW,
-    InspectorModel,
-    descent_loss,
-    descent_minimum,
     descent_path,
-    format_number,
 )
+from dllab.lessons import BackpropInspector, DescentPath
+from dllab.lessons.backprop_model import InspectorModel
+from dllab.lessons.backprop_stages import ACTIVATION_TEXT
+from dllab.ui.theme import format_number
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "01_forward_backward.ipynb"
 
 # --- helpers -----------------------------------------------------------------------------------
 
@@ -231,6 +233,7 @@ def test_sizes_dropdown_rebuilds_and_switches_to_heatmaps(inspector):
     click(inspector, "Forward")
     assert inspector._tables.layout.display == "none"
     assert inspector._heatmaps.layout.display is None
+    assert "the row ex 1 of the heatmaps" in text_of(inspector._caption)
     run = model.network.forward(model.X)
     layer_1 = inspector._heatmap_rows[1]  # row 0 is the input
     np.testing.assert_array_equal(layer_1.maps[1].color, run.pre_activations[0])
@@ -314,6 +317,7 @@ def test_a_size_not_in_the_list_is_added_to_the_dropdown():
         (dict(sizes=(2, 40, 1)), ValueError, "too large to inspect"),
         (dict(sizes="2-3-1"), TypeError, "sizes must be a list"),
         (dict(activation="swish"), ValueError, "activation='swish' is not known"),
+        (dict(speed=2), TypeError, "unknown setting 'speed'; choose from: sizes, dataset"),
     ],
 )
 def test_bad_settings_are_refused_clearly(settings, error, words):
@@ -329,37 +333,96 @@ def test_bad_settings_later_are_refused_and_change_nothing(inspector):
     assert inspector.model.batch_size == 4
 
 
+# --- what the learner reads: the diagram's example, the network, the numbers --------------------
+
+
+def test_the_diagram_says_it_shows_example_1_and_which_row_that_is(inspector):
+    model = inspector.model
+    for stage in ("Ready", "Forward", "Loss", "Backward", "Update"):
+        if stage != "Ready":
+            click(inspector, stage)
+        caption = text_of(inspector._caption)
+        x, target = model.X[0], model.targets[0, 0]
+        assert f"x₁ = {format_number(x[0])}, x₂ = {format_number(x[1])}" in caption
+        assert f"target y = {format_number(target)}" in caption
+        if stage == "Update":  # new biases and weights: the same for every example
+            assert "inputs are example 1 of the batch" in caption
+            assert "the same for every example" in caption
+        else:
+            assert "values for example 1 of the batch" in caption
+            assert "the row ex 1 of the tables, marked in yellow" in caption
+        assert inspector._canvas.columns[0]["title"] == "Example 1: x"
+        assert inspector._canvas.columns[0]["labels"] == [format_number(v) for v in x]
+        # In every table with a row per example, the row "ex 1" (and only it) is marked.
+        marked = re.findall(r'dllab-in-diagram"[^>]*>([^<]*)<', inspector._tables.value)
+        per_example = inspector._tables.value.count(">ex 2</th>")
+        assert marked == ["ex 1"] * per_example
+        assert per_example >= 1 or stage == "Update"  # Update shows only parameters
+
+
+@pytest.mark.parametrize(
+    "sizes, words",
+    [
+        (
+            (2, 3, 2, 1),
+            "2 inputs → 3 neurons → 2 neurons → 1 output neuron (2 hidden layers); "
+            "20 weights and biases",
+        ),
+        (
+            (2, 2, 1),
+            "2 inputs → 2 neurons → 1 output neuron (1 hidden layer); 9 weights and biases",
+        ),
+        (
+            (2, 8, 8, 1),
+            "2 inputs → 8 neurons → 8 neurons → 1 output neuron (2 hidden layers); "
+            "105 weights and biases",
+        ),
+    ],
+)
+def test_the_network_is_described_as_it_is(inspector, sizes, words):
+    inspector._controls["sizes"].value = sizes
+    assert words in text_of(inspector._about)
+    assert "4 of the 100 points of the Circle data" in text_of(inspector._about)
+    n_parameters = inspector.model.network.params.size
+    assert f"{n_parameters} weights and biases" in text_of(inspector._about)
+
+
+def test_the_description_follows_the_batch_and_the_data(inspector):
+    inspector._controls["batch_size"].value = 8
+    inspector._controls["dataset"].value = "plane"
+    about = text_of(inspector._about)
+    assert "8 of the 100 points of the Plane (regression) data" in about
+    assert "target y (a number)" in about
+
+
+def test_the_notebook_does_not_say_the_network_has_two_neurons():
+    notebook = json.loads(NOTEBOOK.read_text())
+    text = " ".join("".join(cell["source"]) for cell in notebook["cells"])
+    assert "two neurons" not in text
+    assert "BackpropInspector()" in text and "DescentPath()" in text
+
+
+def page_text(inspector: BackpropInspector) -> str:
+    """Everything the inspector writes for the learner to read (no attribute values)."""
+    parts = [inspector._about, inspector._indicator, inspector._caption, inspector._explanation]
+    labels = [label for column in inspector._canvas.columns for label in column["labels"]]
+    return " ".join([*(text_of(part) for part in parts), text_of(inspector._tables), *labels])
+
+
+def test_tiny_numbers_are_written_as_decimals_not_exponents(inspector):
+    model = inspector.model
+    for i in range(model.network.n_layers):  # tiny weights: tiny z, a and gradients
+        model.network.weights[i] = model.network.weights[i] * 1e-4
+        model.network.biases[i] = np.full_like(model.network.biases[i], 3.59e-05)
+    for stage in ("Forward", "Loss", "Backward", "Update"):
+        click(inspector, stage)
+        text = page_text(inspector)
+        assert not re.search(r"\de-\d", text), (stage, re.findall(r"\S*\de-\d\S*", text)[:3])
+    click(inspector, "Forward")
+    assert "0.0000359" in text_of(inspector._tables)  # a bias, as a decimal
+
+
 # --- DescentPath ----------------------------------------------------------------------------------
-
-
-def test_descent_path_matches_steps_computed_by_hand():
-    # Start (2, -1.5). Errors w·x - y on the four examples (2,2)->2, (3,3)->3, (3,2)->3,
-    # (3,0)->1: -1, -1.5, 0, 5. Loss = ½ (1 + 2.25 + 0 + 25) / 4 = 3.53125.
-    # Gradient = Xᵀ errors / 4 = ((-2 - 4.5 + 0 + 15) / 4, (-2 - 4.5 + 0 + 0) / 4)
-    #          = (2.125, -1.625); with rate 0.1: w = (1.7875, -1.3375).
-    run = descent_path(0.1, 2, start=(2.0, -1.5))
-    assert run.losses[0] == pytest.approx(3.53125)
-    np.testing.assert_allclose(run.points[1], [1.7875, -1.3375])
-    # Second step: errors (2*1.7875 + 2*-1.3375 - 2, ...) = (-1.1, -1.65, -0.3125, 4.3625).
-    errors = np.array([-1.1, -1.65, -0.3125, 4.3625])
-    gradient = np.array(
-        [
-            (2 * errors[0] + 3 * errors[1] + 3 * errors[2] + 3 * errors[3]) / 4,
-            (2 * errors[0] + 3 * errors[1] + 2 * errors[2] + 0 * errors[3]) / 4,
-        ]
-    )
-    np.testing.assert_allclose(run.points[2], run.points[1] - 0.1 * gradient)
-    np.testing.assert_allclose(run.losses[1], 0.5 * np.mean(errors**2))
-    assert run.points.shape == (3, 2) and not run.diverged
-
-
-def test_the_surface_is_a_narrow_valley_and_its_floor_is_the_least_squares_fit():
-    best, lowest = descent_minimum()
-    assert lowest == pytest.approx(float(descent_loss(*best)))
-    assert descent_loss(best[0] + 0.01, best[1]) > lowest
-    X = np.array([[2, 2], [3, 3], [3, 2], [3, 0]], dtype=float)
-    curvatures = np.linalg.eigvalsh(X.T @ X / 4)
-    assert curvatures[1] / curvatures[0] > 10  # elongated: a rate for one axis is wrong for other
 
 
 @pytest.mark.parametrize(
@@ -434,3 +497,58 @@ def test_descent_bad_input_is_refused_clearly(kwargs, error, words):
     arguments = {"learning_rate": 0.1, "steps": 30, **kwargs}
     with pytest.raises(error, match=re.escape(words)):
         descent_path(**arguments)
+
+
+def test_the_descent_path_is_sent_in_one_message_per_mark():
+    """x and y of different lengths must never reach the page apart (a torn line)."""
+    descent = DescentPath()
+    sent = []
+
+    class Comm:  # stands in for the page: records each message a mark sends
+        kernel, comm_id = True, "test"
+
+        def __init__(self, name):
+            self.name = name
+
+        def close(self, *args, **kwargs):
+            pass
+
+        def on_msg(self, callback):
+            pass
+
+        def send(self, data, buffers=None):
+            sent.append((self.name, set(data.get("state", {}))))
+
+    marks = {"path": descent._path_line, "dots": descent._path_dots, "loss": descent._loss_line}
+    for name, mark in marks.items():
+        mark.comm = Comm(name)
+    descent._steps.value = 12  # new lengths for every line
+    descent._rate.value = 3.0  # and a path cut short
+    for mark in marks.values():
+        mark.comm = None
+    assert sent and all(fields == {"x", "y"} for _, fields in sent), sent
+    assert len(descent._path_line.x) == len(descent._path_line.y) < 13
+    descent.close()
+
+
+def test_descent_status_is_one_of_the_verdicts_and_numbers_read_plainly():
+    descent = DescentPath(learning_rate=0.3)
+    model = descent.model
+    assert model.status == "diverged" and "lower the learning rate" in model.message
+    with pytest.raises(Exception, match="status"):
+        model.status = "exploded"
+    descent._rate.value = 0.1
+    assert model.status == "converged"
+    assert not re.search(r"\de-\d", text_of(descent._verdict))
+    descent.close()
+
+
+def test_the_first_setting_may_be_given_without_its_name():
+    inspector = BackpropInspector((2, 2, 1), batch_size=2)
+    assert inspector.model.sizes == (2, 2, 1) and inspector.model.batch_size == 2
+    inspector.close()
+    descent = DescentPath(0.2, steps=10)
+    assert descent.model.learning_rate == 0.2 and descent.model.steps == 10
+    with pytest.raises(TypeError, match="unknown setting 'rate'; choose from: learning_rate"):
+        DescentPath(rate=0.2)
+    descent.close()

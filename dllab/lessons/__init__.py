@@ -8,7 +8,7 @@ from importlib import import_module
 
 _HOMES = {
     "BackpropInspector": "backprop",
-    "DescentPath": "backprop",
+    "DescentPath": "descent_path",
     "DepthSweep": "depth",
     "LayerGallery": "depth",
     "DeepVsTraditional": "compare",

@@ -68,6 +68,43 @@ def test_backprop_inspector_steps_through_the_stages(open_lesson):
     no_traceback(page)
 
 
+def test_backprop_diagram_names_its_example_and_the_larger_network_and_descent_draw(open_lesson):
+    page = open_lesson("01_forward_backward", ".dllab-backprop canvas")
+    caption = page.locator(".dllab-backprop .dllab-diagram-caption")
+    assert "values for example 1 of the batch" in caption.inner_text()
+    about = page.locator(".dllab-backprop .dllab-about")
+    assert "2 inputs → 3 neurons → 2 neurons → 1 output neuron" in about.inner_text()
+    button(page, ".dllab-backprop", "Forward").first.click()
+    page.wait_for_selector(".dllab-backprop th.dllab-in-diagram", timeout=TIMEOUT)
+    marked = page.locator(".dllab-backprop th.dllab-in-diagram").all_text_contents()
+    assert marked and set(marked) == {"ex 1"}
+    assert not re.search(r"\de-\d", page.inner_text(".dllab-backprop"))
+    harness.screenshot(page, "lesson-01-forward")
+
+    harness.control(page, "Network", "widget-dropdown").locator("select").select_option(
+        label="2-8-8-1 (heatmaps)"
+    )
+    page.wait_for_function(
+        "() => /8 neurons → 8 neurons/.test("
+        "document.querySelector('.dllab-backprop .dllab-about').textContent)",
+        timeout=TIMEOUT,
+    )
+    button(page, ".dllab-backprop", "Forward").first.click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.dllab-backprop rect.heatmapcell').length >= 64",
+        timeout=TIMEOUT,
+    )
+    harness.screenshot(page, "lesson-01-heatmaps")
+
+    descent = page.locator(".dllab-descent")
+    descent.scroll_into_view_if_needed()
+    harness.press(page, "Learning rate", "ArrowRight", times=2)  # 0.1 -> 0.15 -> 0.2
+    page.wait_for_selector('.dllab-descent .dllab-verdict[data-kind="diverged"]', timeout=TIMEOUT)
+    assert descent.locator("g.curve path.line").count() >= 2
+    harness.screenshot(page, "lesson-01-descent")
+    no_traceback(page)
+
+
 def test_watch_it_learn_shows_the_deep_sigmoid_lab(open_lesson):
     page = open_lesson("02_watch_it_learn", ".dllab-network canvas[data-frame]")
     columns = page.get_attribute(".dllab-network canvas", "data-columns")
