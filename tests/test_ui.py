@@ -195,7 +195,16 @@ def test_make_trainer_fits_the_head_and_inputs_to_the_data():
 
 @pytest.mark.parametrize(
     "value, text",
-    [(0.0123, "0.012"), (3.4712, "3.471"), (3.59e-05, "0.0000359"), (0, "0"), (-0.5, "-0.5")],
+    [
+        (0.0123, "0.012"),
+        (3.4712, "3.47"),
+        (3.59e-05, "0.0000359"),
+        (0, "0"),
+        (-0.5, "-0.5"),
+        (3127.857, "3,128"),
+        (123.45, "123"),
+        (1.23e11, "1.2 × 10¹¹"),
+    ],
 )
 def test_numbers_are_written_as_a_person_reads_them(value, text):
     assert format_number(value) == text

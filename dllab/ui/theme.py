@@ -44,24 +44,32 @@ def rate_label(rate: float) -> str:
     return f"{rate:g}"
 
 
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 def format_number(value: float, digits: int = 3) -> str:
-    """A number as a person reads it: 0.012, 3.47, -0.5, 0, 2.1e+05 (a diverged run),
-    0.00004 rather than 4e-05, and 'not a number' or '±infinity' said in words."""
+    """A number as a person reads it: 0.012, 3.47, -0.5, 0, 3,128, 0.0000359 (never
+    3.59e-05), 1.2 × 10¹¹ for a run that blew up, and 'not a number' or 'infinity' in
+    words. Below 1: `digits` decimals (more for tiny values, to show `digits` figures);
+    from 1: `digits` significant figures."""
     value = float(value)
     if np.isnan(value):
         return "not a number"
     if np.isinf(value):
-        return "infinity" if value > 0 else "−infinity"
+        return "infinity" if value > 0 else "-infinity"
     if value == 0:
         return "0"
     size = abs(value)
-    if size >= 10_000:
-        return f"{value:.2g}"
-    if size >= 0.001:
-        text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-        return text if text not in ("-0", "") else "0"
-    # Tiny values: the first significant figures as a decimal, not an exponent.
-    decimals = min(12, int(-np.floor(np.log10(size))) + digits - 1)
+    if size >= 1e6:
+        power = int(np.floor(np.log10(size)))
+        mantissa = f"{value / 10.0**power:.2g}"
+        return f"{mantissa} × 10{str(power).translate(_SUPERSCRIPTS)}"
+    if size >= 1000:
+        return f"{value:,.0f}"
+    if size >= 1:
+        text = f"{value:.{digits}g}"
+        return text if "e" not in text else f"{value:.0f}"
+    decimals = digits if size >= 0.001 else min(12, int(-np.floor(np.log10(size))) + digits)
     text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
     return text if text not in ("-0", "") else "0"
 
