@@ -12,17 +12,11 @@ import bqplot as bq
 import numpy as np
 import pytest
 
+from dllab.core.comparison import MODELS, PIXEL_MODELS, SURFACE_RESOLUTION
+from dllab.core.plane import plane_grid
+from dllab.core.scaling import DIGIT_SIZES, scaling_curve, scaling_points
 from dllab.lessons import DeepVsTraditional, ScalingCurves
-from dllab.lessons.compare import (
-    DIGIT_SIZES,
-    MODELS,
-    PIXEL_MODELS,
-    SURFACE_RESOLUTION,
-    BackgroundWorker,
-    plane_grid,
-    scaling_curve,
-    scaling_points,
-)
+from dllab.ui import Runner
 
 # --- helpers -----------------------------------------------------------------------------------
 
@@ -97,8 +91,10 @@ def test_surfaces_cover_the_plane_and_match_the_models(xor):
         np.testing.assert_array_equal(points.x, data.X_test[:, 0])
         np.testing.assert_array_equal(points.y, data.X_test[:, 1])
         np.testing.assert_array_equal(points.color, data.y_test)
-        # The colour is the model's own verdict: blue (+) where it predicts +1.
-        predicted = xor.model.results[name].predict(plane_grid())
+        # The colour is the model's own verdict: blue (+) where it predicts +1. bqplot's
+        # heatmap rows go from the bottom, plane_grid's from the top.
+        grid = plane_grid(6.0, SURFACE_RESOLUTION).reshape(SURFACE_RESOLUTION, -1, 2)
+        predicted = xor.model.results[name].predict(grid[::-1].reshape(-1, 2))
         agree = np.mean(np.sign(colour.ravel()) == predicted)
         assert agree > 0.99, f"{name}: surface and predictions agree on {agree:.0%}"
     # xor is +1 in the first and third quadrants: the models that learn it paint so.
@@ -310,20 +306,20 @@ def test_scaling_widget_defaults_fit_the_time_budget():
     widget.close()
 
 
-# --- the background worker ---------------------------------------------------------------------
+# --- the background runner -------------------------------------------------------------------
 
 
 def test_worker_merges_requests_and_survives_errors():
     runs, errors = [], []
     release = threading.Event()
 
-    def job():
+    def job(should_stop):
         runs.append(1)
         release.wait(5)
         if len(runs) == 1:
             raise RuntimeError("boom")
 
-    worker = BackgroundWorker(job, errors.append, "test-worker")
+    worker = Runner(job, errors.append, "test-worker")
     for _ in range(10):
         worker.request()
     release.set()
