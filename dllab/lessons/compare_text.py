@@ -25,6 +25,7 @@ MODEL_TITLES = {
 # Two scores closer than this, in percentage points as the page rounds them, are "about
 # the same" (one test point of 250 is 0.4 points).
 TIE = 2
+NUMBER_WORDS = {2: "two", 3: "three", 4: "four"}
 
 
 def percent(score: float, decimals: int = 0) -> str:
@@ -90,7 +91,12 @@ def plane_note(
         )
     sentences.append(_features_sentence(features, a, b))
     ahead = gap(forest, network)
-    if abs(ahead) < TIE:
+    if ahead == 0:
+        sentences.append(
+            f"**(c)** the forest and **(d)** the network both score **{percent(forest)}** "
+            "from the raw x1, x2."
+        )
+    elif abs(ahead) < TIE:
         sentences.append(
             f"**(c)** the forest scores **{percent(forest)}** and **(d)** the network "
             f"**{percent(network)}**: from the raw x1, x2, they are within {TIE} points "
@@ -107,6 +113,7 @@ def plane_note(
                 f"({percent(network_train_score)}) better than the test points it never "
                 f"saw ({percent(network)})."
             )
+        sentences.append("Why the forest does so well on two inputs: see below the pictures.")
     else:
         sentences.append(
             f"**(d)** the network scores **{percent(network)}**, {points(-ahead)} above "
@@ -123,6 +130,8 @@ def _features_sentence(features: Sequence[str], a: float, b: float) -> str:
     lift = gap(b, a)
     if lift >= TIE:
         return f"{given}: the features lift it {points(lift)} above (a)."
+    if lift == 0:
+        return f"{given}, the same as (a): these features add nothing here."
     if lift > -TIE:
         return f"{given}, within {TIE} points of (a): these features add nothing here."
     return f"{given}, {points(-lift)} below (a): features that do not fit the data can hurt."
@@ -138,7 +147,10 @@ def retrained_note(features: Sequence[str], before: float, after: float, raw: fl
         "hand-crafted features, so they did not change."
     )
     if not features:
-        return f"{text} Without any feature, (b) is the same model as (a) ({percent(raw)})."
+        return (
+            f"{text} Without any feature, (b) is the same model as (a): (b) scores "
+            f"{percent(after)}, (a) {percent(raw)}."
+        )
     lift = gap(after, raw)
     if abs(lift) < TIE:
         return f"{text} That is (a)'s score within {TIE} points ({percent(raw)}), with no feature."
@@ -154,8 +166,9 @@ def digits_note(scores: Mapping[str, float], n_train: int, n_test: int) -> str:
     best, worst = ranked[0], ranked[-1]
     spread = gap(scores[best], scores[worst], 1)
     if spread < 3 and scores[worst] >= 0.9:
+        count = NUMBER_WORDS.get(len(ranked), len(ranked))
         return (
-            f"{text} All {len(ranked)} are within {points(spread, 1)} of each other: these "
+            f"{text} All {count} are within {points(spread, 1)} of each other: these "
             "8×8 digits are small and clean, and even straight lines through their 64 "
             "pixels separate them well."
         )
