@@ -112,7 +112,7 @@ class DeepVsTraditional(w.VBox):
                 ),
                 w.Box(panels, layout=w.Layout(flex_flow="row wrap")),
                 self._note,
-                w.HTML(f'<div style="{FONT}">{WHY_TREES}</div>'),
+                w.HTML(f'<div style="{FONT};margin-top:10px">{WHY_TREES}</div>'),
                 w.HTML(DIGITS_INTRO),
                 self._digits_table,
                 self._digits_note,
