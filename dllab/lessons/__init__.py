@@ -12,7 +12,7 @@ _HOMES = {
     "DepthSweep": "depth",
     "LayerGallery": "depth",
     "DeepVsTraditional": "compare",
-    "ScalingCurves": "compare",
+    "ScalingCurves": "scaling",
     "PlaneQuiz": "quiz",
     "DigitQuiz": "quiz",
     "DigitsReport": "digits",

@@ -130,14 +130,31 @@ def test_depth_sweep_fills_its_heatmap_and_can_be_cancelled(open_lesson):
 
 
 def test_deep_vs_traditional_retrains_only_the_featured_model(open_lesson):
-    page = open_lesson(
-        "04_deep_vs_traditional", '.dllab-compare .dllab-status[data-status="ready"]'
-    )
+    page = open_lesson("04_deep_vs_traditional", ".dllab-compare.dllab-ready")
     titles = page.locator(".dllab-compare .mainheading").all_text_contents()
     assert sum("%" in title for title in titles) == 4
+    harness.screenshot(page, "lesson-04-compare-xor")
     button(page, ".dllab-compare", "x1\\*x2").click()
     page.wait_for_selector("text=Only (b) was retrained", timeout=TIMEOUT)
     harness.screenshot(page, "lesson-04-compare")
+    no_traceback(page)
+
+
+def test_deep_vs_traditional_says_why_the_forest_wins_on_the_spiral(open_lesson):
+    page = open_lesson("04_deep_vs_traditional", ".dllab-compare.dllab-ready")
+    page.locator(".dllab-compare select").select_option(label="Spiral")
+    page.wait_for_selector("text=New data: all four models trained on Spiral", timeout=TIMEOUT)
+    note = page.inner_text(".dllab-compare")
+    assert "points above (d) the network" in note and "better than the test points" in note
+    assert "splits on one input at a time" in note
+    page.locator(".dllab-compare .dllab-model-network").scroll_into_view_if_needed()
+    harness.screenshot(page, "lesson-04-compare-spiral")
+    page.locator(".dllab-scaling button").filter(has_text="Run").click()
+    page.wait_for_selector(".dllab-scaling.dllab-ready", timeout=2 * TIMEOUT)
+    page.locator(".dllab-scaling").scroll_into_view_if_needed()
+    harness.screenshot(page, "lesson-04-scaling")
+    assert "gains most" in page.inner_text(".dllab-scaling")
+    assert page.locator(".dllab-scaling path.line").count() >= 6
     no_traceback(page)
 
 
