@@ -6,15 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dllab.lessons import DigitsReport
-from dllab.lessons.digits import (
+from dllab.core.digits import (
     MAX_SHOWN,
     confusion_matrix,
     misclassified,
     per_class_accuracy,
     train_digits,
 )
-from dllab.lessons.quiz import train_plane
+from dllab.core.quiz import train_plane
+from dllab.lessons import DigitsReport
 
 
 @pytest.fixture(scope="module")

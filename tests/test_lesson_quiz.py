@@ -10,16 +10,13 @@ import numpy as np
 import pytest
 
 from dllab import Lab, Network, Trainer, make_dataset, split
+from dllab.core.digits import MAX_SHOWN, downsample, train_digits
+from dllab.core.plane import output_score
+from dllab.core.quiz import train_plane
 from dllab.lessons import DigitQuiz, PlaneQuiz
-from dllab.lessons.digits import MAX_SHOWN, DigitGrid, train_digits
-from dllab.lessons.quiz import (
-    DrawingPad,
-    PlaneCanvas,
-    downsample,
-    output_score,
-    surface_rgba,
-    train_plane,
-)
+from dllab.lessons.digit_grid import DigitGrid
+from dllab.lessons.digit_quiz import DrawingPad
+from dllab.lessons.plane_quiz import PlaneCanvas, surface_rgba
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,10 @@ _HOMES = {
     "LayerGallery": "depth",
     "DeepVsTraditional": "compare",
     "ScalingCurves": "scaling",
-    "PlaneQuiz": "quiz",
-    "DigitQuiz": "quiz",
-    "DigitsReport": "digits",
+    "PlaneQuiz": "plane_quiz",
+    "DigitQuiz": "digit_quiz",
+    "DigitsReport": "digits_report",
+    "DigitGrid": "digit_grid",
 }
 
 __all__ = list(_HOMES)
