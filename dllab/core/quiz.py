@@ -21,6 +21,9 @@ from .recipe import make_trainer
 from .training import Trainer
 
 Array = NDArray[np.float64]
+# The plane quiz's own network: tanh, Xavier's start, Adam (see train_plane).
+PLANE_RECIPE = dict(activation="tanh", init="xavier", learning_rate=0.01, batch_size=8)
+PLANE_RECIPE.update(optimizer="adam")
 
 
 @dataclass(frozen=True)
@@ -151,15 +154,7 @@ def train_plane(
             + (" (for the digits, use DigitQuiz)" if dataset == "digits" else "")
         )
     epochs = check_int("epochs", epochs, 0, 5000)
-    trainer = make_trainer(
-        split(make_dataset(dataset, noise=noise, seed=seed), 0.7, seed=seed),
-        hidden,
-        activation="tanh",
-        init="xavier",
-        learning_rate=0.01,
-        batch_size=8,
-        optimizer="adam",
-        seed=seed,
-    )
+    data = split(make_dataset(dataset, noise=noise, seed=seed), 0.7, seed=seed)
+    trainer = make_trainer(data, hidden, seed=seed, **PLANE_RECIPE)
     trainer.train(epochs)
     return trainer

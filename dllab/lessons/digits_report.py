@@ -43,6 +43,7 @@ from .digit_grid import DigitGrid
 
 log = logging.getLogger("dllab")
 HIDDEN_CHOICES = (2, 4, 8, 16, 32, 64, 128)
+MARGIN = dict(top=40, bottom=50, left=55, right=10)  # room for the axes' labels
 STATUSES = ("ready", "training")
 
 
@@ -253,16 +254,14 @@ class DigitsReport(w.VBox):
             default_size=14,
             colors=["#222"],
         )
+        axes = [bq.Axis(scale=columns, label="predicted"), bq.Axis(scale=rows, label="true")]
+        axes[1].side = "left"
         return bq.Figure(
             marks=[self._cells, self._counts],
-            axes=[
-                bq.Axis(scale=columns, label="predicted", side="bottom"),
-                bq.Axis(scale=rows, label="true", side="left"),
-            ],
+            axes=axes,
             title="Confusion matrix (test digits)",
-            padding_x=0,
-            padding_y=0,
-            fig_margin=dict(top=40, bottom=50, left=55, right=10),
+            padding_y=0,  # padding_x is 0 already
+            fig_margin=MARGIN,
             layout=w.Layout(width="460px", height="460px"),
         )
 
@@ -284,7 +283,7 @@ class DigitsReport(w.VBox):
                 bq.Axis(scale=bar_y, side="left", tick_format=".0%"),
             ],
             title="Accuracy for each digit",
-            fig_margin=dict(top=40, bottom=50, left=55, right=10),
+            fig_margin=MARGIN,
             layout=w.Layout(width="420px", height="300px"),
         )
 
