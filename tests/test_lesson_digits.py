@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import traitlets as t
 
 from dllab.core.digits import (
     MAX_SHOWN,
@@ -128,6 +129,7 @@ def test_train_retrains_with_the_sliders_settings():
     assert (hidden.description, epochs.description) == ("Hidden neurons", "Epochs")
     hidden.value, epochs.value = 16, 20
     report._train.click()
+    assert report.wait(30)
     assert report.model.version == first + 1
     assert report.model.trainer.network.sizes == [64, 16, 10]
     assert report.model.results.accuracy > weak.accuracy
@@ -150,3 +152,130 @@ def test_the_report_refuses_other_data_and_settings():
         DigitsReport(hidden=0)
     with pytest.raises(TypeError, match="unknown setting 'layers'"):
         DigitsReport(layers=2)
+
+
+# -- a click on a cell of the confusion matrix ----------------------------------------------------
+def click_cell(report: DigitsReport, true: int, predicted: int) -> None:
+    """What bqplot's page sends when a GridHeatMap cell is clicked."""
+    cell = {"rowNum": true, "columnNum": predicted, "row": true, "column": predicted}
+    report._cells._handle_custom_msgs(None, {"event": "element_click", "data": cell})
+
+
+def test_cells_can_be_clicked_and_say_so(report):
+    assert report.model.cell == []
+    assert "Click a cell of the confusion matrix" in report._cell_title.value
+    assert report._cell_digits.layout.display == "none"
+    assert "pointer-events: none" in report.children[3].children[0].children[1].value
+
+
+def test_clicking_a_cell_shows_its_test_digits(report):
+    trainer = report.model.trainer
+    y_test = trainer.data.y_test
+    predicted = trainer.network.predict(trainer.X_test)
+    matrix = report.model.results.confusion.copy()
+    np.fill_diagonal(matrix, 0)
+    true, said = np.unravel_index(matrix.argmax(), matrix.shape)  # the commonest mistake
+    click_cell(report, int(true), int(said))
+    members = np.flatnonzero((y_test == true) & (predicted == said))
+    assert len(members) == matrix[true, said] > 0
+    count = f"{len(members)} digit" + ("s" if len(members) != 1 else "")
+    assert f"true {true}, predicted {said}: {count}</b> (read wrong)" in report._cell_title.value
+    grid = report._cell_digits
+    assert grid.layout.display is None and len(grid.captions) == len(members)
+    images = np.frombuffer(grid.images, dtype=np.uint8).reshape(-1, 64)
+    np.testing.assert_array_equal(images, (trainer.X_test[members] * 255).round().astype(np.uint8))
+    np.testing.assert_array_equal(report._cells.selected, [[true, said]])
+    # A cell on the diagonal: the digits it reads right (at most MAX_SHOWN drawn).
+    click_cell(report, 3, 3)
+    right = np.flatnonzero((y_test == 3) & (predicted == 3))
+    assert f"true 3, predicted 3: {len(right)} digits" in report._cell_title.value
+    assert "(read right)" in report._cell_title.value
+    assert len(report._cell_digits.captions) == min(len(right), MAX_SHOWN)
+
+
+def test_one_digit_in_a_cell_is_said_in_the_singular():
+    report = DigitsReport(hidden=4, epochs=3)
+    matrix = report.model.results.confusion
+    ones = np.argwhere(matrix == 1)
+    true, said = ones[0]
+    click_cell(report, int(true), int(said))
+    assert f"predicted {said}: 1 digit</b>" in report._cell_title.value
+    empty = np.argwhere(matrix == 0)[0]
+    click_cell(report, int(empty[0]), int(empty[1]))
+    assert ": 0 digits</b>" in report._cell_title.value
+    assert report._cell_digits.captions == []
+    assert report._cell_digits.empty_text == "No test digit in this cell."
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"event": "element_click", "data": {"rowNum": 12, "columnNum": 0}},
+        {"event": "element_click", "data": {"rowNum": "3", "columnNum": 1}},
+        {"event": "element_click", "data": None},
+        {"event": "element_click", "data": {"columnNum": 1}},
+        {"event": "element_click"},
+    ],
+)
+def test_a_malformed_click_from_the_page_is_ignored_and_logged(report, content, caplog):
+    click_cell(report, 2, 5)
+    with caplog.at_level("WARNING", logger="dllab"):
+        report._cells._handle_custom_msgs(None, content)
+    assert report.model.cell == [2, 5]
+    assert "ignored a click on the confusion matrix" in caplog.text
+
+
+def test_retraining_keeps_the_chosen_cell_and_shows_its_new_digits():
+    report = DigitsReport(hidden=2, epochs=3)
+    click_cell(report, 8, 1)
+    before = report._cell_title.value
+    report.children[1].children[0].value = 64
+    report._train.click()
+    assert report.wait(30)
+    assert report.model.cell == [8, 1]
+    trainer = report.model.trainer
+    predicted = trainer.network.predict(trainer.X_test)
+    members = np.flatnonzero((trainer.data.y_test == 8) & (predicted == 1))
+    assert len(report._cell_digits.captions) == len(members)
+    assert f"predicted 1: {len(members)} digit" in report._cell_title.value
+    assert report._cell_title.value != before or len(members) == 0
+
+
+# -- counts in words, the hidden sizes as choices, the status ------------------------------------
+def test_one_epoch_is_written_in_the_singular():
+    report = DigitsReport(hidden=8, epochs=1)
+    assert "trained 1 epoch on 1,258 digits" in report._status.value
+    assert "1 epochs" not in report._status.value
+    assert "of the 539 test digits right" in report._status.value
+
+
+def test_any_hidden_size_is_one_click_away():
+    report = DigitsReport(hidden=32, epochs=2)
+    hidden = report.children[1].children[0]
+    assert [value for _, value in hidden.options] == [2, 4, 8, 16, 32, 64, 128]
+    assert hidden.value == 32
+    hidden.value = 2  # one click on "2"
+    assert report.model.hidden == 2
+    report.model.hidden = 5  # a size given in code is shown among the choices
+    assert hidden.value == 5 and 5 in [value for _, value in hidden.options]
+
+
+def test_training_says_so_and_a_failure_is_shown(monkeypatch):
+    import dllab.lessons.digits_report as home
+
+    report = DigitsReport(hidden=2, epochs=2)
+    report.model.status = "training"
+    assert "Training a new network" in report._messages.value and report._train.disabled
+    report.model.status = "ready"
+    assert report._messages.value == "" and not report._train.disabled
+    with pytest.raises(t.TraitError):
+        report.model.status = "busy"
+
+    def broken(*args):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(home, "train_digits", broken)
+    report._train.click()
+    assert report.wait(30)
+    assert report.model.status == "failed"
+    assert "Training failed: out of memory" in report._messages.value

@@ -202,6 +202,25 @@ def test_a_softmax_network_on_two_classes_answers_in_the_same_words():
         assert answer.label == ("blue (+1)" if index == 1 else "orange (−1)")
 
 
+@pytest.mark.parametrize("click", [["left", 1.0, 3.0], [1.0, 2.0], [True, 1.0, 2.0], "3,4", None])
+def test_a_malformed_click_from_the_page_is_ignored_and_logged(plane_quiz, click, caplog):
+    plane_quiz.ask(1.0, 1.0)
+    before, asked = plane_quiz.model.answer, list(plane_quiz._plane.click)
+    with caplog.at_level("WARNING", logger="dllab"), plane_quiz._plane.hold_trait_notifications():
+        plane_quiz._plane.click = click  # as ipywidgets applies a message from the page
+    assert plane_quiz._plane.click == asked
+    assert plane_quiz.model.answer is before
+    assert "ignored click=" in caplog.text
+
+
+def test_one_epoch_is_written_in_the_singular():
+    quiz = PlaneQuiz(epochs=1)
+    assert "trained 1 epoch on spiral" in quiz._status.value
+    digits = DigitQuiz(train_digits(epochs=1))
+    assert "trained 1 epoch (the trainer you gave)" in digits._status.value
+    assert "test digits right" in digits._status.value
+
+
 # -- the digit quiz --------------------------------------------------------------------------------
 def test_downsample_is_the_mean_of_each_block():
     rng = np.random.default_rng(0)
@@ -274,6 +293,18 @@ def test_the_wrong_test_digits_are_the_ones_it_gets_wrong(digit_quiz):
     assert button.description.startswith("Hide")
     button.click()
     assert digit_quiz._wrong_box.layout.display == "none"
+
+
+def test_a_drawing_of_the_wrong_size_from_the_page_is_ignored_and_logged(digit_quiz, caplog):
+    cells = np.zeros((32, 32))
+    cells[4:28, 14:18] = 1
+    draw(digit_quiz, cells)
+    before = digit_quiz.model.reading
+    with caplog.at_level("WARNING", logger="dllab"):
+        draw(digit_quiz, np.ones((5, 5)))
+    np.testing.assert_array_equal(digit_quiz._pad.drawing(), cells)
+    np.testing.assert_allclose(digit_quiz.model.reading.probabilities, before.probabilities)
+    assert "ignored cells=" in caplog.text and "not 1024 bytes" in caplog.text
 
 
 def test_digit_quiz_refuses_a_trainer_on_other_data():

@@ -1,23 +1,15 @@
 """Many small digit images with a caption under each, drawn on canvases: the test digits a
 network gets wrong, or those of one cell of a confusion matrix. Shared by the digits
-report and the digit quiz, with `canvas_script`, which loads a lesson's canvas script."""
+report and the digit quiz."""
 
 from __future__ import annotations
-
-import pathlib
 
 import anywidget
 import numpy as np
 import traitlets as t
 from numpy.typing import NDArray
 
-HERE = pathlib.Path(__file__).parent
-
-
-def canvas_script(name: str) -> str:
-    """The module script `name` (a .js file next to this one), after the helpers the
-    lessons' canvas scripts share (`asBytes`)."""
-    return (HERE / "canvas_bytes.js").read_text() + "\n" + (HERE / name).read_text()
+from .canvas import canvas_script
 
 
 def as_grey_bytes(images: NDArray) -> bytes:

@@ -9,7 +9,6 @@ reads the 8x8 version of it and its class probabilities follow the pen.
 from __future__ import annotations
 
 import html
-import logging
 import time
 
 import anywidget
@@ -17,7 +16,6 @@ import bqplot as bq
 import ipywidgets as w
 import numpy as np
 import traitlets as t
-from ipywidgets.widgets.trait_types import bytes_serialization
 from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
@@ -33,11 +31,13 @@ from ..core.digits import (
 )
 from ..ui import message_html, update
 from ..ui.theme import BLUE, plural
-from .digit_grid import DigitGrid, as_grey_bytes, canvas_script
+from .canvas import FromPage, canvas_script, from_page
+from .digit_grid import DigitGrid, as_grey_bytes
 
-log = logging.getLogger("dllab")
 Array = NDArray[np.float64]
 PAD_CELLS = 32  # the digits were drawn on 32x32 bitmaps, counted in 4x4 blocks
+# Bytes from the page arrive as a memoryview; anything else goes on to the validator.
+PAGE_BYTES = dict(from_json=lambda js, widget: js.tobytes() if isinstance(js, memoryview) else js)
 
 
 class DigitQuizModel(t.HasTraits):
@@ -101,7 +101,7 @@ class DrawingPad(anywidget.AnyWidget):
     brush = t.Float(2.0).tag(sync=True)  # radius, in cells
     size_px = t.Int(320).tag(sync=True)
     throttle_ms = t.Int(80).tag(sync=True)
-    cells = t.Bytes(b"").tag(sync=True, **bytes_serialization)  # set by the page
+    cells = FromPage(b"").tag(sync=True, **PAGE_BYTES)  # set by the page
     sent = t.Int(0).tag(sync=True)  # drawings so far: each one sent, and each Clear
     seen = t.Bytes(b"").tag(sync=True)
     seen_shape = t.List(t.Int(), default_value=[IMAGE_SIDE, IMAGE_SIDE]).tag(sync=True)
@@ -109,16 +109,9 @@ class DrawingPad(anywidget.AnyWidget):
 
     @t.validate("cells")
     def _check_cells(self, proposal):
-        """One byte per cell; a drawing of another size from the page is ignored (and
-        logged)."""
-        if len(proposal.value) != self.grid * self.grid:
-            log.warning(
-                "ignored a drawing of %d bytes from the page: the pad has %d cells",
-                len(proposal.value),
-                self.grid * self.grid,
-            )
-            return self.cells
-        return proposal.value
+        """One byte per cell; anything else from the page is ignored (and logged)."""
+        good = isinstance(proposal.value, bytes) and len(proposal.value) == self.grid**2
+        return from_page(self, proposal, good, f"not {self.grid**2} bytes, one per cell")
 
     def drawing(self) -> Array:
         """The drawing as (grid, grid) ink in {0, 1}; blank if nothing was drawn."""

@@ -37,14 +37,14 @@ from ..core.digits import (
     train_digits,
     wrong_digits,
 )
-from ..ui import MessageArea, build_controls, diverging_scale, update
+from ..ui import MessageArea, Runner, build_controls, diverging_scale, update
 from ..ui.theme import BLUE, STYLE, plural
 from .digit_grid import DigitGrid
 
 log = logging.getLogger("dllab")
 HIDDEN_CHOICES = (2, 4, 8, 16, 32, 64, 128)
 MARGIN = dict(top=40, bottom=50, left=55, right=10)  # room for the axes' labels
-STATUSES = ("ready", "training")
+STATUSES = ("ready", "training", "failed")
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,10 @@ class DigitsReportModel(t.HasTraits):
             with threadpool_limits(1, user_api="blas"):  # small products: faster so
                 trainer = train_digits(self.hidden, self.epochs, self.seed)
             self.use(trainer, f"just now, in {time.perf_counter() - started:.1f} s")
-        finally:
-            self.status = "ready"
+        except Exception:
+            self.status = "failed"
+            raise
+        self.status = "ready"
 
     def use(self, trainer: Trainer, how: str) -> None:
         data = trainer.data
@@ -191,7 +193,9 @@ class DigitsReport(w.VBox):
         self._messages = MessageArea()
         controls = build_controls(model, CONTROLS, self._messages)
         self._train = w.Button(description="Train", icon="play", button_style="success")
-        self._train.on_click(self._train_clicked)
+        self._train.on_click(lambda _: self._runner.request())
+        # Training takes up to 3 s (128 neurons, 100 epochs): off the kernel's main thread.
+        self._runner = Runner(lambda should_stop: model.train(), self._failed, "dllab-digits")
         n_classes = model.results.confusion.shape[0]
         self._confusion_figure = self._build_confusion(n_classes)
         self._accuracy_figure = self._build_accuracy(n_classes)
@@ -226,8 +230,17 @@ class DigitsReport(w.VBox):
         model.observe(self._show_status, names="status")
         self._show()
 
-    def _train_clicked(self, _button=None) -> None:
-        self.model.train()
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the training asked for is done; False if `timeout` seconds passed."""
+        return self._runner.wait(timeout)
+
+    def close(self) -> None:
+        if hasattr(self, "_runner"):  # not when the settings were refused
+            self._runner.close()
+        super().close()
+
+    def _failed(self, error: Exception) -> None:
+        self._messages.status(f"Training failed: {error}", "error")
 
     def _build_confusion(self, n_classes: int) -> bq.Figure:
         classes = np.arange(n_classes)
@@ -345,4 +358,6 @@ class DigitsReport(w.VBox):
 
     def _show_status(self, change) -> None:
         training = self.model.status == "training"
-        self._messages.status("Training a new network…" if training else "")
+        self._train.disabled = training
+        if change.new != "failed":
+            self._messages.status("Training a new network…" if training else "")

@@ -9,7 +9,6 @@ confidence and every neuron's activation for that one point appear at once.
 from __future__ import annotations
 
 import html
-import logging
 import time
 from collections.abc import Sequence
 from numbers import Real
@@ -28,9 +27,8 @@ from ..core.plane import output_score, plane_extent, plane_grid
 from ..core.quiz import Answer, ask, network_inputs, network_path, signed, train_plane
 from ..ui import NetworkCanvas, message_html
 from ..ui.theme import BLUE, ORANGE, WHITE, plural
-from .digit_grid import canvas_script
+from .canvas import FromPage, canvas_script, from_page
 
-log = logging.getLogger("dllab")
 Array = NDArray[np.float64]
 SURFACE_RESOLUTION = 100  # points per side of the decision surface image
 VIEW_MARGIN = 0.15  # the plane shows 15 % beyond the data's square on each side
@@ -124,7 +122,7 @@ class PlaneCanvas(anywidget.AnyWidget):
     axis_names = t.List(t.Unicode(), default_value=["x1", "x2"]).tag(sync=True)
     size_px = t.Int(420).tag(sync=True)
     throttle_ms = t.Int(50).tag(sync=True)
-    click = t.List(default_value=[0.0, 0.0, 0.0]).tag(sync=True)  # set by the page
+    click = FromPage([0.0, 0.0, 0.0]).tag(sync=True)  # [x1, x2, n], set by the page
     marker = t.List(t.Float(), default_value=[]).tag(sync=True)  # x1, x2, asked x1, asked x2
     frame = t.Int(0).tag(sync=True)
 
@@ -132,11 +130,8 @@ class PlaneCanvas(anywidget.AnyWidget):
     def _check_click(self, proposal):
         """[x1, x2, n], three numbers; anything else from the page is ignored (and logged)."""
         value = proposal.value
-        numbers = isinstance(value, (list, tuple)) and len(value) == 3
-        if not numbers or not all(_is_number(v) for v in value):
-            log.warning("ignored click=%.200r from the page: not [x1, x2, n]", value)
-            return list(self.click)
-        return [float(v) for v in value]
+        good = isinstance(value, (list, tuple)) and len(value) == 3
+        return from_page(self, proposal, good and all(map(_is_number, value)), "not [x1, x2, n]")
 
     def show(self, surface: Array, points: Array, values: Array, extent: float, names) -> None:
         """surface : (n, n) scores in [-1, 1], top row first; points : (n_points, 2);
