@@ -37,8 +37,8 @@ from ..core.digits import (
     train_digits,
     wrong_digits,
 )
-from ..ui import MessageArea, Runner, build_controls, diverging_scale, update
-from ..ui.theme import BLUE, STYLE, plural
+from ..ui import MessageArea, Runner, build_controls, update
+from ..ui.theme import BLUE, ORANGE, STYLE, plural
 from .digit_grid import DigitGrid
 
 log = logging.getLogger("dllab")
@@ -245,11 +245,13 @@ class DigitsReport(w.VBox):
     def _build_confusion(self, n_classes: int) -> bq.Figure:
         classes = np.arange(n_classes)
         rows, columns = bq.OrdinalScale(reverse=True), bq.OrdinalScale()
+        # White for none: most cells are empty and should read as such.
+        colour = bq.ColorScale(colors=[ORANGE, "#ffffff", BLUE], min=-1, max=1, mid=0)
         self._cells = bq.GridHeatMap(
             row=classes,
             column=classes,
             color=np.zeros((n_classes, n_classes)),
-            scales={"row": rows, "column": columns, "color": diverging_scale()},
+            scales={"row": rows, "column": columns, "color": colour},
             stroke="#ccc",
             selected_style={"stroke": "#111", "stroke-width": "3px"},
         )

@@ -191,3 +191,29 @@ def test_digits_report_shows_its_confusion_matrix(open_lesson):
     assert page.locator(".dllab-digits-report rect.heatmapcell").count() == 100
     harness.screenshot(page, "lesson-06-digits")
     no_traceback(page)
+
+
+def test_digits_report_shows_the_digits_of_a_clicked_cell(open_lesson):
+    page = open_lesson("06_digits", ".dllab-digits-report rect.heatmapcell")
+    root = ".dllab-digits-report"
+    assert "Click any cell" in page.inner_text(f"{root} .dllab-hint")
+    assert "Click a cell of the confusion matrix" in page.inner_text(f"{root} .dllab-cell-title")
+    # The row of 9s, column 5 (rows are drawn in the order of the matrix, 0 at the top);
+    # clicked at its centre, on the count written over it.
+    cell = page.locator(f"{root} rect.heatmapcell").nth(9 * 10 + 5)
+    cell.scroll_into_view_if_needed()
+    count = int(page.locator(f"{root} text.label").nth(9 * 10 + 5).text_content())
+    box = cell.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector(f'{root} .dllab-cell-title[data-cell="9,5"]', timeout=TIMEOUT)
+    title = page.inner_text(f"{root} .dllab-cell-title")
+    assert f"true 9, predicted 5: {count} digit" in title
+    shown = page.locator(f"{root} .dllab-cell-digits .dllab-digit canvas")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{root} .dllab-cell-digits .dllab-digit').length"
+        f" === {min(count, 60)}",
+        timeout=TIMEOUT,
+    )
+    assert shown.count() == min(count, 60)
+    harness.screenshot(page, "lesson-06-cell")
+    no_traceback(page)
