@@ -213,3 +213,23 @@ def test_numbers_are_written_as_a_person_reads_them(value, text):
 
 def test_plural():
     assert plural(1, "epoch") == "1 epoch" and plural(2, "epoch") == "2 epochs"
+
+
+@pytest.mark.parametrize("bad", ["abc", [1, 2, 3], None, [1.5, 2], [True, 0]])
+def test_network_canvas_ignores_a_malformed_neuron_from_the_page(bad):
+    from dllab.ui import NetworkCanvas
+
+    canvas = NetworkCanvas()
+    canvas.hovered = [1, 2]
+    with canvas.hold_trait_notifications():  # as ipywidgets applies a message from the page
+        canvas.set_state({"hovered": bad})
+    assert canvas.hovered == [1, 2]
+
+
+@pytest.mark.parametrize("content", [{"type": "drawn", "frame": "abc"}, "junk", {"x": 1}])
+def test_network_canvas_ignores_a_malformed_message_from_the_page(content):
+    from dllab.ui import NetworkCanvas
+
+    canvas = NetworkCanvas()
+    canvas._on_browser_message(canvas, content, [])
+    assert canvas.drawn == 0

@@ -9,7 +9,7 @@ import numpy as np
 import traitlets as t
 from numpy.typing import NDArray
 
-from .canvas import canvas_script
+from ..ui.page import canvas_script
 
 
 def as_grey_bytes(images: NDArray) -> bytes:
@@ -34,7 +34,7 @@ class DigitGrid(anywidget.AnyWidget):
     `show(images, captions)`: images (n, height, width) in [0, 1] (ink = 1, drawn dark).
     """
 
-    _esm = canvas_script("digit_grid.js")
+    _esm = canvas_script(__file__, "digit_grid.js")
     _css = _GRID_CSS
 
     images = t.Bytes(b"").tag(sync=True)

@@ -30,8 +30,8 @@ from ..core.digits import (
     wrong_digits,
 )
 from ..ui import message_html, update
+from ..ui.page import FromPage, canvas_script, from_page
 from ..ui.theme import BLUE, plural
-from .canvas import FromPage, canvas_script, from_page
 from .digit_grid import DigitGrid, as_grey_bytes
 
 Array = NDArray[np.float64]
@@ -94,7 +94,7 @@ class DrawingPad(anywidget.AnyWidget):
     dragging; `cells` holds one byte per cell (1 = ink). Beside it, `seen` (bytes 0..255,
     `seen_shape`) shows what the network sees."""
 
-    _esm = canvas_script("drawing_pad.js")
+    _esm = canvas_script(__file__, "drawing_pad.js")
     _css = _PAD_CSS
 
     grid = t.Int(PAD_CELLS).tag(sync=True)

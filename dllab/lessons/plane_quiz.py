@@ -26,8 +26,8 @@ from ..core.digits import describe
 from ..core.plane import output_score, plane_extent, plane_grid
 from ..core.quiz import Answer, ask, network_inputs, network_path, signed, train_plane
 from ..ui import NetworkCanvas, message_html
+from ..ui.page import FromPage, canvas_script, from_page
 from ..ui.theme import BLUE, ORANGE, WHITE, plural
-from .canvas import FromPage, canvas_script, from_page
 
 Array = NDArray[np.float64]
 SURFACE_RESOLUTION = 100  # points per side of the decision surface image
@@ -111,7 +111,7 @@ class PlaneCanvas(anywidget.AnyWidget):
     one canvas. A click (or a drag, at most every `throttle_ms`) sets `click` to
     [x1, x2, n], n counting the questions."""
 
-    _esm = canvas_script("plane_quiz.js")
+    _esm = canvas_script(__file__, "plane_quiz.js")
 
     surface = t.Bytes(b"").tag(sync=True)  # RGBA, surface_size x surface_size, top row first
     surface_size = t.Int(0).tag(sync=True)

@@ -18,6 +18,8 @@ import numpy as np
 import traitlets as t
 from numpy.typing import NDArray
 
+from .page import FromPage, from_page
+
 log = logging.getLogger("dllab")
 NOWHERE = [-1, -1]
 
@@ -33,20 +35,20 @@ class NetworkCanvas(anywidget.AnyWidget):
     run = t.Int(0).tag(sync=True)  # which training run the frame belongs to
     width_px = t.Int(560).tag(sync=True)
     height_px = t.Int(430).tag(sync=True)
-    hovered = t.List(t.Int(), default_value=[-1, -1]).tag(sync=True)
-    selected = t.List(t.Int(), default_value=[-1, -1]).tag(sync=True)
+    hovered = FromPage(list(NOWHERE)).tag(sync=True)  # [column, tile], set by the page
+    selected = FromPage(list(NOWHERE)).tag(sync=True)
 
     @t.validate("hovered", "selected")
     def _check_neuron(self, proposal):
-        """A neuron is [column, tile]; anything else from the page is ignored (and logged):
-        the page is not trusted to send well-formed messages."""
+        """A neuron is [column, tile] ([-1, -1]: none); anything else from the page is
+        ignored and logged."""
         value = proposal.value
-        if len(value) != 2:
-            log.warning(
-                "ignored %s=%r from the page: not [column, tile]", proposal.trait.name, value
-            )
-            return list(getattr(self, proposal.trait.name, NOWHERE) or NOWHERE)
-        return list(value)
+        good = (
+            isinstance(value, (list, tuple))
+            and len(value) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        )
+        return list(from_page(self, proposal, good, "not [column, tile]"))
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -1,6 +1,6 @@
-"""What the lessons' canvas widgets share: their scripts, put together with the helpers
-they use, and the check of a value the page sets (the page is not trusted: a malformed
-value is ignored and logged, never an exception)."""
+"""What the canvas widgets share: their scripts, put together with the helpers they use,
+and the check of a value the page sets (the page is not trusted: a malformed value is
+ignored and logged, never an exception)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,15 @@ from typing import Any
 import traitlets as t
 
 log = logging.getLogger("dllab")
-HERE = pathlib.Path(__file__).parent
+HELPERS = pathlib.Path(__file__).with_name("canvas_bytes.js")
 
 
-def canvas_script(name: str) -> str:
-    """The module script `name` (a .js file next to this one), after the helpers the
-    lessons' canvas scripts share (`asBytes`)."""
-    return (HERE / "canvas_bytes.js").read_text() + "\n" + (HERE / name).read_text()
+def canvas_script(path: str | pathlib.Path, name: str | None = None) -> str:
+    """The module script at `path` (or the file `name` beside the module file `path`:
+    `canvas_script(__file__, "plane_quiz.js")`), after the helpers the canvas scripts
+    share (`asBytes`)."""
+    script = pathlib.Path(path) if name is None else pathlib.Path(path).with_name(name)
+    return HELPERS.read_text() + "\n" + script.read_text()
 
 
 class FromPage(t.Any):
