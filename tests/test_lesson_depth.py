@@ -9,8 +9,7 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 
-from dllab.lessons import DepthSweep, LayerGallery
-from dllab.lessons.depth import SweepModel
+from dllab.lessons import DepthSweep, LayerGallery, SweepModel
 
 TINY = dict(dataset="circle", depths=[1, 2], widths=[2, 4, 8], epochs=4)
 
