@@ -72,7 +72,7 @@ class DepthSweep(w.VBox):
         )
         self._build_heatmap()
         self._build_curve()
-        self._plane = PlaneFigure(title="What it draws", size_px=300, point_size=16)
+        self._plane = PlaneFigure(title="What it draws", size_px=300, point_size=20)
         self._run.on_click(lambda _: self.run())
         self._cancel.on_click(lambda _: model.cancel())
         self._heatmap.on_element_click(self._cell_clicked)
@@ -272,8 +272,8 @@ class DepthSweep(w.VBox):
         return (
             f"{why}{name}: <b>{result.epochs}</b> epochs, test loss "
             f"<b>{result.test_loss[cell]:.3f}</b>, test accuracy "
-            f"<b>{result.test_accuracy[cell]:.0%}</b>. Right: its output over the plane "
-            "(blue +1, orange −1) and the training points."
+            f"<b>{result.test_accuracy[cell]:.0%}</b>. Beside its loss curve: what it draws "
+            "over the plane (blue +1, orange −1), with the training points."
         )
 
     def _show_state(self, change=None) -> None:
