@@ -202,16 +202,10 @@ class LayerGallery(w.VBox):
     appears (a few seconds).
     """
 
-    def __init__(
-        self,
-        hidden: Any = (8, 8, 8, 8),
-        epochs: int = 300,
-        digits_hidden: Any = (16, 16),
-        digits_epochs: int = 30,
-        seed: int = 0,
-        autostart: bool = True,
-    ) -> None:
-        self.model = model = GalleryModel(hidden, epochs, digits_hidden, digits_epochs, seed)
+    def __init__(self, *args: Any, autostart: bool = True, **settings: Any) -> None:
+        """The settings of GalleryModel: hidden, epochs, digits_hidden, digits_epochs, seed;
+        `autostart`: train as soon as the gallery is made."""
+        self.model = model = GalleryModel(*args, **settings)
         depth = model.plane.depth
         self._status = MessageArea()
         self._plane_canvas = NetworkCanvas(width_px=520, height_px=430)
@@ -258,14 +252,15 @@ class LayerGallery(w.VBox):
         if autostart:
             model.start()
 
-    def train(self) -> None:
-        """Train both networks and wait (the gallery starts on its own when shown)."""
-        self.model.train()
-
     def close(self) -> None:
+        """Stop training, and take the gallery off the page."""
         if hasattr(self, "model"):  # not when its settings were refused
             self.model.close()
         super().close()
+
+    def train(self) -> None:
+        """Train both networks and wait (the gallery starts on its own when shown)."""
+        self.model.train()
 
     def _example_chosen(self, change) -> None:
         self.model.example = change.new

@@ -41,19 +41,10 @@ class DepthSweep(w.VBox):
     network's loss curve and what it draws over the plane.
     """
 
-    def __init__(
-        self,
-        dataset: str = "spiral",
-        depths: Any = range(1, 7),
-        widths: Any = (2, 3, 4, 6, 8, 12),
-        epochs: int = 300,
-        learning_rate: float = 0.03,
-        batch_size: int = 10,
-        seed: int = 0,
-    ) -> None:
-        self.model = model = SweepModel(
-            dataset, depths, widths, epochs, learning_rate, batch_size, seed
-        )
+    def __init__(self, *args: Any, **settings: Any) -> None:
+        """The settings of SweepModel: dataset, depths, widths, epochs, learning_rate,
+        batch_size, seed."""
+        self.model = model = SweepModel(*args, **settings)
         self._message = MessageArea()
         self._dataset = bind(
             model,
