@@ -8,9 +8,12 @@ import time
 import ipywidgets as widgets
 import numpy as np
 import pytest
+import traitlets as t
 
-from dllab.lessons import DepthSweep, LayerGallery
-from dllab.lessons.depth import SweepModel
+from dllab.core.sweep import Pick
+from dllab.lessons import DepthSweep, LayerGallery, SweepModel
+from dllab.lessons.sweep_model import network_name, pick_text
+from dllab.ui import Runner
 
 TINY = dict(dataset="circle", depths=[1, 2], widths=[2, 4, 8], epochs=4)
 
@@ -191,3 +194,109 @@ def test_bad_gallery_settings_are_refused(settings, words):
     with pytest.raises(ValueError) as caught:
         LayerGallery(autostart=False, **settings)
     assert words in str(caught.value)
+
+
+# -- the network to recommend, and what it draws ---------------------------------------------
+
+
+def test_when_networks_tie_the_headline_names_the_smallest_of_them():
+    """On the circle, 2 layers of 8 neurons has the lowest test loss, but 2 layers of 4 is
+    within 0.01 of it: the sweep recommends the smaller one and says that they tie."""
+    sweep = DepthSweep(dataset="circle", depths=[1, 2], widths=[2, 4, 8], epochs=80)
+    sweep.run(background=False)
+    result = sweep.model.result
+    assert result.best() == (2, 8) and result.pick().ties == ((2, 4), (2, 8))
+    assert (
+        "2 of 6 networks tie within 0.01 of the lowest test loss (0.009); "
+        "the smallest of them: 2 layers of 4 neurons." in sweep._progress.value
+    )
+    # The smaller network is the one shown and outlined.
+    np.testing.assert_array_equal(sweep._heatmap.selected, [[1, 1]])
+    assert sweep._curve_figure.title == "Best so far: 2 layers of 4 neurons"
+    assert "The smallest of the <b>2</b> networks" in sweep._details.value
+
+
+def test_a_lone_best_network_is_named_as_such():
+    sweep = DepthSweep(**TINY)
+    sweep.run(background=False)
+    pick = sweep.model.result.pick()
+    assert not pick.many_tie  # 4 epochs: nothing ties
+    assert f"Lowest test loss: {network_name(*pick.best)}" in sweep._progress.value
+    assert "tie" not in sweep._progress.value and "smallest" not in sweep._details.value
+
+
+def test_pick_text_counts_the_ties():
+    pick = Pick(best=(6, 8), best_loss=0.0001, ties=((1, 3), (2, 4), (6, 8)), margin=0.01)
+    assert pick_text(pick, 36) == (
+        "3 of 36 networks tie within 0.01 of the lowest test loss (0.0001); "
+        "the smallest of them: 1 layer of 3 neurons."
+    )
+    alone = Pick(best=(3, 12), best_loss=0.159, ties=((3, 12),), margin=0.01)
+    assert pick_text(alone, 36) == "Lowest test loss: 3 layers of 12 neurons (0.159)."
+
+
+def test_the_shown_network_draws_its_surface_beside_its_curve():
+    sweep = DepthSweep(**TINY)
+    data = sweep.model.data
+    np.testing.assert_array_equal(sweep._plane.train_points.x, data.X_train[:, 0])
+    np.testing.assert_array_equal(sweep._plane.train_points.color, data.y_train)
+    assert not np.any(sweep._plane.surface.color)  # nothing trained: a blank plane
+    sweep.run(background=False)
+    result = sweep.model.result
+    shown = sweep.model.shown()
+    # bqplot's HeatMap draws row 0 at the bottom: the surface goes in bottom row first.
+    np.testing.assert_array_equal(sweep._plane.surface.color, result.surface(*shown)[::-1])
+    assert sweep._plane.surface.color.shape == (50, 50)
+    click_cell(sweep, 0, 0)
+    np.testing.assert_array_equal(sweep._plane.surface.color, result.surface(1, 2)[::-1])
+    assert sweep._plane.figure.title == "What it draws over the plane"
+    # A new dataset: its points, and a blank plane until the next run.
+    sweep._dataset.value = "xor"
+    np.testing.assert_array_equal(sweep._plane.train_points.y, sweep.model.data.X_train[:, 1])
+    assert not np.any(sweep._plane.surface.color)
+
+
+def test_the_sweep_runs_on_the_toolkits_runner_and_closes_with_its_widget():
+    sweep = DepthSweep(**TINY)
+    assert isinstance(sweep.model._runner, Runner)
+    with pytest.raises(t.TraitError):
+        sweep.model.status = "finished"  # one of a fixed set
+    sweep.close()
+    assert sweep.model._runner.closed and sweep.model.start() is True  # a no-op once closed
+    assert not sweep.model.running
+
+
+def expected_answer(gallery, index: int) -> tuple[str, str, float]:
+    """The true digit, the network's answer and its probability, computed here."""
+    trainer = gallery.model.digits.trainer
+    probabilities = trainer.network.output(trainer.X_test[index : index + 1])[0]
+    return str(trainer.data.y_test[index]), str(np.argmax(probabilities)), probabilities.max()
+
+
+def test_gallery_says_the_true_digit_and_the_networks_answer(gallery):
+    for index in (3, 11):
+        gallery._example.value = index
+        true, said, probability = expected_answer(gallery, index)
+        text = f"True digit: {true} · the network says: {said} ({probability:.0%})"
+        assert text in gallery._answer.value
+        assert gallery.model.answer().text() == text
+
+
+def test_gallery_marks_a_wrong_answer(gallery):
+    answers = [expected_answer(gallery, index) for index in range(60)]
+    wrong = next(i for i, (true, said, _) in enumerate(answers) if true != said)
+    right = next(i for i, (true, said, _) in enumerate(answers) if true == said)
+    gallery._example.value = wrong
+    assert "wrong" in gallery._answer.value and not gallery.model.answer().right
+    gallery._example.value = right
+    assert "wrong" not in gallery._answer.value and gallery.model.answer().right
+
+
+def test_gallery_trains_on_the_runner_and_stops_when_closed():
+    gallery = LayerGallery(epochs=100_000, digits_epochs=2, autostart=True)
+    assert isinstance(gallery.model._runner, Runner) and gallery.model.training
+    with pytest.raises(t.TraitError):
+        gallery.model.stage = "finished"  # one of a fixed set
+    gallery.close()
+    assert gallery.model.wait(10) and not gallery.model.training
+    assert gallery.model.plane.epoch < 100_000 and gallery.model.answer() is None

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from dllab.core import Network, Trainer, make_dataset, split
-from dllab.core.sweep import SweepResult, _Group, batch_orders, sweep
+from dllab.core.plane import output_score, plane_grid
+from dllab.core.sweep import TIE_MARGIN, SweepResult, _Group, batch_orders, sweep
 
 DEPTHS, WIDTHS = (1, 2, 3), (2, 5, 8)
 
@@ -183,6 +184,94 @@ def test_result_helpers(spiral):
         result.history(4, 8)
 
 
+# -- what each network draws, and the network to recommend ---------------------------------
+
+
+@pytest.mark.parametrize("features", [None, ["x1", "x2", "x1*x2", "sin x1"]])
+def test_each_network_keeps_what_it_draws_over_the_plane(spiral, features):
+    """The surface kept for a network is its own output score on the plane's grid, top row
+    first, computed with its features."""
+    result = sweep(spiral, [1, 3], [2, 6], epochs=3, features=features, surface_resolution=20)
+    assert result.surfaces.shape == (2, 2, 20, 20) and result.extent == 6.0
+    grid = plane_grid(6.0, 20)
+    inputs = (
+        grid
+        if features is None
+        else Trainer(Network([len(features), 1]), spiral, features=features).inputs(grid)
+    )
+    for depth in (1, 3):
+        for width in (2, 6):
+            network = result.network(depth, width)
+            expected = output_score(network.output(inputs), "tanh").reshape(20, 20)
+            np.testing.assert_allclose(result.surface(depth, width), expected, atol=1e-12)
+    assert np.ptp(result.surface(3, 6)) > 0  # not a blank picture
+
+
+def test_surfaces_of_untrained_networks_are_refused(spiral):
+    finished = []
+    result = sweep(
+        spiral,
+        [1, 2],
+        [2, 3],
+        epochs=2,
+        callback=lambda *_: finished.append(1),
+        should_stop=lambda: bool(finished),
+    )
+    assert np.isfinite(result.surfaces[0]).all() and np.isnan(result.surfaces[1]).all()
+    with pytest.raises(ValueError, match="depth=2, width=3 was not trained"):
+        result.surface(2, 3)
+
+
+def test_data_that_is_not_a_plane_keeps_no_surface():
+    digits = split(make_dataset("digits", n_samples=200, seed=0), 0.5, seed=0)
+    result = sweep(digits, [1], [4], epochs=1)
+    assert result.surfaces.shape == (1, 1, 0, 0)
+    with pytest.raises(ValueError, match="kept no surfaces: its data is not 2-D"):
+        result.surface(1, 4)
+
+
+def test_diverged_networks_draw_nothing(plane):
+    result = sweep(plane, DEPTHS, WIDTHS, epochs=10, seed=3, activation="relu", learning_rate=0.5)
+    assert np.isnan(result.surfaces[result.diverged]).all()
+    assert np.isfinite(result.surfaces[~result.diverged]).all()
+
+
+def made_up_result(test_loss) -> SweepResult:
+    """A finished 3 x 3 sweep (depths 1-3, widths 2, 4, 8) with these test losses."""
+    result = SweepResult.empty((1, 2, 3), (2, 4, 8), epochs=1)
+    result.test_loss[...] = test_loss
+    result.done[...] = True
+    result.diverged[...] = np.isnan(result.test_loss)
+    return result
+
+
+def test_the_smallest_of_the_networks_that_tie_with_the_best_is_picked():
+    result = made_up_result([[0.30, 0.009, 0.004], [0.20, 0.0, 0.002], [0.30, 0.011, np.nan]])
+    pick = result.pick()
+    assert pick.best == (2, 4) and pick.best_loss == 0.0 and pick.margin == TIE_MARGIN
+    # Within 0.01 of 0.0: 1x4 (17 parameters), 1x8 (33), 2x4 (37), 2x8 (105); not 3x4 (0.011).
+    assert pick.ties == ((1, 4), (1, 8), (2, 4), (2, 8)) and pick.smallest == (1, 4)
+    assert pick.many_tie
+    assert [result.n_parameters(*cell) for cell in pick.ties] == [17, 33, 37, 105]
+    strict = result.pick(margin=0)
+    assert strict.ties == ((2, 4),) and strict.smallest == strict.best and not strict.many_tie
+    assert result.pick(margin=0.2).smallest == (2, 2)  # 0.20: 15 parameters
+
+
+def test_equal_sizes_prefer_fewer_layers():
+    result = SweepResult.empty((2, 1), (3, 6), epochs=1, n_inputs=2, n_outputs=1)
+    assert result.n_parameters(1, 6) == result.n_parameters(2, 3) == 25
+    result.test_loss[...] = [[0.0, 0.5], [0.5, 0.0]]  # 2x3 and 1x6 tie
+    result.done[...] = True
+    assert result.pick().ties == ((1, 6), (2, 3))
+
+
+def test_pick_refuses_a_bad_margin_and_waits_for_a_network(spiral):
+    with pytest.raises(ValueError, match="margin=-0.1"):
+        made_up_result(np.zeros((3, 3))).pick(margin=-0.1)
+    assert SweepResult.empty((1, 2), (2, 4), epochs=1).pick() is None
+
+
 # -- bad input ---------------------------------------------------------------------------------
 
 
@@ -208,6 +297,8 @@ def test_result_helpers(spiral):
         (dict(callback=3), TypeError, "callback must be a function"),
         (dict(should_stop="no"), TypeError, "should_stop must be a function"),
         (dict(depths=range(1, 11), widths=range(1, 42)), ValueError, "is too many"),
+        (dict(surface_resolution=-1), ValueError, "surface_resolution=-1"),
+        (dict(surface_resolution=2.5), TypeError, "surface_resolution must be a whole number"),
     ],
 )
 def test_bad_input_is_refused_with_a_clear_message(spiral, settings, error, words):

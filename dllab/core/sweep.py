@@ -10,6 +10,9 @@ Every network starts from the weights `Network(sizes, ..., seed=seed)` draws and
 same mini-batches as `Trainer(network, data, seed=seed)` would give it (one
 `rng.permutation` per epoch, batches of `batch_size`, the last partial batch dropped), so
 `sweep` gives the losses of training each network alone, to float tolerance, much faster.
+
+On 2-D data the sweep also keeps what each trained network draws over the plane (its
+output score on a grid), computed for a whole depth at once.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,100 +32,18 @@ from .features import check_features
 from .heads import DEFAULT_HEAD, HEADS
 from .network import INITIALIZERS, Network
 from .optimizers import OPTIMIZERS, make_optimizer
+from .plane import output_score, plane_extent, plane_grid
+from .sweep_result import TIE_MARGIN, Pick, SweepResult
 from .training import Trainer, accuracy
 
+__all__ = ["TIE_MARGIN", "Pick", "SweepResult", "batch_orders", "check_grid", "sweep"]
 Array = NDArray[np.float64]
 
 MAX_DEPTH = 10
 MAX_WIDTH = 64
 MAX_EPOCHS = 100_000
 MAX_NETWORKS = 400
-
-
-@dataclass(eq=False)
-class SweepResult:
-    """Scores of every (depth, width) network; NaN where a network was not trained
-    (the sweep was cancelled first) or diverged.
-
-    train_loss, test_loss, train_accuracy, test_accuracy : (n_depths, n_widths), after the
-        last epoch. Row i is `depths[i]` hidden layers, column j `widths[j]` units each.
-    train_history, test_history : (n_depths, n_widths, epochs + 1) losses after each epoch,
-        epoch 0 being the initial weights.
-    done : (n_depths, n_widths) True once a network has finished all its epochs.
-    diverged : (n_depths, n_widths) True where the loss became infinite or NaN.
-    """
-
-    depths: tuple[int, ...]
-    widths: tuple[int, ...]
-    epochs: int
-    train_loss: Array
-    test_loss: Array
-    train_accuracy: Array
-    test_accuracy: Array
-    train_history: Array
-    test_history: Array
-    done: NDArray[np.bool_]
-    diverged: NDArray[np.bool_]
-    cancelled: bool = False
-    seconds: float = 0.0
-    _networks: dict[tuple[int, int], Network] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def empty(cls, depths: Sequence[int], widths: Sequence[int], epochs: int) -> SweepResult:
-        shape = (len(depths), len(widths))
-        blank = lambda *extra: np.full(shape + extra, np.nan)  # noqa: E731
-        return cls(
-            tuple(depths),
-            tuple(widths),
-            epochs,
-            *(blank() for _ in range(4)),
-            blank(epochs + 1),
-            blank(epochs + 1),
-            np.zeros(shape, dtype=bool),
-            np.zeros(shape, dtype=bool),
-        )
-
-    @property
-    def n_networks(self) -> int:
-        return len(self.depths) * len(self.widths)
-
-    @property
-    def n_done(self) -> int:
-        return int(self.done.sum())
-
-    def cell(self, depth: int, width: int) -> tuple[int, int]:
-        """(row, column) of the network with `depth` hidden layers of `width` units."""
-        if depth not in self.depths or width not in self.widths:
-            raise ValueError(
-                f"depth={depth}, width={width} is not in this sweep: depths are "
-                f"{list(self.depths)}, widths {list(self.widths)}"
-            )
-        return self.depths.index(depth), self.widths.index(width)
-
-    def history(self, depth: int, width: int) -> dict[str, Array]:
-        """Loss curves of one network: {"epoch", "train_loss", "test_loss"}, each
-        (epochs + 1,), NaN where it was not trained."""
-        row, column = self.cell(depth, width)
-        return {
-            "epoch": np.arange(self.epochs + 1),
-            "train_loss": self.train_history[row, column].copy(),
-            "test_loss": self.test_history[row, column].copy(),
-        }
-
-    def network(self, depth: int, width: int) -> Network:
-        """The trained network (a copy), once it is done."""
-        row, column = self.cell(depth, width)
-        if not self.done[row, column]:
-            raise ValueError(f"the network with depth={depth}, width={width} was not trained")
-        return self._networks[depth, width].copy()
-
-    def best(self) -> tuple[int, int] | None:
-        """(depth, width) of the network with the lowest test loss, or None if none is done."""
-        scores = np.where(self.done & ~self.diverged, self.test_loss, np.inf)
-        if not np.isfinite(scores).any():
-            return None
-        row, column = np.unravel_index(np.argmin(scores), scores.shape)
-        return self.depths[row], self.widths[column]
+MAX_RESOLUTION = 200
 
 
 def sweep(
@@ -142,6 +62,7 @@ def sweep(
     callback: Callable[[int, int, SweepResult], Any] | None = None,
     should_stop: Callable[[], bool] | None = None,
     progress: Callable[[int, int], Any] | None = None,
+    surface_resolution: int = 50,
 ) -> SweepResult:
     """Train one network per (depth, width) on `data` and score them all.
 
@@ -155,10 +76,13 @@ def sweep(
     should_stop() : checked after every epoch; once it returns True the sweep stops and
         returns what is done (`cancelled` is True, the rest NaN).
     progress(depth, epoch) : called after every epoch of the group of networks training.
+    surface_resolution : on 2-D data, each network's output over the plane is kept on a
+        grid of this many points a side (`result.surface(depth, width)`); 0 keeps none.
     """
     depths, widths = check_grid(depths, widths)
     epochs = check_int("epochs", epochs, 1, MAX_EPOCHS)
     seed = check_int("seed", seed, 0)
+    resolution = check_int("surface_resolution", surface_resolution, 0, MAX_RESOLUTION)
     activation = check_choice("activation", activation, ACTIVATIONS)
     check_choice("optimizer", optimizer, OPTIMIZERS)
     check_choice("init", init, INITIALIZERS)
@@ -197,7 +121,12 @@ def sweep(
         optimizer=optimizer,
         seed=seed,
     )
-    result = SweepResult.empty(depths, widths, epochs)
+    resolution = resolution if dataset.n_inputs == 2 else 0
+    extent = plane_extent(dataset)
+    grid = reference.inputs(plane_grid(extent, resolution)) if resolution else None
+    result = SweepResult.empty(
+        depths, widths, epochs, resolution, extent, n_inputs=n_inputs, n_outputs=n_outputs
+    )
     started = time.perf_counter()
     orders = batch_orders(len(reference.X_train), epochs, seed)
     for row, depth in enumerate(depths):
@@ -209,6 +138,8 @@ def sweep(
             result.cancelled = True
             result.train_history[row] = result.test_history[row] = np.nan
             break
+        if grid is not None:
+            group.draw(grid, head, result.surfaces[row])
         for column, (width, network) in enumerate(zip(widths, networks)):
             group.unpack(column, network)
             result._networks[depth, width] = network
@@ -381,6 +312,15 @@ class _Group:
                 train, test = output[i, : self.n_train], output[i, self.n_train :]
                 result.train_accuracy[row, i] = accuracy(network, train, data.y_train)
                 result.test_accuracy[row, i] = accuracy(network, test, data.y_test)
+
+    def draw(self, grid: Array, head: str, surfaces: Array) -> None:
+        """Every network's output score on `grid` (resolution**2, n_inputs), reshaped into
+        `surfaces` (n, resolution, resolution); NaN for the networks that diverged."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            outputs = self.forward(grid)[1][-1]
+        for i in range(self.n):
+            score = output_score(outputs[i], head) if self.alive[i] else np.nan
+            surfaces[i] = np.reshape(score, surfaces.shape[1:]) if self.alive[i] else score
 
     def unpack(self, i: int, network: Network) -> None:
         """Copy network i's trained weights (without padding) back into `network`."""

@@ -9,8 +9,10 @@ from importlib import import_module
 _HOMES = {
     "BackpropInspector": "backprop",
     "DescentPath": "descent_path",
-    "DepthSweep": "depth",
-    "LayerGallery": "depth",
+    "DepthSweep": "sweep",
+    "SweepModel": "sweep_model",
+    "LayerGallery": "gallery",
+    "GalleryModel": "gallery",
     "DeepVsTraditional": "compare",
     "ScalingCurves": "scaling",
     "PlaneQuiz": "plane_quiz",

@@ -42,9 +42,12 @@ const LABEL_ROOM = 40; // px: "sin x1" in 12px sans-serif, and a gap
 function layoutOf(columns, width, height) {
   const header = 22;
   const most = Math.max(1, ...columns.map((c) => c.count));
-  // Room on the left for the inputs' names (x1, sin x2), written before their tiles.
+  // Labels go where no link crosses them: the inputs' names (x1, sin x2) before their
+  // tiles, the outputs' (digits 0-9) after theirs. Room for both.
   const margin = columns.length && (columns[0].labels || []).length ? LABEL_ROOM : 0;
-  const gapX = (width - margin) / columns.length;
+  const last = columns.length > 1 ? columns[columns.length - 1] : null;
+  const right = last && (last.labels || []).length ? LABEL_ROOM : 0;
+  const gapX = (width - margin - right) / columns.length;
   // Tile and gap together fill at most the height: the gap is a fifth of a tile.
   let tile = Math.min(44, ((height - header - 6) / most) / 1.2, gapX * 0.45);
   tile = Math.max(6, Math.floor(tile));
@@ -145,8 +148,9 @@ function render({ model, el }) {
         ctx.lineWidth = chosen ? 2.5 : active ? 2 : 1;
         ctx.strokeRect(box.x + 0.5, box.y + 0.5, box.size - 1, box.size - 1);
         if (c.labels && c.labels[r] !== undefined && box.size >= 12) {
-          ctx.textAlign = "right";
-          ctx.fillText(c.labels[r], box.x - 3, box.y + box.size / 2 + 4);
+          const after = ci > 0 && ci === columns.length - 1; // the output column
+          ctx.textAlign = after ? "left" : "right";
+          ctx.fillText(c.labels[r], after ? box.x + box.size + 4 : box.x - 3, box.y + box.size / 2 + 4);
           ctx.textAlign = "center";
         }
       }

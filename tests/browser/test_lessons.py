@@ -129,6 +129,78 @@ def test_depth_sweep_fills_its_heatmap_and_can_be_cancelled(open_lesson):
     no_traceback(page)
 
 
+# The image a bqplot HeatMap draws, in the sweep's figure of the chosen network's plane.
+PLANE_IMAGE_JS = """() => {
+  const figure = [...document.querySelectorAll('.dllab-depth-sweep .bqplot.figure')].find(
+    (f) => /What it draws/.test((f.querySelector('.mainheading') || {}).textContent));
+  const image = figure && figure.querySelector('image');
+  return image ? image.getAttribute('href') : null;
+}"""
+
+
+def test_depth_sweep_shows_what_a_chosen_network_draws(open_lesson):
+    page = open_lesson("03_why_depth", ".dllab-depth-sweep button")
+    blank = page.evaluate(PLANE_IMAGE_JS)
+    assert blank and page.locator(".dllab-depth-sweep .dot").count() == 250  # the points
+    button(page, ".dllab-depth-sweep", "Run").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.dllab-depth-sweep text.label').length >= 6",
+        timeout=TIMEOUT,
+    )
+    page.locator(".dllab-depth-sweep rect.heatmapcell").first.click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.dllab-depth-sweep .mainheading')].some("
+        "(h) => h.textContent === 'Chosen: 1 layer of 2 neurons')",
+        timeout=TIMEOUT,
+    )
+    page.wait_for_function(f"(blank) => ({PLANE_IMAGE_JS})() !== blank", arg=blank)
+    details = page.inner_text(".dllab-sweep-details")
+    assert "1 layer of 2 neurons: 300 epochs" in details and "what it draws" in details
+    button(page, ".dllab-depth-sweep", "Cancel").click()
+    harness.screenshot(page, "lesson-03-chosen")
+    no_traceback(page)
+
+
+# Dark grey text pixels beside each output tile of the digits picture: [right, left].
+LABEL_PIXELS_JS = """() => {
+  const canvas = document.querySelectorAll('.dllab-layer-gallery canvas')[1];
+  const ratio = canvas.width / canvas.clientWidth;
+  const ctx = canvas.getContext('2d');
+  const boxes = JSON.parse(canvas.dataset.boxes);
+  const dark = (x, y, w, h) => {
+    const d = ctx.getImageData(x * ratio, y * ratio, w * ratio, h * ratio).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      const [r, g, b, a] = [d[i], d[i + 1], d[i + 2], d[i + 3]];
+      if (a > 200 && r < 110 && g < 110 && b < 110 && Math.abs(r - b) < 30) n++;
+    }
+    return n;
+  };
+  return boxes[boxes.length - 1].map(([x, y, size]) =>
+    [dark(x + size + 2, y, 20, size), dark(x - 22, y, 20, size)]);
+}"""
+
+
+def test_depth_gallery_says_the_digit_and_labels_the_answers_clear_of_the_links(open_lesson):
+    page = open_lesson("03_why_depth", ".dllab-layer-gallery canvas")
+    page.wait_for_function(
+        "() => /True digit: \\d · the network says: \\d \\(\\d+%\\)/.test("
+        "(document.querySelector('.dllab-digit-answer') || {}).textContent)",
+        timeout=TIMEOUT,
+    )
+    page.wait_for_function(
+        "() => /Trained\\./.test(document.querySelector('.dllab-layer-gallery').textContent)",
+        timeout=TIMEOUT,
+    )
+    pixels = page.evaluate(LABEL_PIXELS_JS)
+    assert len(pixels) == 10
+    assert all(right > 5 for right, _ in pixels), pixels  # every digit's label is written
+    assert all(left == 0 for _, left in pixels), pixels  # and none where the links come in
+    page.locator(".dllab-layer-gallery").scroll_into_view_if_needed()
+    harness.screenshot(page, "lesson-03-gallery")
+    no_traceback(page)
+
+
 def test_deep_vs_traditional_retrains_only_the_featured_model(open_lesson):
     page = open_lesson("04_deep_vs_traditional", ".dllab-compare.dllab-ready")
     titles = page.locator(".dllab-compare .mainheading").all_text_contents()
