@@ -250,16 +250,16 @@ def split_words(
     """Shuffle with `seed`, then cut into training, validation and test words.
 
     shares : (train, validation, test) fractions, each above 0, summing to 1. The
-        validation and test parts get round(share * n_words) words, training the rest;
-        each part must get at least one word.
+        validation and test parts get round(share * n_words) words but at least one each,
+        training the rest (3 words give one to each part; fewer are refused).
     Words are not deduplicated here: give distinct words (`from_words` makes them so).
     """
     words = _check_word_sequence(words)
     shares = _check_shares(shares)
     rng = check_rng("seed", seed)
     n_words = len(words)
-    n_validation = round(shares[1] * n_words)
-    n_test = round(shares[2] * n_words)
+    n_validation = max(1, round(shares[1] * n_words))
+    n_test = max(1, round(shares[2] * n_words))
     n_train = n_words - n_validation - n_test
     if min(n_train, n_validation, n_test) < 1:
         raise ValueError(
