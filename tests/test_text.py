@@ -265,6 +265,7 @@ def test_context_windows_match_makemore_loop(context):
     [
         (["ab", "c-d"], 2, ValueError, "words[1]='c-d' holds '-'"),
         (["ab", "cé"], 2, ValueError, "words[1]='cé' holds 'é'"),
+        (["ab", "c.d"], 2, ValueError, "words[1]='c.d' holds '.'"),
         (["ab"], -1, ValueError, "context=-1 is not allowed: it must be from 0 to 16"),
         (["ab"], 2.5, TypeError, "context must be a whole number"),
         ([], 2, ValueError, "words is empty"),

@@ -54,8 +54,8 @@ class NGramModel:
     smoothing : k > 0 added to every count.
     alphabet : the symbols predicted (the end mark, then the letters; a-z by default).
 
-    >>> model = NGramModel(order=2, smoothing=1.0).fit(["emma", "olivia", "ava"])
-    >>> model.loss(["anna"]), model.sample(3, seed=0)
+    For example: `model = NGramModel(order=3, smoothing=0.1).fit(split.train)`, then
+    `model.loss(split.validation)` (nats per character) and `model.sample(10, seed=0)`.
     """
 
     def __init__(

@@ -296,6 +296,8 @@ def context_windows(
     stream = _encode_stream(
         "".join(f"{padding}{word}{END}" for word in words), alphabet, words=words
     )
+    if np.count_nonzero(stream == 0) != len(words) * (context + 1):
+        _check_characters(words, alphabet)  # an end mark inside a word: raises naming it
     lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
     segment_starts = np.concatenate(([0], np.cumsum(lengths + context + 1)[:-1]))
     pairs_per_word = lengths + 1
