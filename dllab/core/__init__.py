@@ -27,13 +27,49 @@ from .features import FEATURES, feature_matrix
 from .heads import DEFAULT_HEAD, HEADS
 from .io import load_network, save_network
 from .network import Gradients, Network, Pass
+from .ngram import (
+    SMOOTHING_CANDIDATES,
+    NGramModel,
+    OrderResult,
+    SmoothingSearch,
+    best_smoothing,
+    sweep_orders,
+)
 from .optimizers import OPTIMIZERS, SGD, Adam, Momentum
 from .plane import output_score, plane_extent, plane_grid
 from .recipe import make_trainer
 from .sweep import SweepResult, sweep
+from .text import (
+    LETTERS,
+    Alphabet,
+    WordSplit,
+    context_windows,
+    from_words,
+    load_names,
+    name_list_header,
+    split_words,
+    words_from_file,
+    words_from_text,
+)
 from .training import History, Trainer
 
 __all__ = [
+    "Alphabet",
+    "LETTERS",
+    "WordSplit",
+    "load_names",
+    "name_list_header",
+    "from_words",
+    "words_from_text",
+    "words_from_file",
+    "split_words",
+    "context_windows",
+    "NGramModel",
+    "SmoothingSearch",
+    "OrderResult",
+    "best_smoothing",
+    "sweep_orders",
+    "SMOOTHING_CANDIDATES",
     "ACTIVATIONS",
     "BASELINES",
     "BASELINE_LABELS",
