@@ -31,10 +31,10 @@ from .checks import check_float, check_int, check_rng
 from .text import (
     LETTERS,
     Alphabet,
-    _check_alphabet,
-    _check_word_sequence,
-    _encode_checked,
+    check_alphabet,
+    check_word_sequence,
     context_windows,
+    encode_checked,
 )
 
 MAX_ORDER = 10
@@ -63,7 +63,7 @@ class NGramModel:
     ) -> None:
         self.order = check_int("order", order, 1, MAX_ORDER)
         self.smoothing = _check_smoothing(smoothing)
-        self.alphabet = _check_alphabet(alphabet)
+        self.alphabet = check_alphabet(alphabet)
         if self.alphabet.size**self.order >= 2**62:
             raise ValueError(
                 f"order={order} is too high for an alphabet of {self.alphabet.size} symbols: "
@@ -137,7 +137,7 @@ class NGramModel:
         self._fitted_keys()
         if not isinstance(context, str):
             raise TypeError(f"context must be a string of letters; got {context!r}")
-        codes = _encode_checked(context.lower(), self.alphabet, f"context={context!r}")
+        codes = encode_checked(context.lower(), self.alphabet, f"context={context!r}")
         padded = np.concatenate((np.zeros(self.context_size, dtype=np.int64), codes))
         recent = padded[len(padded) - self.context_size :]
         return self._probability_rows(self._ids_of(recent[None, :]))[0]
@@ -206,7 +206,7 @@ class NGramModel:
         """Context ids and next-character indices of every character of `words`; errors
         name the argument `name` rather than "words"."""
         try:
-            X, y = context_windows(_check_word_sequence(words), self.context_size, self.alphabet)
+            X, y = context_windows(check_word_sequence(words), self.context_size, self.alphabet)
         except (TypeError, ValueError) as error:
             raise type(error)(str(error).replace("words", name, 1)) from None
         return self._ids_of(X), y

@@ -89,7 +89,7 @@ class Alphabet:
 
     def encode(self, word: str) -> NDArray[np.int64]:
         """Indices of the characters of `word` (no end marks added): shape (len(word),)."""
-        return _encode_checked(word, self, where=f"word={word!r}")
+        return encode_checked(word, self, where=f"word={word!r}")
 
     def decode(self, indices: Iterable[int]) -> str:
         """The characters of `indices` (end marks included as ".")."""
@@ -156,7 +156,7 @@ def from_words(
         )
     if not isinstance(words, Iterable):
         raise TypeError(f"words must be a list of strings; got {type(words).__name__}")
-    alphabet = _check_alphabet(alphabet)
+    alphabet = check_alphabet(alphabet)
     cleaned: list[str] = []
     for position, word in enumerate(words):
         if not isinstance(word, str):
@@ -254,7 +254,7 @@ def split_words(
         training the rest (3 words give one to each part; fewer are refused).
     Words are not deduplicated here: give distinct words (`from_words` makes them so).
     """
-    words = _check_word_sequence(words)
+    words = check_word_sequence(words)
     shares = _check_shares(shares)
     rng = check_rng("seed", seed)
     n_words = len(words)
@@ -286,9 +286,9 @@ def context_windows(
     before it (end marks at the start).
     Returns X : (n_pairs, context) and y : (n_pairs,), n_pairs = sum of (len(word) + 1).
     """
-    words = _check_word_sequence(words)
+    words = check_word_sequence(words)
     context = check_int("context", context, 0, MAX_CONTEXT)
-    alphabet = _check_alphabet(alphabet)
+    alphabet = check_alphabet(alphabet)
     # One stream: per word, `context` marks, its letters, one end mark. Valid windows of
     # a word start at its first mark and at each of the next len(word) positions; the
     # others would reach into the next word.
@@ -336,7 +336,7 @@ def _encode_stream(
     )
 
 
-def _encode_checked(word: str, alphabet: Alphabet, where: str) -> NDArray[np.int64]:
+def encode_checked(word: str, alphabet: Alphabet, where: str) -> NDArray[np.int64]:
     if not isinstance(word, str):
         raise TypeError(f"{where} is not a string")
     bad = next((c for c in word if c not in alphabet.letters), None)
@@ -361,7 +361,7 @@ def _check_characters(words: Sequence[str], alphabet: Alphabet) -> None:
             )
 
 
-def _check_word_sequence(words: Any) -> Sequence[str]:
+def check_word_sequence(words: Any) -> Sequence[str]:
     if isinstance(words, str | bytes):
         raise TypeError(f"words must be a list of words, not a single string; got {_short(words)}")
     if not isinstance(words, Sequence):
@@ -395,7 +395,7 @@ def _check_shares(shares: Any) -> tuple[float, float, float]:
     return values
 
 
-def _check_alphabet(alphabet: Any) -> Alphabet:
+def check_alphabet(alphabet: Any) -> Alphabet:
     if not isinstance(alphabet, Alphabet):
         raise TypeError(
             f"alphabet must be an Alphabet (e.g. Alphabet('abc')); got {type(alphabet).__name__}"
