@@ -7,12 +7,18 @@ the value given and what is allowed, so a learner never sees a NumPy traceback.
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Iterable
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+# Builds a repr of at most a dozen items per list, so that a huge list is never printed.
+_REPR = reprlib.Repr()
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxarray = _REPR.maxdict = _REPR.maxset = 12
+_REPR.maxstring = _REPR.maxother = 80
 
 
 def check_int(name: str, value: Any, low: int | None = None, high: int | None = None) -> int:
@@ -68,7 +74,7 @@ def check_matrix(name: str, value: Any, n_columns: int | None = None) -> NDArray
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must hold numbers only; got {_short(value)}") from None
+        raise TypeError(f"{name} must hold numbers only; got {short_repr(value)}") from None
     if array.ndim == 1 and n_columns == 1:
         array = array[:, None]
     if array.ndim != 2:
@@ -99,6 +105,10 @@ def _range_text(low: float | None, high: float | None, low_open: bool = False) -
     return ""
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) < 60 else text[:57] + "..."
+def short_repr(value: Any, limit: int = 60) -> str:
+    """`repr(value)` cut to `limit` characters, without building the whole repr of a huge
+    list or array first."""
+    if isinstance(value, np.ndarray) and value.size > limit:
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    text = _REPR.repr(value)
+    return text if len(text) < limit else text[: limit - 3] + "..."

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .checks import short_repr
 from .network import Network, check_sizes
 
 FORMAT = "dllab-network"
@@ -118,7 +119,7 @@ def _check_settings(settings: dict[str, Any]) -> dict[str, Any]:
             json.dumps(value, allow_nan=False, default=_plain_python)
         except (TypeError, ValueError):
             raise ValueError(
-                f"{key}={_short(value)} cannot be saved: extra settings must be JSON data "
+                f"{key}={short_repr(value)} cannot be saved: extra settings must be JSON data "
                 f"({JSON_TYPES}), with finite numbers"
             ) from None
     return json.loads(json.dumps(settings, default=_plain_python))
@@ -228,7 +229,7 @@ def _parse_config(config: NDArray, where: str) -> dict[str, Any]:
         if not isinstance(document[key], dict):
             raise ValueError(
                 f"{where} is a damaged dllab network file: its config's {key!r} must be "
-                f"a JSON object; got {_short(document[key])}"
+                f"a JSON object; got {short_repr(document[key])}"
             )
     return document
 
@@ -267,8 +268,3 @@ def _check_params(params: NDArray, sizes: Any, where: str) -> NDArray[np.float64
 
 def _refuse_constant(name: str) -> float:
     raise ValueError(f"{name} is not a finite number")
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) < 60 else text[:57] + "..."
