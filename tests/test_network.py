@@ -6,6 +6,7 @@ import copy
 import math
 import pickle
 import re
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from dllab.core.activations import ACTIVATIONS, sigmoid
 from dllab.core.data import make_dataset, split
 from dllab.core.features import feature_matrix
 from dllab.core.heads import HEADS
-from dllab.core.network import Network, with_ones
+from dllab.core.network import MAX_PARAMS, Network, count_params, with_ones
 from dllab.core.optimizers import SGD, Adam, Momentum, make_optimizer
 from dllab.core.training import Trainer
 
@@ -465,6 +466,27 @@ def test_copy_is_an_independent_twin():
     assert not np.array_equal(twin.params, net.params)
 
 
+@pytest.mark.parametrize(
+    "sizes",
+    [[2] + [4096] * 20 + [1], [2] + [4096] * 200 + [1], range(1, 10**9), np.ones(10**6, int)],
+    ids=["20 layers of 4096", "200 layers of 4096", "a billion layers", "an array of layers"],
+)
+def test_a_network_too_big_is_refused_before_anything_is_allocated(sizes):
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"at most (2,000,000|100) are allowed"):
+            Network(sizes)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 100_000
+
+
+def test_the_largest_allowed_network_builds_and_its_size_is_counted():
+    net = Network([2, 1000, 1000, 1])
+    assert net.params.size == count_params(net.sizes) == 1_005_001 <= MAX_PARAMS
+
+
 def test_sizes_may_be_a_numpy_array_of_whole_numbers():
     assert Network(np.array([2, 3, 1])).sizes == [2, 3, 1]
 
@@ -593,6 +615,17 @@ BAD_INPUT = {
     "text width": (network([2, "4", 1]), TypeError, r"hidden layer 1 width.*got '4'"),
     "bool width": (network([2, True, 1]), TypeError, r"hidden layer 1 width.*got True"),
     "huge width": (network([2, 10**6, 1]), ValueError, r"width\)=1000000 is not allowed"),
+    "too many parameters": (
+        network([2, 1000, 1000, 1000, 1]),
+        ValueError,
+        r"sizes=\[2, 1000, 1000, 1000, 1\] makes a network of 2,006,001 parameters; "
+        r"at most 2,000,000 are allowed",
+    ),
+    "too many hidden layers": (
+        network([2] + [3] * 101 + [1]),
+        ValueError,
+        r"sizes=\[2, 3, 3, .* has 101 hidden layers; at most 100 are allowed",
+    ),
     "unknown activation": (
         network(activation="softplus"),
         ValueError,
@@ -660,6 +693,11 @@ BAD_INPUT = {
         trainer(history_limit=5),
         ValueError,
         r"history_limit=5 is not allowed",
+    ),
+    "history limit too large": (
+        trainer(history_limit=10**12),
+        ValueError,
+        r"history_limit=1000000000000 is not allowed: it must be from 10 to 100000",
     ),
     "trainer seed negative": (trainer(seed=-3), ValueError, r"seed=-3 is not allowed"),
     "X with wrong column count": (

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .activations import ACTIVATIONS
-from .checks import check_choice, check_float, check_int, check_matrix, check_rng
+from .checks import check_choice, check_float, check_int, check_matrix, check_rng, short_repr
 from .heads import HEADS
 
 Array = NDArray[np.float64]
@@ -30,6 +30,12 @@ Array = NDArray[np.float64]
 INITIALIZERS = ("playground", "xavier", "he")
 REGULARIZERS = ("none", "l1", "l2")
 MAX_WIDTH = 4096
+# Caps generous for teaching (the lessons' largest network, 64-128-10, has 9 610
+# parameters), checked before anything is allocated: 2 million float64 parameters are
+# 16 MB per copy, and training keeps about five copies (weights, gradient, optimiser state,
+# the initial weights), where [2] + [4096] * 20 + [1] would take 5 GB.
+MAX_HIDDEN_LAYERS = 100
+MAX_PARAMS = 2_000_000
 
 
 @dataclass
@@ -156,7 +162,7 @@ class Network:
         self.head = HEADS[self.head_name]
         self._act, self._act_derivative = ACTIVATIONS[self.activation]
         self._shapes = list(zip(self.sizes[:-1], self.sizes[1:]))
-        self.params = np.zeros(sum((n_in + 1) * n_out for n_in, n_out in self._shapes))
+        self.params = np.zeros(count_params(self.sizes))
         views = GradientBuffer(self.params, self._shapes)
         self._blocks = views.blocks
         self.weights = ParamList(views.weights, "weights")
@@ -383,18 +389,38 @@ def with_ones(X: Array) -> Array:
 
 
 def check_sizes(sizes: Sequence[int]) -> list[int]:
-    """Check layer sizes [n_inputs, hidden..., n_outputs]."""
-    if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
-        sizes = sizes.tolist()
-    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
+    """Check layer sizes [n_inputs, hidden..., n_outputs]: each 1 to MAX_WIDTH, at most
+    MAX_HIDDEN_LAYERS hidden layers and MAX_PARAMS parameters in all."""
+    is_vector = isinstance(sizes, np.ndarray) and sizes.ndim == 1
+    if isinstance(sizes, (str, bytes)) or not (isinstance(sizes, Sequence) or is_vector):
         raise TypeError(
             f"sizes must be a list of layer sizes from inputs to outputs, e.g. [2, 4, 1]; "
-            f"got {sizes!r}"
+            f"got {short_repr(sizes)}"
         )
     if len(sizes) < 2:
         raise ValueError(
-            f"sizes={list(sizes)!r} needs at least an input and an output size, e.g. [2, 1]"
+            f"sizes={short_repr(list(sizes))} needs at least an input and an output size, "
+            "e.g. [2, 1]"
         )
+    if len(sizes) > MAX_HIDDEN_LAYERS + 2:
+        raise ValueError(
+            f"sizes={short_repr(sizes)} has {len(sizes) - 2} hidden layers; "
+            f"at most {MAX_HIDDEN_LAYERS} are allowed"
+        )
+    if is_vector:
+        sizes = sizes.tolist()
     names = ["inputs"] + [f"hidden layer {i + 1} width" for i in range(len(sizes) - 2)]
     names.append("outputs")
-    return [check_int(f"sizes ({name})", s, 1, MAX_WIDTH) for name, s in zip(names, sizes)]
+    checked = [check_int(f"sizes ({name})", s, 1, MAX_WIDTH) for name, s in zip(names, sizes)]
+    n_params = count_params(checked)
+    if n_params > MAX_PARAMS:
+        raise ValueError(
+            f"sizes={short_repr(checked)} makes a network of {n_params:,} parameters; "
+            f"at most {MAX_PARAMS:,} are allowed (fewer or narrower hidden layers fit)"
+        )
+    return checked
+
+
+def count_params(sizes: Sequence[int]) -> int:
+    """Weights and biases of a network of layer sizes `sizes`: sum of (n_in + 1) * n_out."""
+    return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
