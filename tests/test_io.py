@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
+import subprocess
+import sys
+import textwrap
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from dllab.core import Network, load_network, save_network
 from dllab.core.io import FORMAT, FORMAT_VERSION
+
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None
+
+REPOSITORY = Path(__file__).resolve().parent.parent
 
 NETWORKS = {
     "no hidden layer": dict(sizes=[2, 1]),
@@ -159,6 +173,93 @@ def test_the_file_holds_only_plain_arrays(tmp_path):
     assert document["format"] == "dllab-network" and document["version"] == 2
     assert document["network"]["sizes"] == [2, 3, 1]
     assert document["settings"] == {"dataset": "xor"}
+
+
+# --- A failed save keeps the old file ----------------------------------------------------------
+
+
+def write_then_fail(error: BaseException):
+    """A stand-in for np.savez that writes the start of an archive, then fails."""
+
+    def savez(file, **entries):
+        file.write(b"PK\x03\x04" + bytes(4096))
+        raise error
+
+    return savez
+
+
+@pytest.mark.parametrize(
+    "error, raised, message",
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), ValueError, "No space left"),
+        (OSError(errno.EFBIG, "File too large"), ValueError, "cannot be written: File too large"),
+        (RuntimeError("disk gone"), RuntimeError, "disk gone"),
+        (KeyboardInterrupt(), KeyboardInterrupt, None),
+    ],
+    ids=["disk full", "file too large", "other error", "interrupt"],
+)
+def test_a_save_that_fails_midway_keeps_the_old_file(tmp_path, monkeypatch, error, raised, message):
+    old = trained_like(NETWORKS["tanh, two hidden layers"])
+    path = save_network(old, tmp_path / "net.npz", run="old")
+    monkeypatch.setattr(np, "savez", write_then_fail(error))
+    with pytest.raises(raised, match=message):
+        save_network(trained_like({"sizes": [2, 64, 64, 1]}), path, run="new")
+    monkeypatch.undo()
+    loaded, settings = load_network(path)
+    np.testing.assert_array_equal(loaded.params, old.params)
+    assert settings == {"run": "old"}
+    assert [entry.name for entry in tmp_path.iterdir()] == ["net.npz"]  # no temporary file
+
+
+@pytest.mark.skipif(resource is None, reason="needs POSIX resource limits")
+def test_a_save_past_the_file_size_limit_keeps_the_old_file(tmp_path):
+    # A real write cut short by RLIMIT_FSIZE, in a child process so that the limit
+    # applies to it alone.
+    script = textwrap.dedent(
+        """
+        import resource, sys
+        import numpy as np
+        from dllab.core import Network, load_network, save_network
+
+        path = sys.argv[1]
+        old = Network([2, 4, 1], seed=1)
+        save_network(old, path)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (8192, resource.RLIM_INFINITY))
+        try:
+            save_network(Network([2, 64, 64, 1], seed=2), path)  # 35 KB
+        except ValueError as error:
+            print(error)
+        assert np.array_equal(load_network(path)[0].params, old.params), "old file damaged"
+        """
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "net.npz")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPOSITORY)},
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "net.npz' cannot be written: File too large" in completed.stdout
+    assert [entry.name for entry in tmp_path.iterdir()] == ["net.npz"]
+
+
+def test_saving_over_a_file_keeps_its_permissions(tmp_path):
+    path = save_network(Network([2, 1]), tmp_path / "net.npz")
+    path.chmod(0o640)
+    save_network(Network([2, 3, 1]), path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert load_network(path)[0].sizes == [2, 3, 1]
+
+
+def test_saving_through_a_symbolic_link_replaces_the_file_it_points_to(tmp_path):
+    (tmp_path / "models").mkdir()
+    real = save_network(Network([2, 1]), tmp_path / "models" / "net.npz")
+    link = tmp_path / "latest.npz"
+    link.symlink_to(real)
+    save_network(Network([2, 3, 1]), link)
+    assert link.is_symlink()
+    assert load_network(real)[0].sizes == [2, 3, 1]
 
 
 # --- Refusing to save -------------------------------------------------------------------------

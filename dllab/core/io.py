@@ -15,9 +15,12 @@ entry, so a damaged or foreign file gives a plain ValueError, never a half-built
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import os
+import secrets
+import stat
 import zipfile
 import zlib
 from pathlib import Path
@@ -33,6 +36,7 @@ FORMAT = "dllab-network"
 FORMAT_VERSION = 2
 SUFFIX = ".npz"
 _ENTRIES = ("config", "params")
+_O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 JSON_TYPES = "numbers, strings, true/false, None, and lists or dicts of those"
 
 
@@ -42,7 +46,8 @@ def save_network(network: Network, path: str | os.PathLike, /, **extra_settings:
     extra_settings : anything else the lesson needs to rebuild the run, e.g.
         `features=["x1", "x2"]`, `learning_rate=0.03`, `dataset="xor"`; JSON data only
         (NumPy numbers and arrays are turned into Python numbers and lists).
-    Returns the path written.
+    Returns the path written. The file is written whole beside `path` and then renamed
+    over it, so a save that fails leaves an existing file at `path` as it was.
     """
     if not isinstance(network, Network):
         raise TypeError(f"network must be a dllab Network; got {type(network).__name__}")
@@ -134,11 +139,43 @@ def _plain_python(value: Any) -> Any:
 
 
 def _write(file_path: Path, params: NDArray[np.float64], config_text: str) -> None:
+    """Write a new file beside `file_path`, then rename it over `file_path`. The rename
+    is atomic, so a save that fails (a full disk, a file-size limit, an interrupt) leaves
+    the old file as it was, and removes its own temporary file."""
+    target = Path(os.path.realpath(file_path))  # through a symbolic link, as open() writes
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
     try:
-        with open(file_path, "wb") as file:
-            np.savez(file, params=params, config=np.array(config_text))
+        # O_EXCL: never write into a file that someone else made with the same name.
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o666)
     except OSError as error:
-        raise ValueError(f"path={str(file_path)!r} cannot be written: {error.strerror}") from None
+        raise _cannot_write(file_path, error) from None
+    try:
+        with open(descriptor, "wb") as file:
+            np.savez(file, params=params, config=np.array(config_text))
+            file.flush()
+            os.fsync(file.fileno())
+        _keep_permissions(target, temporary)
+        os.replace(temporary, target)
+    except BaseException as error:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        if isinstance(error, OSError):
+            raise _cannot_write(file_path, error) from None
+        raise
+
+
+def _cannot_write(file_path: Path, error: OSError) -> ValueError:
+    reason = error.strerror or str(error)
+    return ValueError(f"path={str(file_path)!r} cannot be written: {reason}")
+
+
+def _keep_permissions(old: Path, new: Path) -> None:
+    """Give `new` the permissions of `old`, if `old` exists: overwriting keeps them."""
+    try:
+        mode = stat.S_IMODE(os.stat(old).st_mode)
+    except FileNotFoundError:
+        return
+    os.chmod(new, mode)
 
 
 # --- Loading ----------------------------------------------------------------------------------
