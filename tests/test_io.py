@@ -5,10 +5,12 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
 import textwrap
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -423,6 +425,7 @@ def network_settings(**changes) -> dict:
         (network_settings(sizes=[2.5, 1]), r"sizes \(inputs\) must be a whole number"),
         (network_settings(sizes="2, 1"), "sizes must be a list of layer sizes"),
         (network_settings(sizes=[2]), "needs at least an input and an output size"),
+        (network_settings(sizes=[2, 4096, 4096, 4096, 1]), "at most 2,000,000 are allowed"),
         (network_settings(seed=1), r"unknown \['seed'\]"),
         ({"sizes": [2, 1]}, r"missing \['activation', 'head', 'init'"),
     ],
@@ -459,6 +462,138 @@ def test_load_refuses_bad_params(tmp_path, params, message):
     with pytest.raises(ValueError, match="damaged dllab network file") as raised:
         load_network(path)
     assert raised.match(message)
+
+
+# --- Refusing to load: sizes checked before reading ----------------------------------------------
+
+
+def write_unpacking_to(path, entries: dict, header: dict, n_bytes: int) -> None:
+    """A deflated .npz: `entries` as arrays, then a params entry declaring `header` and
+    holding `n_bytes` of zeros, which deflate to about a thousandth of their size."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, array in entries.items():
+            with archive.open(f"{name}.npy", "w") as member:
+                np.lib.format.write_array(member, array)
+        with archive.open("params.npy", "w", force_zip64=True) as member:
+            np.lib.format.write_array_header_1_0(member, header)
+            chunk = bytes(1 << 20)
+            for start in range(0, n_bytes, len(chunk)):
+                member.write(chunk[: n_bytes - start])
+
+
+def refusal_and_peak_memory(path) -> tuple[str, int]:
+    """load_network's error message for `path`, and the most memory it held meanwhile."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError) as refused:
+            load_network(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return str(refused.value), peak
+
+
+def float_header(n_values: int) -> dict:
+    return {"descr": "<f8", "fortran_order": False, "shape": (n_values,)}
+
+
+N_BOMB = 50_000_000  # float64: 400 MB unpacked
+
+
+@pytest.fixture(scope="module")
+def zip_bomb(tmp_path_factory):
+    """A 1.7 MB file whose params unpack to 400 MB."""
+    path = tmp_path_factory.mktemp("bomb") / "bomb.npz"
+    write_unpacking_to(path, {"config": config_text()}, float_header(N_BOMB), 8 * N_BOMB)
+    return path
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(zip_bomb):
+    assert zip_bomb.stat().st_size < 8 * N_BOMB / 100
+
+    message, peak = refusal_and_peak_memory(zip_bomb)
+    assert peak < 1_000_000
+    assert re.search(r"'params' entry unpacks to 400,000,128 bytes.* at most 16,000,000", message)
+
+
+def test_a_config_entry_that_unpacks_to_gigabytes_is_refused_unread(tmp_path):
+    path = tmp_path / "bomb.npz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        with archive.open("params.npy", "w") as member:
+            np.lib.format.write_array(member, np.zeros(3))
+        with archive.open("config.npy", "w", force_zip64=True) as member:
+            n_chars = 25_000_000  # 100 MB
+            header = {"descr": f"<U{n_chars}", "fortran_order": False, "shape": ()}
+            np.lib.format.write_array_header_1_0(member, header)
+            for _ in range(100):
+                member.write(bytes(1_000_000))
+
+    message, peak = refusal_and_peak_memory(path)
+    assert peak < 1_000_000
+    assert re.search(r"'config' entry unpacks to 100,000,128 bytes", message)
+
+
+@pytest.mark.parametrize(
+    "entries, header, expected",
+    [
+        (
+            {"config": config_text()},
+            float_header(N_BOMB),
+            r"sizes \[2, 1\] has 3 float64 parameters; the file holds an array of dtype "
+            r"float64 and shape \(50000000,\)",
+        ),
+        (
+            {
+                "config": config_text(
+                    network={**Network([2, 1]).config(), "sizes": [2, 1000, 1000, 1]}
+                )
+            },
+            float_header(N_BOMB),
+            r"has 1005001 float64 parameters; the file holds .* shape \(50000000,\)",
+        ),
+    ],
+    ids=["small network", "network near the cap"],
+)
+def test_a_header_declaring_too_many_parameters_is_refused_unread(
+    tmp_path, entries, header, expected
+):
+    # The archive holds only 16 bytes of data: the header alone gives the size away.
+    path = tmp_path / "net.npz"
+    write_unpacking_to(path, entries, header, 16)
+
+    message, peak = refusal_and_peak_memory(path)
+    assert peak < 1_000_000
+    assert re.search(expected, message)
+
+
+def test_a_config_header_declaring_too_much_text_is_refused_unread(tmp_path):
+    path = tmp_path / "net.npz"
+    huge_text = {"descr": "<U100000000", "fortran_order": False, "shape": ()}
+    with zipfile.ZipFile(path, "w") as archive:
+        with archive.open("config.npy", "w") as member:
+            np.lib.format.write_array_header_1_0(member, huge_text)
+        with archive.open("params.npy", "w") as member:
+            np.lib.format.write_array(member, np.zeros(3))
+
+    message, peak = refusal_and_peak_memory(path)
+    assert peak < 1_000_000
+    assert re.search(r"'config' entry holds 100,000,000 characters", message)
+
+
+@pytest.mark.parametrize("cut", [8, 24 - 1])
+def test_a_params_entry_shorter_than_its_header_says_is_refused(tmp_path, cut):
+    path = tmp_path / "net.npz"
+    write_unpacking_to(path, {"config": config_text()}, float_header(3), cut)
+    with pytest.raises(ValueError, match="'params' entry is cut short"):
+        load_network(path)
+
+
+def test_save_refuses_settings_too_long_to_load(tmp_path):
+    with pytest.raises(
+        ValueError, match=r"extra settings take 1,\d{3},\d{3} characters .* at most 1,000,000"
+    ):
+        save_network(Network([2, 1]), tmp_path / "net.npz", notes="x" * 1_000_000)
+    assert not (tmp_path / "net.npz").exists()
 
 
 # --- Never unpickling -----------------------------------------------------------------------------
