@@ -497,9 +497,7 @@ def test_labels_must_be_1d():
 def test_non_finite_inputs_are_refused_with_their_place(bad):
     X = np.eye(3)
     X[2, 1] = bad
-    with pytest.raises(ValueError, match=r"X holds .*inf|X holds nan"):
-        from_arrays(X, [0.5, 1.5, 2.5])
-    with pytest.raises(ValueError, match="row 2, column 1"):
+    with pytest.raises(ValueError, match=rf"X contains NaN .*: it holds {bad} at row 2, column 1"):
         from_arrays(X, [0.5, 1.5, 2.5])
 
 
@@ -507,6 +505,90 @@ def test_non_finite_inputs_are_refused_with_their_place(bad):
 def test_non_finite_labels_are_refused(bad):
     with pytest.raises(ValueError, match=r"y holds (nan|inf) at position 1"):
         from_arrays(np.eye(3), [0.5, bad, 2.5])
+
+
+@pytest.mark.parametrize(
+    "X",
+    [
+        np.array([[0.0, 1.0], [1.0 + 2.0j, 0.0], [2.0, 2.0]]),
+        [[0.0, 1.0], [1 + 2j, 0.0], [2.0, 2.0]],
+        np.array([[0.0, 1.0], [1 + 2j, 0.0], [2.0, 2.0]], dtype=object),
+    ],
+    ids=["complex array", "list", "object array"],
+)
+def test_complex_inputs_are_refused_not_cut_to_their_real_part(X):
+    with pytest.raises(
+        TypeError,
+        match=r"X holds complex numbers such as \(1\+2j\) \(at row 1, "
+        r"column 0\), and it must hold real numbers",
+    ):
+        from_arrays(X, [0, 1, 0])
+
+
+@pytest.mark.parametrize(
+    "labels, shown",
+    [
+        (np.array(["cat", None, "dog"], dtype=object), "None"),
+        (np.array(["cat", np.nan, "dog"], dtype=object), "nan"),
+        (np.array([1.0, None, 2.0], dtype=object), "None"),
+        (["cat", float("nan"), "dog"], "'nan'"),  # NumPy turns the list into text
+        (["cat", "", "dog"], "''"),
+        (np.array(["cat", "NaN", "dog"]), "'NaN'"),
+    ],
+    ids=["None among text", "NaN among text", "None among numbers", "nan as text", "empty", "NaN"],
+)
+def test_missing_labels_are_refused_where_they_are(labels, shown):
+    with pytest.raises(ValueError, match=rf"y holds {shown} at position 1, a missing label"):
+        from_arrays(np.eye(3), labels)
+
+
+@pytest.mark.parametrize(
+    "labels, shown",
+    [([1, 1 + 1j, 2], r"\(1\+1j\) \(at position 1\)"), (np.array([1, 2], complex), r"\(1\+0j\)")],
+)
+def test_complex_labels_are_refused(labels, shown):
+    with pytest.raises(TypeError, match=rf"y holds complex numbers such as {shown}"):
+        from_arrays(np.eye(len(labels)), labels)
+
+
+def test_whole_number_labels_near_two_to_the_63_stay_two_classes():
+    big = np.array([2**63 - 1, 2**63 - 2, 2**63 - 1])
+    data = from_arrays(np.eye(3), big)
+    assert data.task == "binary"
+    assert data.classes == ("9223372036854775806", "9223372036854775807")
+    np.testing.assert_array_equal(data.y, [1.0, -1.0, 1.0])
+    many = from_arrays(np.eye(3), np.array([2**63 - 1, 2**63 - 3, 2**63 - 2]))
+    assert many.task == "multiclass"
+    assert many.classes == tuple(str(2**63 - k) for k in (3, 2, 1))
+    np.testing.assert_array_equal(many.y, [2, 0, 1])
+
+
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        (
+            [2**63, 2**63 + 1, 1],  # NumPy would make these floats, and the first two one class
+            r"y holds 9223372036854775808 at position 0, a whole number too large for a "
+            r"64-bit integer",
+        ),
+        ([2**70, 1, 2], r"y holds 1180591620717411303424 at position 0"),
+        (
+            [2**60 + 1, 2**60, 0.5],
+            r"y holds 1152921504606846977 at position 0, .* too large for a float64",
+        ),
+    ],
+    ids=["beyond int64", "beyond uint64", "beside fractions"],
+)
+def test_whole_number_labels_that_cannot_stay_exact_are_refused(labels, message):
+    with pytest.raises(ValueError, match=message):
+        from_arrays(np.eye(3), labels)
+
+
+def test_a_single_label_is_refused():
+    with pytest.raises(
+        ValueError, match=r"y must hold one label per row of X \(3 rows\); got the single value 1"
+    ):
+        from_arrays(np.eye(3), 1)
 
 
 @pytest.mark.parametrize("task", [None, "binary", "multiclass"])

@@ -15,6 +15,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# Labels read as missing rather than as a class name: what None and NaN become as text.
+MISSING_LABELS = frozenset({"", "nan", "none", "<na>", "nat"})
+
 # Builds a repr of at most a dozen items per list, so that a huge list is never printed.
 _REPR = reprlib.Repr()
 _REPR.maxlist = _REPR.maxtuple = _REPR.maxarray = _REPR.maxdict = _REPR.maxset = 12
@@ -70,11 +74,10 @@ def check_rng(name: str, value: Any) -> np.random.Generator:
 
 
 def check_matrix(name: str, value: Any, n_columns: int | None = None) -> NDArray[np.float64]:
-    """Return `value` as a finite float64 array of shape (n_samples, n_columns)."""
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must hold numbers only; got {short_repr(value)}") from None
+    """Return `value` as a finite float64 array of shape (n_samples, n_columns).
+
+    Complex numbers are refused, never cut to their real part."""
+    array = _numbers(name, value)
     if array.ndim == 1 and n_columns == 1:
         array = array[:, None]
     if array.ndim != 2:
@@ -90,9 +93,172 @@ def check_matrix(name: str, value: Any, n_columns: int | None = None) -> NDArray
         )
     if array.shape[0] == 0:
         raise ValueError(f"{name} is empty: it needs at least one row")
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} contains NaN or infinite values; every value must be finite")
+    finite = np.isfinite(array)
+    if not finite.all():
+        index = int(np.argmin(finite))
+        raise ValueError(
+            f"{name} contains NaN or infinite values: it holds {array.flat[index]} at "
+            f"{_position(array.shape, index)}; every value must be finite"
+        )
     return array
+
+
+def check_labels(name: str, value: Any, n_rows: int | None, allowed: str) -> NDArray:
+    """Return `value` as a 1-D array of labels, one per row of X (`n_rows`, None: any):
+    int64 or uint64 for whole numbers (kept exact), float64, bool, or str for text.
+
+    Refused, naming `name`, where the first bad label is and the `allowed` labels (a
+    phrase such as "finite numbers or class names"): a single value, complex numbers,
+    missing labels (None, NaN, empty text, "nan") and whole numbers that a float64 or an
+    int64 cannot hold exactly.
+    """
+    try:
+        labels = np.asarray(value)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name} must hold one label per row of X, {allowed}; got {short_repr(value)}"
+        ) from None
+    if labels.ndim == 0:
+        rows = "" if n_rows is None else f" ({n_rows} rows)"
+        raise ValueError(
+            f"{name} must hold one label per row of X{rows}; got the single value "
+            f"{short_repr(value)}"
+        )
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = labels[:, 0]
+    if labels.ndim != 1:
+        raise ValueError(
+            f"{name} must be 1-D, shape (n_samples,), one label per row of X; "
+            f"got shape {labels.shape}"
+        )
+    if n_rows is not None and len(labels) != n_rows:
+        raise ValueError(
+            f"{name} has {len(labels)} values but X has {n_rows} rows; "
+            "they must have the same length"
+        )
+    _refuse_complex(name, labels)
+    kind = labels.dtype.kind
+    if kind == "O" or (kind == "f" and not isinstance(value, np.ndarray)):
+        # Python objects, or a list that NumPy turned into floats: look at each label, so
+        # that None is not read as a class "None" and 2**63 and 2**63 + 1 stay apart.
+        return _labels_from_objects(name, np.asarray(value, dtype=object).reshape(-1), allowed)
+    if kind in "US":
+        return _refuse_missing_text(name, labels.astype(str), allowed)
+    if kind == "f":
+        finite = np.isfinite(labels)
+        if not finite.all():
+            _refuse_label(name, labels[np.argmin(finite)], int(np.argmin(finite)), allowed)
+        return labels.astype(np.float64, copy=False)
+    if kind not in "biu":
+        raise TypeError(f"{name} must hold {allowed}; got values of type {labels.dtype}")
+    return labels
+
+
+def _numbers(name: str, value: Any) -> NDArray[np.float64]:
+    """`value` as a float64 array, refusing complex numbers and anything not a number."""
+    try:
+        array = np.asarray(value)
+        complex_numbers = array.dtype.kind in "cO"
+        if not complex_numbers:
+            return array.astype(np.float64, copy=False)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must hold numbers only; got {short_repr(value)}") from None
+    _refuse_complex(name, array)
+    try:
+        return array.astype(np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must hold numbers only; got {short_repr(value)}") from None
+
+
+def _refuse_complex(name: str, array: NDArray) -> None:
+    if array.dtype.kind == "c":
+        imaginary = np.flatnonzero(array.imag)
+        index = int(imaginary[0]) if len(imaginary) else 0
+    elif array.dtype.kind == "O":
+        kinds = (complex, np.complexfloating)
+        found = [i for i, item in enumerate(array.flat) if isinstance(item, kinds)]
+        if not found:
+            return
+        index = next((i for i in found if array.flat[i].imag), found[0])
+    else:
+        return
+    raise TypeError(
+        f"{name} holds complex numbers such as {array.flat[index]} (at "
+        f"{_position(array.shape, index)}), and it must hold real numbers; "
+        f"take {name}.real or abs({name}) if that is what you mean"
+    )
+
+
+def _labels_from_objects(name: str, objects: NDArray, allowed: str) -> NDArray:
+    """Labels given one by one: all numbers (whole ones exact), else all text."""
+    all_numbers, all_whole = True, True
+    for position, label in enumerate(objects):
+        if label is None:
+            _refuse_label(name, label, position, allowed)
+        if isinstance(label, (str, bytes)):
+            all_numbers = False
+        elif isinstance(label, Real):
+            if not isinstance(label, Integral):
+                all_whole = False
+                if not math.isfinite(label):
+                    _refuse_label(name, label, position, allowed)
+        else:
+            all_numbers = False  # any other object stands for its text
+    if not all_numbers:
+        text = np.array(
+            [label.decode() if isinstance(label, bytes) else str(label) for label in objects]
+        )
+        return _refuse_missing_text(name, text, allowed)
+    if all_whole:
+        for position, label in enumerate(objects):
+            if not INT64_MIN <= label <= INT64_MAX:
+                _refuse_inexact(name, label, position, "a 64-bit integer")
+        return np.array(objects, dtype=np.int64)
+    for position, label in enumerate(objects):
+        if isinstance(label, Integral) and int(float(label)) != label:
+            _refuse_inexact(name, label, position, "a float64 (beside numbers that are not whole)")
+    return np.array(objects, dtype=np.float64)
+
+
+def _text(label: Any) -> str:
+    return label.decode() if isinstance(label, bytes) else str(label)
+
+
+def _refuse_missing_text(name: str, labels: NDArray[np.str_], allowed: str) -> NDArray[np.str_]:
+    for text in np.unique(labels):  # few distinct classes: cheaper than every label
+        if text.strip().lower() in MISSING_LABELS:
+            _refuse_label(name, text, int(np.argmax(labels == text)), allowed)
+    return labels
+
+
+def _refuse_label(name: str, label: Any, position: int, allowed: str) -> None:
+    shown = (
+        repr(str(label))
+        if isinstance(label, str)
+        else repr(label if label is None else float(label))
+    )
+    missing = "" if isinstance(label, Real) and math.isinf(label) else ", a missing label"
+    raise ValueError(
+        f"{name} holds {shown} at position {position}{missing}; labels must be {allowed}"
+    )
+
+
+def _refuse_inexact(name: str, label: Integral, position: int, container: str) -> None:
+    raise ValueError(
+        f"{name} holds {short_repr(label)} at position {position}, a whole number too large "
+        f"for {container} to keep exactly, so labels would merge; give whole-number labels "
+        f"from {INT64_MIN} to {INT64_MAX}, or class names as text"
+    )
+
+
+def _position(shape: tuple[int, ...], index: int) -> str:
+    """Where flat `index` lies in an array of `shape`: "row 2, column 1", "position 5"."""
+    where = np.unravel_index(index, shape)
+    if len(shape) == 2:
+        return f"row {where[0]}, column {where[1]}"
+    if len(shape) == 1:
+        return f"position {where[0]}"
+    return f"index {tuple(int(i) for i in where)}"
 
 
 def _range_text(low: float | None, high: float | None, low_open: bool = False) -> str:

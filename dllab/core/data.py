@@ -26,7 +26,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .checks import check_choice, check_float, check_int, check_matrix, check_rng
+from .checks import (
+    check_choice,
+    check_float,
+    check_int,
+    check_labels,
+    check_matrix,
+    check_rng,
+)
 
 TASKS = ("regression", "binary", "multiclass")
 PLAYGROUND_SETS = ("circle", "xor", "gauss", "spiral", "plane", "multi_gauss")
@@ -38,6 +45,8 @@ PLAYGROUND_EXTENT = 6.0  # the playground draws its sets on [-6, 6]^2
 MIN_TRAIN_SHARE, MAX_TRAIN_SHARE = 0.1, 0.9
 # Cells of a CSV file read as "no value here".
 MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
+
+LABELS_ALLOWED = "finite numbers or class names, none missing"
 
 _PLAYGROUND_INPUTS = ("x1", "x2")
 _SIGN_CLASSES = ("-1", "+1")
@@ -438,16 +447,6 @@ def _build_dataset(
 
 
 def _check_inputs(X: Any) -> NDArray[np.float64]:
-    try:
-        array = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError):
-        array = None  # check_matrix explains
-    if array is not None and array.ndim == 2 and not np.isfinite(array).all():
-        row, column = np.argwhere(~np.isfinite(array))[0]
-        raise ValueError(
-            f"X holds {array[row, column]} at row {row}, column {column}; "
-            "every input must be a finite number"
-        )
     inputs = check_matrix("X", X).copy()
     if inputs.shape[0] < 2:
         raise ValueError("X has 1 row; a data set needs at least 2 samples")
@@ -455,37 +454,10 @@ def _check_inputs(X: Any) -> NDArray[np.float64]:
 
 
 def _check_labels(y: Any, n_rows: int, label_name: str) -> NDArray:
-    """Return `y` as a 1-D float64 array of finite numbers or a 1-D array of text."""
-    labels = np.asarray(y)
-    if labels.ndim == 2 and labels.shape[1] == 1:
-        labels = labels[:, 0]
-    if labels.ndim != 1:
-        raise ValueError(f"{label_name} must be 1-D, shape (n_samples,); got shape {labels.shape}")
-    if len(labels) != n_rows:
-        raise ValueError(
-            f"{label_name} has {len(labels)} values but X has {n_rows} rows; "
-            "they must have the same length"
-        )
-    kind = labels.dtype.kind
-    if kind in "bUS":
-        return labels.astype(str)
-    if kind == "O":
-        try:
-            labels = labels.astype(np.float64)
-        except (TypeError, ValueError):
-            return np.array([str(label) for label in labels])
-    elif kind not in "iuf":
-        raise TypeError(
-            f"{label_name} must hold numbers or class names; got values of type {labels.dtype}"
-        )
-    labels = labels.astype(np.float64)
-    if not np.isfinite(labels).all():
-        position = int(np.argmax(~np.isfinite(labels)))
-        raise ValueError(
-            f"{label_name} holds {labels[position]} at position {position}; "
-            "every label must be a finite number"
-        )
-    return labels
+    """Return `y` as a 1-D array of finite numbers (whole numbers as integers, exact) or
+    of text."""
+    labels = check_labels(label_name, y, n_rows, LABELS_ALLOWED)
+    return labels.astype(str) if labels.dtype.kind == "b" else labels
 
 
 def _encode_labels(

@@ -22,7 +22,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .activations import ACTIVATIONS
-from .checks import check_choice, check_float, check_int, check_matrix, check_rng, short_repr
+from .checks import (
+    check_choice,
+    check_float,
+    check_int,
+    check_labels,
+    check_matrix,
+    check_rng,
+    short_repr,
+)
 from .heads import HEADS
 
 Array = NDArray[np.float64]
@@ -272,7 +280,19 @@ class Network:
 
     def targets(self, y: NDArray) -> Array:
         """Encode labels `y : (n_samples,)` as the head's targets `(n_samples, n_outputs)`."""
-        return self.head.targets(y, self.sizes[-1])
+        return self.encode_labels("y", y)
+
+    def encode_labels(self, name: str, y: Any, n_rows: int | None = None) -> Array:
+        """`targets(y)`, with errors naming `name`; `n_rows`: the rows of X, if known."""
+        allowed = self.head.allowed_labels(self.sizes[-1])
+        labels = check_labels(name, y, n_rows, allowed)
+        if labels.dtype.kind not in "biuf":
+            example = next(label for label in labels if not _is_number(label))
+            raise TypeError(
+                f"{name} holds text such as {str(example)!r}, and labels must be {allowed}; "
+                "dllab.from_arrays turns class names into such labels"
+            )
+        return self.head.targets(labels, self.sizes[-1])
 
     def penalty(self) -> float:
         """The regularisation term added to the loss."""
@@ -295,15 +315,7 @@ class Network:
     # -- the hot path (arguments already checked) ------------------------------------------
     def _check_batch(self, X: Array, y: NDArray) -> tuple[Array, Array]:
         X = check_matrix("X", X, self.sizes[0])
-        y = np.asarray(y)
-        if y.ndim != 1 or len(y) != len(X):
-            raise ValueError(
-                f"y must be 1-D with one label per row of X ({len(X)}); got shape {y.shape}"
-            )
-        T = self.targets(y)
-        if not np.isfinite(T).all():
-            raise ValueError("y contains NaN or infinite values")
-        return X, T
+        return X, self.encode_labels("y", y, len(X))
 
     def _forward(self, X1: Array, reuse: bool = False) -> Pass:
         """The forward pass on `X1 = with_ones(X)`, run under np.errstate with overflow,
@@ -377,6 +389,14 @@ def _rebuild(config: dict[str, Any], params: Array) -> Network:
     network = Network(**config)
     network.params[...] = params
     return network
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def with_ones(X: Array) -> Array:

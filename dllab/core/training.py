@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from .checks import check_choice, check_int, check_rng
+from .checks import check_choice, check_int, check_matrix, check_rng
 from .data import Split
 from .features import check_features, feature_matrix
 from .network import Network, with_ones
@@ -102,8 +102,9 @@ class Trainer:
                 f"features={list(self.features)} are made from 2-D points, but "
                 f"{data.dataset.name} has {data.dataset.n_inputs} inputs: use features=None"
             )
-        self.X_train = self.inputs(data.X_train)
-        self.X_test = self.inputs(data.X_test)
+        # A Split may be made by hand: its parts are checked as from_arrays checks data.
+        self.X_train = self.inputs(check_matrix("data.X_train", data.X_train))
+        self.X_test = self.inputs(check_matrix("data.X_test", data.X_test))
         # With the column of ones the network's forward pass takes (see with_ones).
         self._X_train1 = with_ones(self.X_train)
         self._X_test1 = with_ones(self.X_test)
@@ -122,8 +123,8 @@ class Trainer:
         # A copy, so that reset() replays the same batches from a Generator too.
         self._seed = copy.deepcopy(seed)
         self.history_limit = check_int("history_limit", history_limit, 10, MAX_HISTORY_LIMIT)
-        self.T_train = network.targets(data.y_train)
-        self.T_test = network.targets(data.y_test)
+        self.T_train = network.encode_labels("data.y_train", data.y_train, len(self.X_train))
+        self.T_test = network.encode_labels("data.y_test", data.y_test, len(self.X_test))
         self._initial_params = network.params.copy()
         self._gradients = network.gradient_buffer()
         self.reset()
