@@ -12,6 +12,7 @@ import sys
 import textwrap
 import tracemalloc
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -277,6 +278,23 @@ def test_save_refuses_bad_arguments(tmp_path):
     (tmp_path / "taken.npz").mkdir()
     with pytest.raises(ValueError, match="is a folder"):
         save_network(Network([2, 1]), tmp_path / "taken.npz")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_save_refuses_a_named_pipe_without_blocking(tmp_path):
+    pipe = tmp_path / "net.npz"
+    os.mkfifo(pipe)
+    with ThreadPoolExecutor(1) as pool:
+        saving = pool.submit(save_network, Network([2, 1]), pipe)
+        try:
+            error = saving.exception(timeout=20)
+        finally:
+            if not saving.done():  # a reader comes, so the blocked writer returns
+                with open(pipe, "rb") as reader:
+                    reader.read()
+    assert isinstance(error, ValueError), error
+    assert "net.npz' is a named pipe (FIFO); give a file name to save to" in str(error)
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
 
 
 @pytest.mark.parametrize(

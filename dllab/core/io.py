@@ -32,7 +32,7 @@ from typing import Any, BinaryIO
 import numpy as np
 from numpy.typing import NDArray
 
-from .checks import short_repr
+from .checks import file_kind, open_regular_file, short_repr
 from .network import MAX_PARAMS, Network, check_sizes, count_params
 
 FORMAT = "dllab-network"
@@ -95,16 +95,19 @@ def load_network(path: str | os.PathLike) -> tuple[Network, dict[str, Any]]:
     at most MAX_CONFIG_CHARS characters, and the parameters exactly as many numbers as the
     network of the saved sizes has (at most MAX_PARAMS), so a small file that would
     decompress to gigabytes is refused without reading it."""
-    file_path = _check_file(path)
-    where = f"path={str(file_path)!r}"
+    with open_regular_file("path", path, "a saved network") as file:
+        return _read_network(file, f"path={str(Path(path))!r}")
+
+
+def _read_network(file: BinaryIO, where: str) -> tuple[Network, dict[str, Any]]:
     not_ours = f"{where} is not a dllab network file"
-    if not zipfile.is_zipfile(file_path):
+    if not zipfile.is_zipfile(file):
         raise ValueError(
             f"{not_ours}: it is not an .npz archive (or it is damaged or cut short); "
             "dllab network files are written by save_network"
         )
     try:
-        with zipfile.ZipFile(file_path) as archive:
+        with zipfile.ZipFile(file) as archive:
             members = _entry_members(archive, not_ours)
             config_fits = functools.partial(_config_fits, where)
             config = _read_entry(archive, members["config"], not_ours, config_fits)
@@ -150,8 +153,9 @@ def _npz_path(path: Any) -> Path:
     file_path = Path(path)
     if file_path.suffix.lower() != SUFFIX:
         file_path = file_path.with_name(file_path.name + SUFFIX)
-    if file_path.is_dir():
-        raise ValueError(f"path={str(file_path)!r} is a folder; give a file name to save to")
+    if file_path.exists() and not file_path.is_file():
+        kind = file_kind(file_path.stat().st_mode, file_path)
+        raise ValueError(f"path={str(file_path)!r} is {kind}; give a file name to save to")
     folder = file_path.parent
     if not folder.is_dir():
         raise ValueError(
@@ -222,17 +226,6 @@ def _keep_permissions(old: Path, new: Path) -> None:
 
 
 # --- Loading ----------------------------------------------------------------------------------
-
-
-def _check_file(path: Any) -> Path:
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a file path (a string); got {path!r}")
-    file_path = Path(path)
-    if not file_path.exists():
-        raise ValueError(f"path={str(path)!r} does not exist; give the path of a saved network")
-    if not file_path.is_file():
-        raise ValueError(f"path={str(path)!r} is a folder, not a file; give a saved network")
-    return file_path
 
 
 def _entry_members(archive: zipfile.ZipFile, not_ours: str) -> dict[str, zipfile.ZipInfo]:
