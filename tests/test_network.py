@@ -395,6 +395,29 @@ def test_bad_weight_assignment_raises_and_changes_nothing(kind, index, value, ma
     np.testing.assert_array_equal(net.params, before)
 
 
+@pytest.mark.parametrize(
+    "kind, index, value, match",
+    [
+        (
+            "weights",
+            0,
+            np.full((2, 3), 1 + 1j),
+            r"weights\[0\] holds complex numbers such as \(1\+1j\)",
+        ),
+        ("biases", 1, [0.5j], r"biases\[1\] holds complex numbers such as 0\.5j"),
+        ("weights", 1, [["a"], ["b"], ["c"]], r"weights\[1\] must hold numbers only"),
+    ],
+)
+def test_weights_must_be_real_numbers(kind, index, value, match):
+    net = Network([2, 3, 1], seed=0)
+    before = net.params.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning either
+        with pytest.raises(TypeError, match=match):
+            getattr(net, kind)[index] = value
+    np.testing.assert_array_equal(net.params, before)
+
+
 def test_layers_cannot_be_added_or_removed():
     net = Network([2, 3, 1], seed=0)
     with pytest.raises(TypeError, match="weights"):

@@ -81,7 +81,7 @@ def check_matrix(name: str, value: Any, n_columns: int | None = None) -> NDArray
     """Return `value` as a finite float64 array of shape (n_samples, n_columns).
 
     Complex numbers are refused, never cut to their real part."""
-    array = _numbers(name, value)
+    array = check_real(name, value)
     if array.ndim == 1 and n_columns == 1:
         array = array[:, None]
     if array.ndim != 2:
@@ -166,8 +166,9 @@ def check_labels(
     return labels
 
 
-def _numbers(name: str, value: Any) -> NDArray[np.float64]:
-    """`value` as a float64 array, refusing complex numbers and anything not a number."""
+def check_real(name: str, value: Any) -> NDArray[np.float64]:
+    """`value` as a float64 array of any shape; complex numbers and anything that is not a
+    number are refused (a TypeError naming `name`), never cut to their real part."""
     try:
         array = np.asarray(value)
         complex_numbers = array.dtype.kind in "cO"

@@ -28,6 +28,7 @@ from .checks import (
     check_int,
     check_labels,
     check_matrix,
+    check_real,
     check_rng,
     short_repr,
 )
@@ -110,10 +111,7 @@ class ParamList(list):
         if not isinstance(index, int):
             raise TypeError(f"{self._kind}[...] takes one layer index; got {index!r}")
         target = list.__getitem__(self, index)
-        try:
-            array = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"{self._kind}[{index}] must hold numbers; got {value!r}") from None
+        array = check_real(f"{self._kind}[{index}]", value)
         if array.shape != target.shape:
             raise ValueError(
                 f"{self._kind}[{index}] must have shape {target.shape}; got shape {array.shape}"
