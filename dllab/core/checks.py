@@ -130,9 +130,9 @@ def check_labels(
             f"{name} must hold one label per row of X, {allowed}; got {short_repr(value)}"
         ) from None
     if labels.ndim == 0:
-        rows = "" if n_rows is None else f" ({n_rows} rows)"
+        count = "" if n_rows is None else f" ({n_rows} rows)"
         raise ValueError(
-            f"{name} must hold one label per row of X{rows}; got the single value "
+            f"{name} must hold one label per row of X{count}; got the single value "
             f"{short_repr(value)}"
         )
     if labels.ndim == 2 and labels.shape[1] == 1:
@@ -150,7 +150,7 @@ def check_labels(
     _refuse_complex(name, labels)
     place = _Place(name, allowed, rows)
     kind = labels.dtype.kind
-    if kind == "O" or (kind == "f" and not isinstance(value, np.ndarray)):
+    if kind == "O" or (kind == "f" and isinstance(value, (list, tuple))):
         # Python objects, or a list that NumPy turned into floats: look at each label, so
         # that None is not read as a class "None" and 2**63 and 2**63 + 1 stay apart.
         return _labels_from_objects(np.asarray(value, dtype=object).reshape(-1), place)
@@ -171,8 +171,7 @@ def check_real(name: str, value: Any) -> NDArray[np.float64]:
     number are refused (a TypeError naming `name`), never cut to their real part."""
     try:
         array = np.asarray(value)
-        complex_numbers = array.dtype.kind in "cO"
-        if not complex_numbers:
+        if array.dtype.kind not in "cO":  # no complex number can be in it
             return array.astype(np.float64, copy=False)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must hold numbers only; got {short_repr(value)}") from None

@@ -406,7 +406,7 @@ def from_csv(
     Every other column is an input and must hold numbers. The task is inferred as in
     `from_arrays`; text labels are class names. `name` defaults to the file's name.
     The file is read row by row, the inputs straight into a float64 array: reading takes
-    about twice the memory of that array (8 bytes a value) and the target column's text.
+    little more memory than that array (8 bytes a value) and the target column's text.
     """
     with open_regular_file("path", path, "a CSV file", newline="", encoding="utf-8-sig") as file:
         file_path = Path(path)
@@ -575,8 +575,8 @@ def _check_header(row: list[str], shown: str) -> list[str]:
 class _Rows:
     """A CSV file's data rows, gathered as they are read: the inputs as float64 numbers
     in one growing buffer, the target column's cells as text, and each row's number in
-    the file (for messages). Keeping every cell as a Python string, as before, took 17
-    times the file's size."""
+    the file (for messages). A list of Python strings per cell would take some 17 times
+    the file's size."""
 
     SHARED_CELLS = 1000  # target cells kept once each, while there are this few distinct
 
@@ -626,7 +626,7 @@ def _refuse_unclosed_quote(file_path: Path, row: list[str], first_line: int) -> 
     if not any("\n" in cell or "\r" in cell for cell in row):
         return  # no quoted value ran past the end of a line
     try:
-        with open(file_path, newline="", encoding="utf-8-sig") as file:
+        with open_regular_file("path", file_path, "", newline="", encoding="utf-8-sig") as file:
             try:
                 for _ in csv.reader(itertools.islice(file, first_line - 1, None), strict=True):
                     pass
@@ -637,7 +637,7 @@ def _refuse_unclosed_quote(file_path: Path, row: list[str], first_line: int) -> 
             file.seek(0)
             reader = csv.reader(itertools.islice(file, first_line - 1, None))
             last_rows = collections.deque(reader, maxlen=1)
-    except (OSError, UnicodeDecodeError):
+    except (ValueError, OSError):  # UnicodeDecodeError is a ValueError
         return  # the error already found stands
     # The open value is the row's last: it holds every line from its quote to the end.
     value = last_rows[0][-1] if last_rows and last_rows[0] else ""
