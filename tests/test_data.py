@@ -11,13 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dllab.core import load_network
+from dllab.core import Network, Trainer, compare, fit_baseline, load_network, sweep
 from dllab.core.data import (
     DATASETS,
     PLAYGROUND_SETS,
     TASKS,
     Dataset,
     Split,
+    check_split,
     circle,
     from_arrays,
     from_csv,
@@ -472,6 +473,66 @@ def test_split_needs_a_sample_on_each_side():
         split(numbered_dataset(3), 0.1)
     with pytest.raises(ValueError, match=r"train_share=0\.9 leaves no sample for testing"):
         split(numbered_dataset(3), 0.9)
+
+
+def made_by_hand(X_train=None, y_train=None) -> Split:
+    made = split(make_dataset("circle", n_samples=40), 0.5)
+    return Split(
+        made.dataset,
+        made.X_train if X_train is None else X_train(made.X_train),
+        made.y_train if y_train is None else y_train(made.y_train),
+        made.X_test,
+        made.y_test,
+        0.5,
+    )
+
+
+def with_complex_value(X):
+    X = X.astype(complex)
+    X[3, 1] += 2j
+    return X
+
+
+def with_missing_label(y):
+    y = y.astype(object)
+    y[5] = None
+    return y
+
+
+USING_A_SPLIT = {
+    "Trainer": lambda data: Trainer(Network([2, 1]), data),
+    "fit_baseline": lambda data: fit_baseline("logistic_raw", data),
+    "compare": lambda data: compare(data),
+    "sweep": lambda data: sweep(data, depths=[1], widths=[2], epochs=1),
+    "check_split": check_split,
+}
+
+
+@pytest.mark.parametrize("use", USING_A_SPLIT.values(), ids=USING_A_SPLIT.keys())
+@pytest.mark.parametrize(
+    "data, error, message",
+    [
+        (
+            made_by_hand(X_train=with_complex_value),
+            TypeError,
+            r"data\.X_train holds complex numbers such as .*2j\) \(at row 3, column 1\)",
+        ),
+        (
+            made_by_hand(y_train=with_missing_label),
+            ValueError,
+            r"data\.y_train holds None at position 5, a missing label",
+        ),
+        (
+            made_by_hand(X_train=lambda X: np.where(X > 1.0, np.inf, X)),
+            ValueError,
+            r"data\.X_train contains NaN or infinite values",
+        ),
+    ],
+    ids=["complex input", "missing label", "infinite input"],
+)
+def test_a_split_made_by_hand_is_checked_wherever_it_is_used(use, data, error, message):
+    with pytest.raises(error, match=message):
+        use(data)
 
 
 def test_split_needs_a_dataset():

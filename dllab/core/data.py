@@ -763,6 +763,20 @@ def split(dataset: Dataset, train_share: float = 0.5, seed: int | np.random.Gene
     )
 
 
+def check_split(data: Any) -> Split:
+    """Return `data` if it is a Split whose parts hold finite real inputs and one label
+    per row: a Split made by hand is checked as `from_arrays` checks data."""
+    if not isinstance(data, Split):
+        raise TypeError(
+            f"data must be a Split (from dllab.split(dataset, train_share)); "
+            f"got {type(data).__name__}"
+        )
+    for part in ("train", "test"):
+        X = check_matrix(f"data.X_{part}", getattr(data, f"X_{part}"))
+        check_labels(f"data.y_{part}", getattr(data, f"y_{part}"), len(X), LABELS_ALLOWED)
+    return data
+
+
 def _check_train_share(train_share: Any) -> float:
     allowed = (
         f"from {MIN_TRAIN_SHARE} to {MAX_TRAIN_SHARE} "

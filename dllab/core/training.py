@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from .checks import check_choice, check_int, check_matrix, check_rng
-from .data import Split
+from .checks import check_choice, check_int, check_rng
+from .data import Split, check_split
 from .features import check_features, feature_matrix
 from .network import Network, with_ones
 from .optimizers import OPTIMIZERS, check_learning_rate, make_optimizer
@@ -89,22 +89,16 @@ class Trainer:
     ) -> None:
         if not isinstance(network, Network):
             raise TypeError(f"network must be a dllab Network; got {type(network).__name__}")
-        if not isinstance(data, Split):
-            raise TypeError(
-                f"data must be a Split (from dllab.split(dataset, train_share)); "
-                f"got {type(data).__name__}"
-            )
         self.network = network
-        self.data = data
+        self.data = check_split(data)
         self.features = None if features is None else check_features(features)
         if self.features is not None and data.dataset.n_inputs != 2:
             raise ValueError(
                 f"features={list(self.features)} are made from 2-D points, but "
                 f"{data.dataset.name} has {data.dataset.n_inputs} inputs: use features=None"
             )
-        # A Split may be made by hand: its parts are checked as from_arrays checks data.
-        self.X_train = self.inputs(check_matrix("data.X_train", data.X_train))
-        self.X_test = self.inputs(check_matrix("data.X_test", data.X_test))
+        self.X_train = self.inputs(data.X_train)
+        self.X_test = self.inputs(data.X_test)
         # With the column of ones the network's forward pass takes (see with_ones).
         self._X_train1 = with_ones(self.X_train)
         self._X_test1 = with_ones(self.X_test)
