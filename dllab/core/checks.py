@@ -333,6 +333,15 @@ def file_kind(mode: int, path: Any) -> str:
     return kind + (" (through a symbolic link)" if os.path.islink(path) else "")
 
 
+def is_number(text: str) -> bool:
+    """Whether `text` reads as a number (as `float` reads it: "1e3", " 2 ", "inf")."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _range_text(low: float | None, high: float | None, low_open: bool = False) -> str:
     if low is not None and high is not None:
         return f" {'above' if low_open else 'from'} {low} {'up ' if low_open else ''}to {high}"

@@ -36,6 +36,7 @@ from .checks import (
     check_labels,
     check_matrix,
     check_rng,
+    is_number,
     open_regular_file,
 )
 
@@ -561,7 +562,7 @@ def _check_header(row: list[str], shown: str) -> list[str]:
             f"path={shown} has a single column {header[0]!r}; it needs input columns and "
             "a target column, separated by commas"
         )
-    if all(_is_number(cell) for cell in header):
+    if all(is_number(cell) for cell in header):
         raise ValueError(
             f"path={shown} starts with a row of numbers ({', '.join(header)}); "
             "the first row must be a header of column names"
@@ -697,7 +698,7 @@ def _parse_number(cell: str, where: str, row_number: int, column: str) -> float:
 def _parse_target(cells: list[str], row_numbers: Sequence[int], where: str, column: str) -> NDArray:
     """Numbers if every cell is a number (whole numbers as exact integers), else text
     (class names)."""
-    if not all(_is_number(cell) for cell in cells):
+    if not all(is_number(cell) for cell in cells):
         return np.array(cells)
     return check_labels(
         f"{where}, column {column!r}",
@@ -713,14 +714,6 @@ def _number(cell: str) -> int | float:
         return int(cell)
     except ValueError:
         return float(cell)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _preview(names: Sequence[str], limit: int = 5) -> str:

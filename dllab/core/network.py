@@ -30,6 +30,7 @@ from .checks import (
     check_matrix,
     check_real,
     check_rng,
+    is_number,
     short_repr,
 )
 from .heads import HEADS
@@ -285,7 +286,7 @@ class Network:
         allowed = self.head.allowed_labels(self.sizes[-1])
         labels = check_labels(name, y, n_rows, allowed)
         if labels.dtype.kind not in "biuf":
-            example = next(label for label in labels if not _is_number(label))
+            example = next(label for label in labels if not is_number(label))
             raise TypeError(
                 f"{name} holds text such as {str(example)!r}, and labels must be {allowed}; "
                 "dllab.from_arrays turns class names into such labels"
@@ -387,14 +388,6 @@ def _rebuild(config: dict[str, Any], params: Array) -> Network:
     network = Network(**config)
     network.params[...] = params
     return network
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def with_ones(X: Array) -> Array:
