@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import re
+import stat
+import subprocess
+import sys
+import textwrap
+import tracemalloc
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from dllab.core import Network, load_network, save_network
 from dllab.core.io import FORMAT, FORMAT_VERSION
+
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None
+
+REPOSITORY = Path(__file__).resolve().parent.parent
 
 NETWORKS = {
     "no hidden layer": dict(sizes=[2, 1]),
@@ -161,6 +178,93 @@ def test_the_file_holds_only_plain_arrays(tmp_path):
     assert document["settings"] == {"dataset": "xor"}
 
 
+# --- A failed save keeps the old file ----------------------------------------------------------
+
+
+def write_then_fail(error: BaseException):
+    """A stand-in for np.savez that writes the start of an archive, then fails."""
+
+    def savez(file, **entries):
+        file.write(b"PK\x03\x04" + bytes(4096))
+        raise error
+
+    return savez
+
+
+@pytest.mark.parametrize(
+    "error, raised, message",
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), ValueError, "No space left"),
+        (OSError(errno.EFBIG, "File too large"), ValueError, "cannot be written: File too large"),
+        (RuntimeError("disk gone"), RuntimeError, "disk gone"),
+        (KeyboardInterrupt(), KeyboardInterrupt, None),
+    ],
+    ids=["disk full", "file too large", "other error", "interrupt"],
+)
+def test_a_save_that_fails_midway_keeps_the_old_file(tmp_path, monkeypatch, error, raised, message):
+    old = trained_like(NETWORKS["tanh, two hidden layers"])
+    path = save_network(old, tmp_path / "net.npz", run="old")
+    monkeypatch.setattr(np, "savez", write_then_fail(error))
+    with pytest.raises(raised, match=message):
+        save_network(trained_like({"sizes": [2, 64, 64, 1]}), path, run="new")
+    monkeypatch.undo()
+    loaded, settings = load_network(path)
+    np.testing.assert_array_equal(loaded.params, old.params)
+    assert settings == {"run": "old"}
+    assert [entry.name for entry in tmp_path.iterdir()] == ["net.npz"]  # no temporary file
+
+
+@pytest.mark.skipif(resource is None, reason="needs POSIX resource limits")
+def test_a_save_past_the_file_size_limit_keeps_the_old_file(tmp_path):
+    # A real write cut short by RLIMIT_FSIZE, in a child process so that the limit
+    # applies to it alone.
+    script = textwrap.dedent(
+        """
+        import resource, sys
+        import numpy as np
+        from dllab.core import Network, load_network, save_network
+
+        path = sys.argv[1]
+        old = Network([2, 4, 1], seed=1)
+        save_network(old, path)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (8192, resource.RLIM_INFINITY))
+        try:
+            save_network(Network([2, 64, 64, 1], seed=2), path)  # 35 KB
+        except ValueError as error:
+            print(error)
+        assert np.array_equal(load_network(path)[0].params, old.params), "old file damaged"
+        """
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "net.npz")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPOSITORY)},
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "net.npz' cannot be written: File too large" in completed.stdout
+    assert [entry.name for entry in tmp_path.iterdir()] == ["net.npz"]
+
+
+def test_saving_over_a_file_keeps_its_permissions(tmp_path):
+    path = save_network(Network([2, 1]), tmp_path / "net.npz")
+    path.chmod(0o640)
+    save_network(Network([2, 3, 1]), path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert load_network(path)[0].sizes == [2, 3, 1]
+
+
+def test_saving_through_a_symbolic_link_replaces_the_file_it_points_to(tmp_path):
+    (tmp_path / "models").mkdir()
+    real = save_network(Network([2, 1]), tmp_path / "models" / "net.npz")
+    link = tmp_path / "latest.npz"
+    link.symlink_to(real)
+    save_network(Network([2, 3, 1]), link)
+    assert link.is_symlink()
+    assert load_network(real)[0].sizes == [2, 3, 1]
+
+
 # --- Refusing to save -------------------------------------------------------------------------
 
 
@@ -174,6 +278,23 @@ def test_save_refuses_bad_arguments(tmp_path):
     (tmp_path / "taken.npz").mkdir()
     with pytest.raises(ValueError, match="is a folder"):
         save_network(Network([2, 1]), tmp_path / "taken.npz")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_save_refuses_a_named_pipe_without_blocking(tmp_path):
+    pipe = tmp_path / "net.npz"
+    os.mkfifo(pipe)
+    with ThreadPoolExecutor(1) as pool:
+        saving = pool.submit(save_network, Network([2, 1]), pipe)
+        try:
+            error = saving.exception(timeout=20)
+        finally:
+            if not saving.done():  # a reader comes, so the blocked writer returns
+                with open(pipe, "rb") as reader:
+                    reader.read()
+    assert isinstance(error, ValueError), error
+    assert "net.npz' is a named pipe (FIFO); give a file name to save to" in str(error)
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
 
 
 @pytest.mark.parametrize(
@@ -322,6 +443,7 @@ def network_settings(**changes) -> dict:
         (network_settings(sizes=[2.5, 1]), r"sizes \(inputs\) must be a whole number"),
         (network_settings(sizes="2, 1"), "sizes must be a list of layer sizes"),
         (network_settings(sizes=[2]), "needs at least an input and an output size"),
+        (network_settings(sizes=[2, 4096, 4096, 4096, 1]), "at most 2,000,000 are allowed"),
         (network_settings(seed=1), r"unknown \['seed'\]"),
         ({"sizes": [2, 1]}, r"missing \['activation', 'head', 'init'"),
     ],
@@ -358,6 +480,138 @@ def test_load_refuses_bad_params(tmp_path, params, message):
     with pytest.raises(ValueError, match="damaged dllab network file") as raised:
         load_network(path)
     assert raised.match(message)
+
+
+# --- Refusing to load: sizes checked before reading ----------------------------------------------
+
+
+def write_unpacking_to(path, entries: dict, header: dict, n_bytes: int) -> None:
+    """A deflated .npz: `entries` as arrays, then a params entry declaring `header` and
+    holding `n_bytes` of zeros, which deflate to about a thousandth of their size."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, array in entries.items():
+            with archive.open(f"{name}.npy", "w") as member:
+                np.lib.format.write_array(member, array)
+        with archive.open("params.npy", "w", force_zip64=True) as member:
+            np.lib.format.write_array_header_1_0(member, header)
+            chunk = bytes(1 << 20)
+            for start in range(0, n_bytes, len(chunk)):
+                member.write(chunk[: n_bytes - start])
+
+
+def refusal_and_peak_memory(path) -> tuple[str, int]:
+    """load_network's error message for `path`, and the most memory it held meanwhile."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError) as refused:
+            load_network(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return str(refused.value), peak
+
+
+def float_header(n_values: int) -> dict:
+    return {"descr": "<f8", "fortran_order": False, "shape": (n_values,)}
+
+
+N_BOMB = 50_000_000  # float64: 400 MB unpacked
+
+
+@pytest.fixture(scope="module")
+def zip_bomb(tmp_path_factory):
+    """A 1.7 MB file whose params unpack to 400 MB."""
+    path = tmp_path_factory.mktemp("bomb") / "bomb.npz"
+    write_unpacking_to(path, {"config": config_text()}, float_header(N_BOMB), 8 * N_BOMB)
+    return path
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(zip_bomb):
+    assert zip_bomb.stat().st_size < 8 * N_BOMB / 100
+
+    message, peak = refusal_and_peak_memory(zip_bomb)
+    assert peak < 1_000_000
+    assert re.search(r"'params' entry unpacks to 400,000,128 bytes.* at most 16,000,000", message)
+
+
+def test_a_config_entry_that_unpacks_to_gigabytes_is_refused_unread(tmp_path):
+    path = tmp_path / "bomb.npz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        with archive.open("params.npy", "w") as member:
+            np.lib.format.write_array(member, np.zeros(3))
+        with archive.open("config.npy", "w", force_zip64=True) as member:
+            n_chars = 25_000_000  # 100 MB
+            header = {"descr": f"<U{n_chars}", "fortran_order": False, "shape": ()}
+            np.lib.format.write_array_header_1_0(member, header)
+            for _ in range(100):
+                member.write(bytes(1_000_000))
+
+    message, peak = refusal_and_peak_memory(path)
+    assert peak < 1_000_000
+    assert re.search(r"'config' entry unpacks to 100,000,128 bytes", message)
+
+
+@pytest.mark.parametrize(
+    "entries, header, expected",
+    [
+        (
+            {"config": config_text()},
+            float_header(N_BOMB),
+            r"sizes \[2, 1\] has 3 float64 parameters; the file holds an array of dtype "
+            r"float64 and shape \(50000000,\)",
+        ),
+        (
+            {
+                "config": config_text(
+                    network={**Network([2, 1]).config(), "sizes": [2, 1000, 1000, 1]}
+                )
+            },
+            float_header(N_BOMB),
+            r"has 1005001 float64 parameters; the file holds .* shape \(50000000,\)",
+        ),
+    ],
+    ids=["small network", "network near the cap"],
+)
+def test_a_header_declaring_too_many_parameters_is_refused_unread(
+    tmp_path, entries, header, expected
+):
+    # The archive holds only 16 bytes of data: the header alone gives the size away.
+    path = tmp_path / "net.npz"
+    write_unpacking_to(path, entries, header, 16)
+
+    message, peak = refusal_and_peak_memory(path)
+    assert peak < 1_000_000
+    assert re.search(expected, message)
+
+
+def test_a_config_header_declaring_too_much_text_is_refused_unread(tmp_path):
+    path = tmp_path / "net.npz"
+    huge_text = {"descr": "<U100000000", "fortran_order": False, "shape": ()}
+    with zipfile.ZipFile(path, "w") as archive:
+        with archive.open("config.npy", "w") as member:
+            np.lib.format.write_array_header_1_0(member, huge_text)
+        with archive.open("params.npy", "w") as member:
+            np.lib.format.write_array(member, np.zeros(3))
+
+    message, peak = refusal_and_peak_memory(path)
+    assert peak < 1_000_000
+    assert re.search(r"'config' entry holds 100,000,000 characters", message)
+
+
+@pytest.mark.parametrize("cut", [8, 24 - 1])
+def test_a_params_entry_shorter_than_its_header_says_is_refused(tmp_path, cut):
+    path = tmp_path / "net.npz"
+    write_unpacking_to(path, {"config": config_text()}, float_header(3), cut)
+    with pytest.raises(ValueError, match="'params' entry is cut short"):
+        load_network(path)
+
+
+def test_save_refuses_settings_too_long_to_load(tmp_path):
+    with pytest.raises(
+        ValueError, match=r"extra settings take 1,\d{3},\d{3} characters .* at most 1,000,000"
+    ):
+        save_network(Network([2, 1]), tmp_path / "net.npz", notes="x" * 1_000_000)
+    assert not (tmp_path / "net.npz").exists()
 
 
 # --- Never unpickling -----------------------------------------------------------------------------

@@ -6,15 +6,17 @@ import copy
 import math
 import pickle
 import re
+import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
 
 from dllab.core.activations import ACTIVATIONS, sigmoid
-from dllab.core.data import make_dataset, split
+from dllab.core.data import Split, make_dataset, split
 from dllab.core.features import feature_matrix
 from dllab.core.heads import HEADS
-from dllab.core.network import Network, with_ones
+from dllab.core.network import MAX_PARAMS, Network, count_params, with_ones
 from dllab.core.optimizers import SGD, Adam, Momentum, make_optimizer
 from dllab.core.training import Trainer
 
@@ -393,6 +395,29 @@ def test_bad_weight_assignment_raises_and_changes_nothing(kind, index, value, ma
     np.testing.assert_array_equal(net.params, before)
 
 
+@pytest.mark.parametrize(
+    "kind, index, value, match",
+    [
+        (
+            "weights",
+            0,
+            np.full((2, 3), 1 + 1j),
+            r"weights\[0\] holds complex numbers such as \(1\+1j\)",
+        ),
+        ("biases", 1, [0.5j], r"biases\[1\] holds complex numbers such as 0\.5j"),
+        ("weights", 1, [["a"], ["b"], ["c"]], r"weights\[1\] must hold numbers only"),
+    ],
+)
+def test_weights_must_be_real_numbers(kind, index, value, match):
+    net = Network([2, 3, 1], seed=0)
+    before = net.params.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning either
+        with pytest.raises(TypeError, match=match):
+            getattr(net, kind)[index] = value
+    np.testing.assert_array_equal(net.params, before)
+
+
 def test_layers_cannot_be_added_or_removed():
     net = Network([2, 3, 1], seed=0)
     with pytest.raises(TypeError, match="weights"):
@@ -463,6 +488,27 @@ def test_copy_is_an_independent_twin():
     np.testing.assert_array_equal(twin.params, net.params)
     twin.weights[0] = np.zeros((2, 4))
     assert not np.array_equal(twin.params, net.params)
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [[2] + [4096] * 20 + [1], [2] + [4096] * 200 + [1], range(1, 10**9), np.ones(10**6, int)],
+    ids=["20 layers of 4096", "200 layers of 4096", "a billion layers", "an array of layers"],
+)
+def test_a_network_too_big_is_refused_before_anything_is_allocated(sizes):
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"at most (2,000,000|100) are allowed"):
+            Network(sizes)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 100_000
+
+
+def test_the_largest_allowed_network_builds_and_its_size_is_counted():
+    net = Network([2, 1000, 1000, 1])
+    assert net.params.size == count_params(net.sizes) == 1_005_001 <= MAX_PARAMS
 
 
 def test_sizes_may_be_a_numpy_array_of_whole_numbers():
@@ -593,6 +639,17 @@ BAD_INPUT = {
     "text width": (network([2, "4", 1]), TypeError, r"hidden layer 1 width.*got '4'"),
     "bool width": (network([2, True, 1]), TypeError, r"hidden layer 1 width.*got True"),
     "huge width": (network([2, 10**6, 1]), ValueError, r"width\)=1000000 is not allowed"),
+    "too many parameters": (
+        network([2, 1000, 1000, 1000, 1]),
+        ValueError,
+        r"sizes=\[2, 1000, 1000, 1000, 1\] makes a network of 2,006,001 parameters; "
+        r"at most 2,000,000 are allowed",
+    ),
+    "too many hidden layers": (
+        network([2] + [3] * 101 + [1]),
+        ValueError,
+        r"sizes=\[2, 3, 3, .* has 101 hidden layers; at most 100 are allowed",
+    ),
     "unknown activation": (
         network(activation="softplus"),
         ValueError,
@@ -661,6 +718,11 @@ BAD_INPUT = {
         ValueError,
         r"history_limit=5 is not allowed",
     ),
+    "history limit too large": (
+        trainer(history_limit=10**12),
+        ValueError,
+        r"history_limit=1000000000000 is not allowed: it must be from 10 to 100000",
+    ),
     "trainer seed negative": (trainer(seed=-3), ValueError, r"seed=-3 is not allowed"),
     "X with wrong column count": (
         lambda: NET.forward(np.zeros((4, 3))),
@@ -688,12 +750,37 @@ BAD_INPUT = {
     "mismatched X and y": (
         lambda: NET.loss_and_gradients(np.zeros((4, 2)), np.ones(3)),
         ValueError,
-        r"y must be 1-D with one label per row of X \(4\); got shape \(3,\)",
+        r"y has 3 values but X has 4 rows",
     ),
     "NaN in y": (
         lambda: NET.loss(np.zeros((2, 2)), np.array([1.0, np.nan])),
         ValueError,
-        r"y contains NaN",
+        r"y holds nan at position 1, a missing label; labels must be -1 or \+1",
+    ),
+    "a single number as y": (
+        lambda: NET.loss(np.zeros((4, 2)), 5),
+        ValueError,
+        r"y must hold one label per row of X \(4 rows\); got the single value 5",
+    ),
+    "a single number as y for one point": (
+        lambda: NET.loss_and_gradients(np.zeros((1, 2)), 1.0),
+        ValueError,
+        r"y must hold one label per row of X \(1 rows\); got the single value 1\.0",
+    ),
+    "None in y": (
+        lambda: NET.loss(np.zeros((3, 2)), [1.0, -1.0, None]),
+        ValueError,
+        r"y holds None at position 2, a missing label; labels must be -1 or \+1",
+    ),
+    "complex y": (
+        lambda: NET.loss(np.zeros((2, 2)), np.array([1.0, -1.0 + 0.5j])),
+        TypeError,
+        r"y holds complex numbers such as \(-1\+0\.5j\) \(at position 1\)",
+    ),
+    "complex y given to targets": (
+        lambda: NET.targets([1.0, 1j]),
+        TypeError,
+        r"y holds complex numbers",
     ),
     "class label out of range": (
         lambda: Network([2, 3], head="softmax").loss(np.zeros((2, 2)), np.array([0, 3])),
@@ -782,6 +869,69 @@ BAD_INPUT = {
         r"features=\['x1'\] are made from 2-D points, but digits has 64 inputs",
     ),
 }
+
+
+COMPLEX_X = np.array([[0.5, 1.0], [1.0 + 5.0j, 2.0]])
+ENTRY_POINTS_TAKING_X = {
+    "forward": lambda X: NET.forward(X),
+    "output": lambda X: NET.output(X),
+    "predict": lambda X: NET.predict(X),
+    "neuron_outputs": lambda X: NET.neuron_outputs(X),
+    "loss": lambda X: NET.loss(X, [1.0, -1.0]),
+    "loss_and_gradients": lambda X: NET.loss_and_gradients(X, [1.0, -1.0]),
+    "feature_matrix": lambda X: feature_matrix(X, ["x1", "x1*x2"]),
+}
+
+
+@pytest.mark.parametrize("run", ENTRY_POINTS_TAKING_X.values(), ids=ENTRY_POINTS_TAKING_X.keys())
+@pytest.mark.parametrize("X", [COMPLEX_X, COMPLEX_X.tolist(), COMPLEX_X.astype(object)])
+def test_complex_inputs_are_refused_not_cut_to_their_real_part(run, X):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning either
+        with pytest.raises(
+            TypeError,
+            match=r"X holds complex numbers such as \(1\+5j\) \(at row 1, column 0\), "
+            r"and it must hold real numbers; take X\.real or abs\(X\)",
+        ):
+            run(X)
+
+
+@pytest.mark.parametrize(
+    "sizes, head, expected",
+    [
+        ([2, 1], "tanh", r"-1 or \+1, the tanh head's two classes"),
+        ([2, 1], "sigmoid", r"-1 or \+1, the sigmoid head's two classes \(0 is read as -1\)"),
+        ([2, 3], "softmax", r"class numbers 0 to 2, one per output of the softmax head"),
+        (
+            [2, 2],
+            "softmax",
+            r"class numbers 0 to 1 \(or -1 and \+1\), one per output of the softmax head",
+        ),
+        ([2, 1], "linear", r"finite numbers, the values the linear head predicts"),
+    ],
+)
+def test_text_labels_are_refused_saying_what_the_head_takes(sizes, head, expected):
+    net = Network(sizes, head=head)
+    message = rf"y holds text such as 'cat', and labels must be {expected}; dllab\.from_arrays"
+    with pytest.raises(TypeError, match=message):
+        net.loss(np.zeros((2, 2)), ["cat", "dog"])
+    with pytest.raises(TypeError, match=message):
+        net.loss_and_gradients(np.zeros((2, 2)), np.array(["cat", "dog"]))
+    with pytest.raises(TypeError, match=message):
+        net.targets(["cat", "dog"])
+
+
+def test_a_trainer_checks_a_split_made_by_hand():
+    made = CIRCLE.X_train.astype(complex)
+    made[3, 1] += 2j
+    by_hand = Split(CIRCLE.dataset, made, CIRCLE.y_train, CIRCLE.X_test, CIRCLE.y_test, 0.5)
+    with pytest.raises(TypeError, match=r"data\.X_train holds complex numbers .* row 3, column 1"):
+        Trainer(Network([2, 1]), by_hand)
+    labels = CIRCLE.y_train.astype(object)
+    labels[7] = None
+    by_hand = Split(CIRCLE.dataset, CIRCLE.X_train, labels, CIRCLE.X_test, CIRCLE.y_test, 0.5)
+    with pytest.raises(ValueError, match=r"data\.y_train holds None at position 7, a missing"):
+        Trainer(Network([2, 1]), by_hand)
 
 
 @pytest.mark.parametrize("make, error, match", BAD_INPUT.values(), ids=BAD_INPUT.keys())

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .checks import check_choice, check_int, check_matrix
-from .data import Split
+from .data import Split, check_split
 from .features import FEATURES, check_features, feature_matrix
 
 BASELINES = ("logistic_raw", "logistic_features", "random_forest")
@@ -121,7 +121,7 @@ def fit_baseline(
         logistic regressions or `max_depth=3` for the random forest.
     """
     name = check_choice("name", name, BASELINES)
-    _check_split(data)
+    check_split(data)
     seed = check_int("seed", seed, 0, MAX_SEED)
     dataset = data.dataset
     features = _check_baseline_features(name, features, dataset.name, dataset.n_inputs)
@@ -153,7 +153,7 @@ def fit_baseline(
 def compare(data: Split, seed: int = 0) -> list[BaselineResult]:
     """Fit every baseline that applies to `data`, in the order of BASELINES
     (logistic_features only for 2-D data)."""
-    _check_split(data)
+    check_split(data)
     return [
         fit_baseline(name, data, seed=seed)
         for name in BASELINES
@@ -167,14 +167,6 @@ def score(task: str, predicted: NDArray, y: NDArray) -> float:
     if task == "regression":
         return float(0.5 * np.mean(np.square(predicted - y)))
     return float(np.mean(predicted == y))
-
-
-def _check_split(data: Any) -> None:
-    if not isinstance(data, Split):
-        raise TypeError(
-            f"data must be a Split (from dllab.split(dataset, train_share)); "
-            f"got {type(data).__name__}"
-        )
 
 
 def _check_baseline_features(

@@ -12,21 +12,33 @@ The 2-D generators follow the playground's `src/dataset.ts`: one signature
 
 from __future__ import annotations
 
+import array
+import collections
 import csv
 import gzip
 import importlib.util
+import itertools
 import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from numbers import Integral
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .checks import check_choice, check_float, check_int, check_matrix, check_rng
+from .checks import (
+    check_choice,
+    check_float,
+    check_int,
+    check_labels,
+    check_matrix,
+    check_rng,
+    is_number,
+    open_regular_file,
+)
 
 TASKS = ("regression", "binary", "multiclass")
 PLAYGROUND_SETS = ("circle", "xor", "gauss", "spiral", "plane", "multi_gauss")
@@ -38,6 +50,8 @@ PLAYGROUND_EXTENT = 6.0  # the playground draws its sets on [-6, 6]^2
 MIN_TRAIN_SHARE, MAX_TRAIN_SHARE = 0.1, 0.9
 # Cells of a CSV file read as "no value here".
 MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
+
+LABELS_ALLOWED = "finite numbers or class names, none missing"
 
 _PLAYGROUND_INPUTS = ("x1", "x2")
 _SIGN_CLASSES = ("-1", "+1")
@@ -392,33 +406,21 @@ def from_csv(
 
     Every other column is an input and must hold numbers. The task is inferred as in
     `from_arrays`; text labels are class names. `name` defaults to the file's name.
+    The file is read row by row, the inputs straight into a float64 array: reading takes
+    little more memory than that array (8 bytes a value) and the target column's text.
     """
-    file_path = _check_path(path)
-    if name is not None and not isinstance(name, str):
-        raise TypeError(f"name must be a string or None; got {name!r}")
-    header, rows, row_numbers = _read_csv(file_path)
-    target_index = _target_column(target, header)
-    input_indices = [index for index in range(len(header)) if index != target_index]
-    where = file_path.name
-    X = np.array(
-        [
-            [_parse_number(row[index], where, number, header[index]) for index in input_indices]
-            for row, number in zip(rows, row_numbers, strict=True)
-        ],
-        dtype=np.float64,
-    )
-    target_name = header[target_index]
-    cells = [
-        _present(row[target_index], where, number, target_name)
-        for row, number in zip(rows, row_numbers, strict=True)
-    ]
-    labels = _parse_target(cells, where, row_numbers, target_name)
+    with open_regular_file("path", path, "a CSV file", newline="", encoding="utf-8-sig") as file:
+        file_path = Path(path)
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"name must be a string or None; got {name!r}")
+        rows = _read_csv(file, file_path, target)
+    header, target_name = rows.header, rows.header[rows.target_index]
     return _build_dataset(
-        X,
-        labels,
+        rows.inputs(),
+        _parse_target(rows.cells, rows.row_numbers, file_path.name, target_name),
         task,
         file_path.stem if name is None else name,
-        tuple(header[index] for index in input_indices),
+        tuple(header[index] for index in rows.input_indices),
         f"target column {target_name!r}",
     )
 
@@ -438,16 +440,6 @@ def _build_dataset(
 
 
 def _check_inputs(X: Any) -> NDArray[np.float64]:
-    try:
-        array = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError):
-        array = None  # check_matrix explains
-    if array is not None and array.ndim == 2 and not np.isfinite(array).all():
-        row, column = np.argwhere(~np.isfinite(array))[0]
-        raise ValueError(
-            f"X holds {array[row, column]} at row {row}, column {column}; "
-            "every input must be a finite number"
-        )
     inputs = check_matrix("X", X).copy()
     if inputs.shape[0] < 2:
         raise ValueError("X has 1 row; a data set needs at least 2 samples")
@@ -455,37 +447,10 @@ def _check_inputs(X: Any) -> NDArray[np.float64]:
 
 
 def _check_labels(y: Any, n_rows: int, label_name: str) -> NDArray:
-    """Return `y` as a 1-D float64 array of finite numbers or a 1-D array of text."""
-    labels = np.asarray(y)
-    if labels.ndim == 2 and labels.shape[1] == 1:
-        labels = labels[:, 0]
-    if labels.ndim != 1:
-        raise ValueError(f"{label_name} must be 1-D, shape (n_samples,); got shape {labels.shape}")
-    if len(labels) != n_rows:
-        raise ValueError(
-            f"{label_name} has {len(labels)} values but X has {n_rows} rows; "
-            "they must have the same length"
-        )
-    kind = labels.dtype.kind
-    if kind in "bUS":
-        return labels.astype(str)
-    if kind == "O":
-        try:
-            labels = labels.astype(np.float64)
-        except (TypeError, ValueError):
-            return np.array([str(label) for label in labels])
-    elif kind not in "iuf":
-        raise TypeError(
-            f"{label_name} must hold numbers or class names; got values of type {labels.dtype}"
-        )
-    labels = labels.astype(np.float64)
-    if not np.isfinite(labels).all():
-        position = int(np.argmax(~np.isfinite(labels)))
-        raise ValueError(
-            f"{label_name} holds {labels[position]} at position {position}; "
-            "every label must be a finite number"
-        )
-    return labels
+    """Return `y` as a 1-D array of finite numbers (whole numbers as integers, exact) or
+    of text."""
+    labels = check_labels(label_name, y, n_rows, LABELS_ALLOWED)
+    return labels.astype(str) if labels.dtype.kind == "b" else labels
 
 
 def _encode_labels(
@@ -549,47 +514,55 @@ def _check_input_names(input_names: Any, n_inputs: int) -> tuple[str, ...]:
     return tuple(input_names)
 
 
-def _check_path(path: Any) -> Path:
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a file path (a string); got {path!r}")
-    file_path = Path(path)
-    if not file_path.exists():
-        raise ValueError(f"path={str(path)!r} does not exist; give the path of a CSV file")
-    if not file_path.is_file():
-        raise ValueError(f"path={str(path)!r} is a folder, not a file; give a CSV file")
-    return file_path
-
-
-def _read_csv(file_path: Path) -> tuple[list[str], list[list[str]], list[int]]:
-    """Return the header, the data rows and each row's number in the file (header = row 1)."""
+def _read_csv(file: IO[str], file_path: Path, target: Any) -> _Rows:
+    """The header and the data rows, checked as they are read."""
     shown = repr(str(file_path))
-    rows: list[list[str]] = []
-    row_numbers: list[int] = []
+    reader = csv.reader(file)
+    rows = None
+    row, row_start, start = [], 1, 1  # the last row read, the line it starts on, the next's
     try:
-        with open(file_path, newline="", encoding="utf-8-sig") as file:
-            reader = csv.reader(file)
-            for row in reader:
-                if any(cell.strip() for cell in row):  # skip blank lines
-                    rows.append(row)
-                    row_numbers.append(reader.line_num)
+        for row in reader:
+            row_start, start = start, reader.line_num + 1
+            if any(cell.strip() for cell in row):  # skip blank lines
+                if rows is None:
+                    header = _check_header(row, shown)
+                    rows = _Rows(header, _target_column(target, header), file_path.name)
+                else:
+                    rows.add(row, reader.line_num)
     except UnicodeDecodeError:
         raise ValueError(f"path={shown} is not a text file (UTF-8 expected)") from None
     except csv.Error as error:
-        raise ValueError(f"path={shown} is not a valid CSV file: {error}") from None
+        raise ValueError(
+            f"path={shown} is not a valid CSV file: {error} (line {reader.line_num})"
+        ) from None
     except OSError as error:
         raise ValueError(f"path={shown} cannot be read: {error.strerror}") from None
-    if not rows:
+    except ValueError:
+        _refuse_unclosed_quote(file_path, row, row_start)  # the cause, if it is one
+        raise
+    _refuse_unclosed_quote(file_path, row, row_start)
+    if rows is None:
         raise ValueError(
             f"path={shown} is empty; a CSV file needs a header row of column names "
             "and at least two rows of data"
         )
-    header, rows, row_numbers = [cell.strip() for cell in rows[0]], rows[1:], row_numbers[1:]
+    if len(rows.cells) < 2:
+        found = "no data rows" if not rows.cells else "only one data row"
+        raise ValueError(
+            f"path={shown} has a header but {found}; it needs at least two rows of data"
+        )
+    return rows
+
+
+def _check_header(row: list[str], shown: str) -> list[str]:
+    """The first row that is not blank, checked to be a header of column names."""
+    header = [cell.strip() for cell in row]
     if len(header) < 2:
         raise ValueError(
             f"path={shown} has a single column {header[0]!r}; it needs input columns and "
             "a target column, separated by commas"
         )
-    if all(_is_number(cell) for cell in header):
+    if all(is_number(cell) for cell in header):
         raise ValueError(
             f"path={shown} starts with a row of numbers ({', '.join(header)}); "
             "the first row must be a header of column names"
@@ -597,18 +570,84 @@ def _read_csv(file_path: Path) -> tuple[list[str], list[list[str]], list[int]]:
     repeated = sorted({cell for cell in header if header.count(cell) > 1})
     if repeated:
         raise ValueError(f"path={shown} names a column twice: {', '.join(map(repr, repeated))}")
-    if len(rows) < 2:
-        found = "no data rows" if not rows else "only one data row"
-        raise ValueError(
-            f"path={shown} has a header but {found}; it needs at least two rows of data"
-        )
-    for row, number in zip(rows, row_numbers, strict=True):
-        if len(row) != len(header):
+    return header
+
+
+class _Rows:
+    """A CSV file's data rows, gathered as they are read: the inputs as float64 numbers
+    in one growing buffer, the target column's cells as text, and each row's number in
+    the file (for messages). A list of Python strings per cell would take some 17 times
+    the file's size."""
+
+    SHARED_CELLS = 1000  # target cells kept once each, while there are this few distinct
+
+    def __init__(self, header: list[str], target_index: int, where: str) -> None:
+        self.header, self.target_index, self.where = header, target_index, where
+        self.input_indices = [i for i in range(len(header)) if i != target_index]
+        self.values = array.array("d")
+        self.cells: list[str] = []
+        self.shared: dict[str, str] = {}
+        self.row_numbers = array.array("q")
+
+    def add(self, row: list[str], row_number: int) -> None:
+        if len(row) != len(self.header):
             raise ValueError(
-                f"{file_path.name}, row {number}: {len(row)} values but the header has "
-                f"{len(header)} columns; every row needs one value per column"
+                f"{self.where}, row {row_number}: {len(row)} values but the header has "
+                f"{len(self.header)} columns; every row needs one value per column"
             )
-    return header, rows, row_numbers
+        try:
+            values = [float(row[index]) for index in self.input_indices]
+            # NaN and infinity parse as floats; their sum is not finite (nor is a sum that
+            # overflows: then every value passes the check below).
+            bad = not math.isfinite(sum(values))
+        except ValueError:
+            bad = True
+        if bad:  # find the cell, and say what is wrong with it
+            values = [
+                _parse_number(row[index], self.where, row_number, self.header[index])
+                for index in self.input_indices
+            ]
+        target_name = self.header[self.target_index]
+        cell = _present(row[self.target_index], self.where, row_number, target_name)
+        if len(self.shared) < self.SHARED_CELLS:
+            cell = self.shared.setdefault(cell, cell)
+        self.values.extend(values)
+        self.cells.append(cell)
+        self.row_numbers.append(row_number)
+
+    def inputs(self) -> NDArray[np.float64]:
+        """The input columns, (n_rows, n_inputs), once every row is added (a view of the
+        buffer, not a copy)."""
+        return np.frombuffer(self.values, dtype=np.float64).reshape(-1, len(self.input_indices))
+
+
+def _refuse_unclosed_quote(file_path: Path, row: list[str], first_line: int) -> None:
+    """Raise if `row`, read from `first_line` on, runs to the end of the file inside a quote
+    (csv then reads the rest of the file as one value), naming the line the quote opens on."""
+    if not any("\n" in cell or "\r" in cell for cell in row):
+        return  # no quoted value ran past the end of a line
+    try:
+        with open_regular_file("path", file_path, "", newline="", encoding="utf-8-sig") as file:
+            try:
+                for _ in csv.reader(itertools.islice(file, first_line - 1, None), strict=True):
+                    pass
+                return
+            except csv.Error as error:
+                if "unexpected end of data" not in str(error):
+                    return
+            file.seek(0)
+            reader = csv.reader(itertools.islice(file, first_line - 1, None))
+            last_rows = collections.deque(reader, maxlen=1)
+    except (ValueError, OSError):  # UnicodeDecodeError is a ValueError
+        return  # the error already found stands
+    # The open value is the row's last: it holds every line from its quote to the end.
+    value = last_rows[0][-1] if last_rows and last_rows[0] else ""
+    last_line = first_line - 1 + reader.line_num
+    opening_line = last_line - value.count("\n") + value.endswith("\n")
+    raise ValueError(
+        f'{file_path.name}, line {opening_line}: a quote (") opens a value that is never '
+        "closed, so the rest of the file would be read as that one value; close the quote"
+    )
 
 
 def _target_column(target: Any, header: list[str]) -> int:
@@ -656,26 +695,25 @@ def _parse_number(cell: str, where: str, row_number: int, column: str) -> float:
     return value
 
 
-def _parse_target(cells: list[str], where: str, row_numbers: list[int], column: str) -> NDArray:
-    """Numbers if every cell is a number, else text (class names)."""
-    if not all(_is_number(cell) for cell in cells):
+def _parse_target(cells: list[str], row_numbers: Sequence[int], where: str, column: str) -> NDArray:
+    """Numbers if every cell is a number (whole numbers as exact integers), else text
+    (class names)."""
+    if not all(is_number(cell) for cell in cells):
         return np.array(cells)
-    values = np.array([float(cell) for cell in cells])
-    for value, cell, row_number in zip(values, cells, row_numbers, strict=True):
-        if not math.isfinite(value):
-            raise ValueError(
-                f"{where}, row {row_number}, column {column!r} holds {cell!r}; "
-                "labels must be finite numbers or class names"
-            )
-    return values
+    return check_labels(
+        f"{where}, column {column!r}",
+        [_number(cell) for cell in cells],
+        None,
+        LABELS_ALLOWED,
+        rows=row_numbers,
+    )
 
 
-def _is_number(text: str) -> bool:
+def _number(cell: str) -> int | float:
     try:
-        float(text)
+        return int(cell)
     except ValueError:
-        return False
-    return True
+        return float(cell)
 
 
 def _preview(names: Sequence[str], limit: int = 5) -> str:
@@ -716,6 +754,20 @@ def split(dataset: Dataset, train_share: float = 0.5, seed: int | np.random.Gene
         y_test=dataset.y[test],
         train_share=train_share,
     )
+
+
+def check_split(data: Any) -> Split:
+    """Return `data` if it is a Split whose parts hold finite real inputs and one label
+    per row: a Split made by hand is checked as `from_arrays` checks data."""
+    if not isinstance(data, Split):
+        raise TypeError(
+            f"data must be a Split (from dllab.split(dataset, train_share)); "
+            f"got {type(data).__name__}"
+        )
+    for part in ("train", "test"):
+        X = check_matrix(f"data.X_{part}", getattr(data, f"X_{part}"))
+        check_labels(f"data.y_{part}", getattr(data, f"y_{part}"), len(X), LABELS_ALLOWED)
+    return data
 
 
 def _check_train_share(train_share: Any) -> float:

@@ -31,6 +31,11 @@ class Head:
 
     name = ""
     tasks: tuple[str, ...] = ()
+    labels = "numbers"  # the labels `targets` takes, as error messages describe them
+
+    def allowed_labels(self, n_outputs: int) -> str:
+        """The labels this head learns from, as a phrase: "-1 or +1, the tanh head's ..."."""
+        return self.labels
 
     def n_outputs(self, n_classes: int) -> int:
         """How many output units this head needs for data with `n_classes` (0: regression)."""
@@ -68,6 +73,7 @@ class Head:
 class LinearHead(Head):
     name = "linear"
     tasks = ("regression",)
+    labels = "finite numbers, the values the linear head predicts"
 
     def output(self, Z: Array) -> Array:
         return Z
@@ -90,6 +96,7 @@ class LinearHead(Head):
 class TanhHead(Head):
     name = "tanh"
     tasks = ("binary",)
+    labels = "-1 or +1, the tanh head's two classes"
 
     def output(self, Z: Array) -> Array:
         return np.tanh(Z)
@@ -107,6 +114,7 @@ class TanhHead(Head):
 class SigmoidHead(Head):
     name = "sigmoid"
     tasks = ("binary",)
+    labels = "-1 or +1, the sigmoid head's two classes (0 is read as -1)"
 
     def targets(self, y: NDArray, n_outputs: int) -> Array:
         return (np.asarray(y, dtype=np.float64).reshape(-1, 1) > 0).astype(np.float64)
@@ -137,6 +145,10 @@ class SoftmaxHead(Head):
 
     def n_outputs(self, n_classes: int) -> int:
         return n_classes
+
+    def allowed_labels(self, n_outputs: int) -> str:
+        signs = " (or -1 and +1)" if n_outputs == 2 else ""
+        return f"class numbers 0 to {n_outputs - 1}{signs}, one per output of the softmax head"
 
     def targets(self, y: NDArray, n_outputs: int) -> Array:
         y = np.asarray(y)

@@ -22,7 +22,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .activations import ACTIVATIONS
-from .checks import check_choice, check_float, check_int, check_matrix, check_rng
+from .checks import (
+    check_choice,
+    check_float,
+    check_int,
+    check_labels,
+    check_matrix,
+    check_real,
+    check_rng,
+    is_number,
+    short_repr,
+)
 from .heads import HEADS
 
 Array = NDArray[np.float64]
@@ -30,6 +40,12 @@ Array = NDArray[np.float64]
 INITIALIZERS = ("playground", "xavier", "he")
 REGULARIZERS = ("none", "l1", "l2")
 MAX_WIDTH = 4096
+# Caps generous for teaching (the lessons' largest network, 64-128-10, has 9 610
+# parameters), checked before anything is allocated: 2 million float64 parameters are
+# 16 MB per copy, and training keeps about five copies (weights, gradient, optimiser state,
+# the initial weights), where [2] + [4096] * 20 + [1] would take 5 GB.
+MAX_HIDDEN_LAYERS = 100
+MAX_PARAMS = 2_000_000
 
 
 @dataclass
@@ -96,10 +112,7 @@ class ParamList(list):
         if not isinstance(index, int):
             raise TypeError(f"{self._kind}[...] takes one layer index; got {index!r}")
         target = list.__getitem__(self, index)
-        try:
-            array = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"{self._kind}[{index}] must hold numbers; got {value!r}") from None
+        array = check_real(f"{self._kind}[{index}]", value)
         if array.shape != target.shape:
             raise ValueError(
                 f"{self._kind}[{index}] must have shape {target.shape}; got shape {array.shape}"
@@ -156,7 +169,7 @@ class Network:
         self.head = HEADS[self.head_name]
         self._act, self._act_derivative = ACTIVATIONS[self.activation]
         self._shapes = list(zip(self.sizes[:-1], self.sizes[1:]))
-        self.params = np.zeros(sum((n_in + 1) * n_out for n_in, n_out in self._shapes))
+        self.params = np.zeros(count_params(self.sizes))
         views = GradientBuffer(self.params, self._shapes)
         self._blocks = views.blocks
         self.weights = ParamList(views.weights, "weights")
@@ -266,7 +279,19 @@ class Network:
 
     def targets(self, y: NDArray) -> Array:
         """Encode labels `y : (n_samples,)` as the head's targets `(n_samples, n_outputs)`."""
-        return self.head.targets(y, self.sizes[-1])
+        return self.encode_labels("y", y)
+
+    def encode_labels(self, name: str, y: Any, n_rows: int | None = None) -> Array:
+        """`targets(y)`, with errors naming `name`; `n_rows`: the rows of X, if known."""
+        allowed = self.head.allowed_labels(self.sizes[-1])
+        labels = check_labels(name, y, n_rows, allowed)
+        if labels.dtype.kind not in "biuf":
+            example = next(label for label in labels if not is_number(label))
+            raise TypeError(
+                f"{name} holds text such as {str(example)!r}, and labels must be {allowed}; "
+                "dllab.from_arrays turns class names into such labels"
+            )
+        return self.head.targets(labels, self.sizes[-1])
 
     def penalty(self) -> float:
         """The regularisation term added to the loss."""
@@ -289,15 +314,7 @@ class Network:
     # -- the hot path (arguments already checked) ------------------------------------------
     def _check_batch(self, X: Array, y: NDArray) -> tuple[Array, Array]:
         X = check_matrix("X", X, self.sizes[0])
-        y = np.asarray(y)
-        if y.ndim != 1 or len(y) != len(X):
-            raise ValueError(
-                f"y must be 1-D with one label per row of X ({len(X)}); got shape {y.shape}"
-            )
-        T = self.targets(y)
-        if not np.isfinite(T).all():
-            raise ValueError("y contains NaN or infinite values")
-        return X, T
+        return X, self.encode_labels("y", y, len(X))
 
     def _forward(self, X1: Array, reuse: bool = False) -> Pass:
         """The forward pass on `X1 = with_ones(X)`, run under np.errstate with overflow,
@@ -383,18 +400,38 @@ def with_ones(X: Array) -> Array:
 
 
 def check_sizes(sizes: Sequence[int]) -> list[int]:
-    """Check layer sizes [n_inputs, hidden..., n_outputs]."""
-    if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
-        sizes = sizes.tolist()
-    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
+    """Check layer sizes [n_inputs, hidden..., n_outputs]: each 1 to MAX_WIDTH, at most
+    MAX_HIDDEN_LAYERS hidden layers and MAX_PARAMS parameters in all."""
+    is_vector = isinstance(sizes, np.ndarray) and sizes.ndim == 1
+    if isinstance(sizes, (str, bytes)) or not (isinstance(sizes, Sequence) or is_vector):
         raise TypeError(
             f"sizes must be a list of layer sizes from inputs to outputs, e.g. [2, 4, 1]; "
-            f"got {sizes!r}"
+            f"got {short_repr(sizes)}"
         )
     if len(sizes) < 2:
         raise ValueError(
-            f"sizes={list(sizes)!r} needs at least an input and an output size, e.g. [2, 1]"
+            f"sizes={short_repr(list(sizes))} needs at least an input and an output size, "
+            "e.g. [2, 1]"
         )
+    if len(sizes) > MAX_HIDDEN_LAYERS + 2:
+        raise ValueError(
+            f"sizes={short_repr(sizes)} has {len(sizes) - 2} hidden layers; "
+            f"at most {MAX_HIDDEN_LAYERS} are allowed"
+        )
+    if is_vector:
+        sizes = sizes.tolist()
     names = ["inputs"] + [f"hidden layer {i + 1} width" for i in range(len(sizes) - 2)]
     names.append("outputs")
-    return [check_int(f"sizes ({name})", s, 1, MAX_WIDTH) for name, s in zip(names, sizes)]
+    checked = [check_int(f"sizes ({name})", s, 1, MAX_WIDTH) for name, s in zip(names, sizes)]
+    n_params = count_params(checked)
+    if n_params > MAX_PARAMS:
+        raise ValueError(
+            f"sizes={short_repr(checked)} makes a network of {n_params:,} parameters; "
+            f"at most {MAX_PARAMS:,} are allowed (fewer or narrower hidden layers fit)"
+        )
+    return checked
+
+
+def count_params(sizes: Sequence[int]) -> int:
+    """Weights and biases of a network of layer sizes `sizes`: sum of (n_in + 1) * n_out."""
+    return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))

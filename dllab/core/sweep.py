@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from .activations import ACTIVATIONS
 from .checks import check_choice, check_int
-from .data import Split
+from .data import Split, check_split
 from .features import check_features
 from .heads import DEFAULT_HEAD, HEADS
 from .network import INITIALIZERS, Network
@@ -91,12 +91,7 @@ def sweep(
             raise TypeError(f"{name} must be a function or None; got {function!r}")
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be a function or None; got {progress!r}")
-    if not isinstance(data, Split):
-        raise TypeError(
-            f"data must be a Split (from dllab.split(dataset, train_share)); "
-            f"got {type(data).__name__}"
-        )
-    dataset = data.dataset
+    dataset = check_split(data).dataset
     if head is None:
         head = DEFAULT_HEAD[dataset.task]
     head = check_choice("head", head, HEADS)

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .checks import check_choice, check_int, check_rng
-from .data import Split
+from .data import Split, check_split
 from .features import check_features, feature_matrix
 from .network import Network, with_ones
 from .optimizers import OPTIMIZERS, check_learning_rate, make_optimizer
@@ -24,6 +24,9 @@ Array = NDArray[np.float64]
 DIVERGED_MESSAGE = (
     "training diverged: the loss became infinite or NaN. Try a smaller learning rate, then reset."
 )
+# Points kept per history column: the loss plot shows at most a few thousand, and a long run
+# thins its history to stay under the limit, so more only costs memory.
+MAX_HISTORY_LIMIT = 100_000
 HISTORY_KEYS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
 
 
@@ -33,7 +36,7 @@ class History:
     shape at an even, coarser resolution; the latest point is always the current one."""
 
     def __init__(self, limit: int = 1000) -> None:
-        self.limit = check_int("history_limit", limit, 10)
+        self.limit = check_int("history_limit", limit, 10, MAX_HISTORY_LIMIT)
         self.columns: dict[str, list] = {key: [] for key in HISTORY_KEYS}
         self.columns["gradient_size"] = []
         self.spacing = 1  # epochs between kept points
@@ -70,6 +73,7 @@ class Trainer:
     learning_rate, batch_size, optimizer : the usual ("sgd", "momentum" or "adam").
     seed : shuffles the mini-batches; with the same network and seed, runs are
         bit-identical.
+    history_limit : points kept per history column, 10 to MAX_HISTORY_LIMIT (see History).
     """
 
     def __init__(
@@ -85,13 +89,8 @@ class Trainer:
     ) -> None:
         if not isinstance(network, Network):
             raise TypeError(f"network must be a dllab Network; got {type(network).__name__}")
-        if not isinstance(data, Split):
-            raise TypeError(
-                f"data must be a Split (from dllab.split(dataset, train_share)); "
-                f"got {type(data).__name__}"
-            )
         self.network = network
-        self.data = data
+        self.data = check_split(data)
         self.features = None if features is None else check_features(features)
         if self.features is not None and data.dataset.n_inputs != 2:
             raise ValueError(
@@ -117,9 +116,9 @@ class Trainer:
         check_rng("seed", seed)
         # A copy, so that reset() replays the same batches from a Generator too.
         self._seed = copy.deepcopy(seed)
-        self.history_limit = history_limit
-        self.T_train = network.targets(data.y_train)
-        self.T_test = network.targets(data.y_test)
+        self.history_limit = check_int("history_limit", history_limit, 10, MAX_HISTORY_LIMIT)
+        self.T_train = network.encode_labels("data.y_train", data.y_train, len(self.X_train))
+        self.T_test = network.encode_labels("data.y_test", data.y_test, len(self.X_test))
         self._initial_params = network.params.copy()
         self._gradients = network.gradient_buffer()
         self.reset()
