@@ -62,9 +62,8 @@ def needs_link(form_action: str, next_url: str, xsrf_field: str, wrong: bool = F
 def room_full(limit: int, retry_seconds: int) -> str:
     """A new page when every place in the room is taken: no lab, try again soon."""
     body = (
-        f"<p>All {limit} places in this room are taken: every one of them is a lab open in "
-        "someone's browser. <strong>Try again in a minute.</strong> A place frees up as soon "
-        "as someone closes their lab.</p>"
+        f"<p>All {limit} places in this room are taken. <strong>Try again in a "
+        "minute:</strong> a place frees up as soon as someone closes their lab.</p>"
         f'<p class="small">This page tries again by itself every {retry_seconds} seconds. '
         "If it stays full, tell your teacher.</p>"
     )
