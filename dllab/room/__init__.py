@@ -231,7 +231,7 @@ def parser() -> argparse.ArgumentParser:
         "--max-kernels",
         type=int,
         help="the most labs open at once (default: from this machine's memory, "
-        f"{MB_PER_KERNEL} MB each in {MEMORY_SHARE:.0%} of it, {MIN_KERNELS}-{MAX_KERNELS}; "
+        f"{MB_PER_KERNEL} MB each in 3/4 of it, {MIN_KERNELS}-{MAX_KERNELS}; "
         f"here {default_max_kernels()})",
     )
     made.add_argument(
