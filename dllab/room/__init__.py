@@ -230,6 +230,7 @@ def parser() -> argparse.ArgumentParser:
     made.add_argument(
         "--max-kernels",
         type=int,
+        metavar="N",
         help="the most labs open at once (default: from this machine's memory, "
         f"{MB_PER_KERNEL} MB each in 3/4 of it, {MIN_KERNELS}-{MAX_KERNELS}; "
         f"here {default_max_kernels()})",
