@@ -118,7 +118,9 @@ class RoomPageHandler(TornadoVoilaHandler):
     async def get(self, path=None):
         # Voila 0.5's page never sets the cookie its own page-close beacon sends back.
         self.xsrf_token  # noqa: B018 - reading it sets the cookie
-        if self.kernel_manager.is_full():  # no work for a page that will not get a kernel
+        # No work for a page that will not get a kernel (a kernel manager given on the
+        # command line may have no cap).
+        if getattr(self.kernel_manager, "is_full", lambda: False)():
             return self._room_full()
         try:
             async for html in self.get_generator(path=path):
