@@ -10,6 +10,7 @@ import re
 import socket
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,12 @@ import dllab.room as room
 from dllab.room import server
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(coroutine):
+    """asyncio.run in a thread of its own (pytest may run Playwright's loop in this one)."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result(timeout=60)
 
 
 @pytest.mark.parametrize(
@@ -116,14 +123,14 @@ def test_the_cap_holds_when_many_pages_ask_at_once(monkeypatch):
         starts = [manager.start_kernel(kernel_name="python3") for _ in range(30)]
         return await asyncio.gather(*starts, return_exceptions=True)
 
-    results = asyncio.run(rush())
+    results = run(rush())
     started = [r for r in results if isinstance(r, str)]
     assert len(started) == 3 and len(running) == 3
     assert all(isinstance(r, server.RoomFull) for r in results if not isinstance(r, str))
     assert manager.is_full() and manager.seats_taken() == 3
     running.pop(started[0])  # one page closed: one place
     assert not manager.is_full()
-    assert isinstance(asyncio.run(manager.start_kernel(kernel_name="python3")), str)
+    assert isinstance(run(manager.start_kernel(kernel_name="python3")), str)
     assert manager.is_full()
 
 
