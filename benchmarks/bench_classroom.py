@@ -1,9 +1,10 @@
 """A classroom on one machine: N learners open the lab in Voila at once and train.
 
-Starts one Voila server as the README does (`voila notebooks/` with the repository's
-voila.json, on 127.0.0.1), opens N headless Chromium pages (one browser context each, as
-N learners) on the lab at the same moment, presses Play in each, moves the learning-rate
-slider in each a few times while they train, and reports:
+Starts the room as the README does (`dllab-room`: Voila with the lessons' settings,
+the same as voila.json's, on 127.0.0.1), opens N headless Chromium pages (one browser
+context each, as N learners) on the room's link to the lab at the same moment, presses
+Play in each, moves the learning-rate slider in each a few times while they train, and
+reports:
 
 - per kernel: resident memory (RSS) once the lab is drawn, the most seen while training,
   and at the end; target <= 150 MB each;
@@ -90,7 +91,7 @@ def machine_busy_ticks() -> tuple[int, int]:
 
 def open_classroom(browser, server, pages: int, notebook: str):
     """N contexts, each one page, all navigated at once; wait until every lab is drawn."""
-    url = f"{server.url}voila/render/{notebook}"
+    url = workshop.page_url(server, f"voila/render/{notebook}")  # the room's link
     rooms = []
     for _ in range(pages):
         context = browser.new_context(viewport=harness.VIEWPORT)

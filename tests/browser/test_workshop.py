@@ -1,12 +1,18 @@
-"""The lessons served as a public Voila app, as the README starts it (`voila notebooks/`
-from the repository root, which makes Voila read the repository's voila.json).
+"""The lessons served to a room, as the README starts it (`dllab-room`: Voila with a room
+token, a cap on kernels and a Host check, from `dllab.room`).
 
 - no notebook source reaches the page, no traceback is shown, nothing outside notebooks/
   is served;
 - a page's kernel websocket carries widget (comm) messages only: an `execute_request`
   sent on it, as a page's script could, runs nothing;
-- closing a page shuts its kernel down;
-- classroom mode in a page: hidden controls are not shown, a typed setup retrains.
+- closing a page shuts its kernel down (Voila's page-close beacon, with the XSRF check on);
+- classroom mode in a page: hidden controls are not shown, a typed setup retrains;
+- the room: without its token (or from another site) a request starts no kernel and
+  gets a page saying to ask for the room's link; 30 quick requests with the token start
+  no more kernels than the cap, past it a new page says the room is full and the pages
+  already open keep working; a forged Host (DNS rebinding) can neither render, open a
+  kernel's websocket nor delete a kernel; a request without the page's `_xsrf` value
+  cannot shut a kernel down, even with a learner's login cookie.
 
 `dllab.load_network` never unpickles what it reads: tests/test_io.py
 (test_a_pickled_object_array_is_refused_not_unpickled and the tests beside it).
@@ -15,13 +21,17 @@ from the repository root, which makes Voila read the repository's voila.json).
 from __future__ import annotations
 
 import html
+import http.server
 import json
+import threading
 import time
 import uuid
 
 import harness
 import pytest
 import workshop
+
+from dllab.room import LESSON_SETTINGS
 
 pytestmark = pytest.mark.browser
 
@@ -38,17 +48,28 @@ RAISES = [
 ]
 
 
+CAP = 3  # kernels, for the full room's test
+
+
 @pytest.fixture(scope="module")
 def app():
-    """The README's command, from the repository root."""
+    """The README's command, from the repository root (its own token, the default cap)."""
     server = workshop.start_app()
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="module")
+def small_room():
+    """The README's command with a small cap."""
+    server = workshop.start_app(name="voila-small-room", extra=("--max-kernels", str(CAP)))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
 def made_app():
-    """Notebooks made here, in a folder laid out like the repository (its voila.json)."""
+    """Notebooks made here, in a folder laid out like the repository."""
     folder = workshop.app_folder({"classroom.ipynb": CLASSROOM, "raises.ipynb": RAISES})
     server = workshop.start_app(cwd=folder, name="voila-made", workdir=folder)
     yield server
@@ -82,14 +103,15 @@ def new_page(browser, request):
 
 
 def open_lab(page, server, notebook: str) -> dict:
-    page.goto(f"{server.url}voila/render/{notebook}", timeout=WAIT)
+    page.goto(workshop.page_url(server, f"voila/render/{notebook}"), timeout=WAIT)
     return harness.wait_state(page, "s.frame > 0 && s.loss_figure && s.loss_d", timeout=WAIT)
 
 
 def assert_config_in_force(server) -> None:
-    """The server runs with the repository's voila.json: Voila logs the culler's numbers
-    from the file once it has started a kernel."""
-    config = json.loads(workshop.APP_CONFIG.read_text())
+    """The server runs with the lessons' settings (dllab.room.LESSON_SETTINGS, the same as
+    voila.json's: tests/test_room.py): Voila logs the culler's numbers once it has started
+    a kernel."""
+    config = LESSON_SETTINGS
     assert config["VoilaConfiguration"]["strip_sources"] is True
     assert config["VoilaConfiguration"]["show_tracebacks"] is False
     assert config["VoilaExecutor"]["iopub_timeout"] >= 30  # pages opened in a rush
@@ -151,7 +173,7 @@ def test_only_the_notebooks_are_served(app, new_page):
     assert sorted(item["name"] for item in json.loads(body)["content"]) == served
     # The listing page, as a person sees it: the notebooks and nothing else.
     page = new_page()
-    page.goto(app.url, timeout=WAIT)
+    page.goto(app.link, timeout=WAIT)  # the link the room printed
     page.get_by_text("lab.ipynb").first.wait_for(timeout=WAIT)
     text = page.inner_text("body")
     for name in served:
@@ -163,7 +185,7 @@ def test_only_the_notebooks_are_served(app, new_page):
 
 def test_a_failing_notebook_shows_no_traceback(made_app, new_page):
     page = new_page()
-    page.goto(f"{made_app.url}voila/render/raises.ipynb", timeout=WAIT)
+    page.goto(workshop.page_url(made_app, "voila/render/raises.ipynb"), timeout=WAIT)
     page.get_by_text("A lesson that breaks").wait_for(timeout=WAIT)
     # What Voila 0.5 shows instead of the error (wording of its template).
     page.get_by_text("There was an error when executing cell").wait_for(timeout=WAIT)
@@ -271,3 +293,249 @@ def test_classroom_mode_in_a_page(made_app, new_page):
     dataset = harness.control(page, "Dataset", "widget-dropdown").locator("select")
     assert dataset.input_value() == "circle" or "Circle" in dataset.inner_text()
     harness.screenshot(page, "workshop-classroom-setup")
+
+
+# -- the room: token, cap, Host, XSRF ----------------------------------------------------------
+NEEDS_LINK = "Ask your teacher for the room's link"
+ELSEWHERE = "http://elsewhere.test"
+
+
+def cookie_header(context, names=None) -> str:
+    """The browser's cookies for the room, as a Cookie header (all, or those in `names`)."""
+    return "; ".join(
+        f"{c['name']}={c['value']}"
+        for c in context.cookies()
+        if names is None or c["name"] in names
+    )
+
+
+def login_cookie(context) -> str:
+    return next(c["name"] for c in context.cookies() if c["name"].startswith("username-"))
+
+
+def test_without_the_token_no_kernel_starts_and_the_page_says_what_to_do(app, new_page):
+    before, running = workshop.kernels_started(app), len(workshop.kernel_pids(app))
+    lab = "/voila/render/lab.ipynb"
+    asked = [
+        (lab, {}),  # no token
+        (lab + "?token=not-the-token", {}),  # a wrong one
+        # a cross-site GET: what an <img> or <iframe> on another site sends
+        (lab, {"Origin": ELSEWHERE, "Referer": f"{ELSEWHERE}/page.html"}),
+        ("/voila/render/02_watch_it_learn.ipynb", {"Sec-Fetch-Site": "cross-site"}),
+    ]
+    for path, headers in asked:
+        status, body = workshop.request(app, "GET", path, headers=headers, token=False)
+        assert status == 200 and NEEDS_LINK in body, (path, headers, status, body[:300])
+        assert "kernelId" not in body and "widget-view" not in body
+    # Nothing else answers without it either.
+    made_up = str(uuid.uuid4())
+    for method, path in [
+        ("DELETE", f"/api/kernels/{made_up}"),
+        ("GET", f"/api/kernels/{made_up}"),
+        ("POST", f"/voila/api/shutdown/{made_up}"),
+        ("GET", "/voila/api/contents/"),
+    ]:
+        status, body = workshop.request(app, method, path, token=False, redirects=0)
+        assert status in (302, 403), (method, path, status, body[:300])
+        assert "lab.ipynb" not in body
+    assert workshop.kernels_started(app) == before, "a request without the token started a kernel"
+    assert len(workshop.kernel_pids(app)) == running
+
+    # As a learner sees it; typing the room's code in the page opens the lab.
+    page = new_page()
+    page.goto(f"{app.url}voila/render/lab.ipynb", timeout=WAIT)
+    page.get_by_text(NEEDS_LINK).wait_for(timeout=WAIT)
+    assert "?token=" in page.inner_text("body")
+    harness.screenshot(page, "room-needs-link")
+    assert workshop.kernels_started(app) == before
+    page.fill("#room-code", "not-the-token")
+    page.get_by_role("button", name="Open the lab").click()
+    page.get_by_text("That is not this room's code").wait_for(timeout=WAIT)
+    page.fill("#room-code", app.token)
+    page.get_by_role("button", name="Open the lab").click()
+    harness.wait_state(page, "s.frame > 0 && s.loss_figure", timeout=WAIT)
+    assert workshop.kernels_started(app) == before + 1
+
+
+def test_a_page_on_another_site_starts_no_kernel(app, browser):
+    """A learner logged in to the room visits another site, whose page points an <img>, an
+    <iframe> and a script at the lab: no kernel starts (the login cookie is SameSite=Lax,
+    so none of them carries it, and without it the room asks for its link). The other
+    site is served from this machine too, as `localhost` (another site than 127.0.0.1)."""
+    lab = f"{app.url}voila/render/lab.ipynb"
+    other_site = f"""<!DOCTYPE html><html><body><h1>Another site</h1>
+      <img src="{lab}"><iframe src="{lab}?x=1"></iframe>
+      <script>fetch("{lab}?x=2", {{mode: "no-cors", credentials: "include"}})
+        .finally(() => {{ document.title = "fetched"; }});</script></body></html>"""
+
+    class OtherSite(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = other_site.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OtherSite)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    context = browser.new_context(viewport=harness.VIEWPORT)
+    try:
+        page = context.new_page()
+        page.goto(app.link, timeout=WAIT)  # logged in: the room's cookie is in the browser
+        page.get_by_text("lab.ipynb").first.wait_for(timeout=WAIT)
+        cookie = next(c for c in context.cookies() if c["name"] == login_cookie(context))
+        assert cookie["sameSite"] == "Lax" and cookie["httpOnly"], cookie
+        before = workshop.kernels_started(app)
+        visit = context.new_page()
+        answered = []  # the other page's requests to the room that got an answer
+        visit.on(
+            "response",
+            lambda answer: answered.append(answer.url) if answer.url.startswith(lab) else None,
+        )
+        visit.goto(f"http://localhost:{site.server_address[1]}/page.html", timeout=WAIT)
+        deadline = time.monotonic() + 60
+        while len(answered) < 3 and time.monotonic() < deadline:
+            assert workshop.kernels_started(app) == before, "another site's page started a kernel"
+            visit.wait_for_timeout(200)
+        visit.wait_for_function("() => document.title === 'fetched'", timeout=WAIT)
+        harness.screenshot(visit, "room-other-site")
+        assert workshop.kernels_started(app) == before, "another site's page started a kernel"
+        assert len(answered) >= 3, answered  # the image, the frame and the script all asked
+    finally:
+        context.close()
+        site.shutdown()
+        site.server_close()
+
+
+def test_thirty_quick_requests_make_no_more_kernels_than_the_cap(small_room, browser):
+    room = small_room
+    context = browser.new_context(viewport=harness.VIEWPORT)
+    late = browser.new_context(viewport=harness.VIEWPORT)
+    try:
+        page = context.new_page()
+        open_lab(page, room, "lab.ipynb")  # a learner already in the room
+        started = workshop.kernels_started(room)
+        assert started == 1 and len(workshop.kernel_pids(room)) == 1
+
+        peak, flooding = [0], threading.Event()
+
+        def watch():
+            while not flooding.is_set():
+                peak[0] = max(peak[0], len(workshop.kernel_pids(room)))
+                time.sleep(0.05)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        try:
+            answers = workshop.many_requests(room, "/voila/render/lab.ipynb", 30, timeout=180)
+        finally:
+            flooding.set()
+            watcher.join()
+        served = [body for status, body in answers if status == 200]
+        refused = [body for status, body in answers if status == 503]
+        assert len(served) + len(refused) == 30, [status for status, _ in answers]
+        assert len(served) == CAP - 1, f"{len(served)} of 30 requests got a lab"
+        for body in served:
+            assert workshop.KERNEL_ID.search(body)
+        for body in refused:
+            assert "The room is full" in body and "try again in a minute" in body.lower()
+            assert "kernelId" not in body
+        assert workshop.kernels_started(room) == CAP, room.log_tail()
+        assert peak[0] <= CAP and len(workshop.kernel_pids(room)) == CAP
+
+        # A new page, now: the room-full page, no kernel.
+        other = late.new_page()
+        other.goto(workshop.page_url(room, "voila/render/lab.ipynb"), timeout=WAIT)
+        other.get_by_text("The room is full").wait_for(timeout=WAIT)
+        harness.screenshot(other, "room-full")
+        assert workshop.kernels_started(room) == CAP
+
+        # The page already open keeps working: its lab answers a slider and its button.
+        before = harness.state(page)
+        harness.press(page, "Learning rate", "ArrowRight")
+        now = harness.wait_state(page, "s.run > arg", before["run"], WAIT)
+        page.locator(".dllab-lab button", has_text=now["play"]).first.click()
+        harness.wait_state(page, "s.play !== arg", now["play"], WAIT)
+
+        # Places freed: a page gets a lab again.
+        for body in served:
+            assert workshop.shutdown_kernel(room, workshop.KERNEL_ID.search(body).group(1)) == 204
+        left, _ = workshop.wait_kernels(room, 1, 30)
+        assert len(left) == 1
+        other.goto(workshop.page_url(room, "voila/render/lab.ipynb"), timeout=WAIT)
+        harness.wait_state(other, "s.frame > 0 && s.loss_figure", timeout=WAIT)
+        for closing in (other, page):
+            closing.close(run_before_unload=True)
+        left, _ = workshop.wait_kernels(room, 0, 30)
+        assert not left, room.log_tail()
+    finally:
+        context.close()
+        late.close()
+
+
+def test_a_forged_host_cannot_render_open_the_websocket_or_delete_a_kernel(app, new_page):
+    """DNS rebinding: a page on another name, resolved to this server, sends that name as
+    `Host` and a matching `Origin`."""
+    page = new_page()
+    open_lab(page, app, "lab.ipynb")
+    kernel_id = workshop.page_kernel_id(page)
+    port = app.url.rsplit(":", 1)[1].strip("/")
+    forged = f"rebound.example:{port}"
+    as_rebound = {"Host": forged, "Origin": f"http://{forged}"}
+    xsrf = next(c["value"] for c in page.context.cookies() if c["name"] == "_xsrf")
+    # Even with a learner's credentials (which such a page would not have: its name gets
+    # no cookie of the room's, and it does not know the token).
+    credentials = {
+        "Cookie": cookie_header(page.context),
+        "Authorization": f"token {app.token}",
+        "X-XSRFToken": xsrf,
+    }
+    before = workshop.kernels_started(app)
+    for headers in (as_rebound, {**as_rebound, **credentials}):
+        status, _, body = workshop.send(app, "GET", "/voila/render/lab.ipynb", headers)
+        assert status == 403 and "does not answer to the address" in body, (status, body[:300])
+        with_token = f"/voila/render/lab.ipynb?token={app.token}"
+        status, _, body = workshop.send(app, "GET", with_token, headers)
+        assert status == 403
+        assert workshop.websocket_status(app, kernel_id, headers) == 403
+        status, _, _ = workshop.send(app, "DELETE", f"/api/kernels/{kernel_id}", headers)
+        assert status == 403
+        status, _, _ = workshop.send(app, "POST", f"/voila/api/shutdown/{kernel_id}", headers)
+        assert status == 403
+    assert workshop.kernels_started(app) == before
+    assert f"Kernel shutdown: {kernel_id}" not in app.log.read_text()
+    # By the room's own address the same credentials open the websocket (so the refusals
+    # above were the Host's), and the kernel is still there.
+    assert workshop.websocket_status(app, kernel_id, {"Cookie": cookie_header(page.context)}) == 101
+    status, _, _ = workshop.send(app, "GET", f"/api/kernels/{kernel_id}", credentials)
+    assert status == 200
+    before_state = harness.state(page)
+    harness.press(page, "Learning rate", "ArrowRight")
+    harness.wait_state(page, "s.run > arg", before_state["run"], WAIT)
+
+
+def test_the_xsrf_check_is_on_and_the_page_holds_the_cookie_its_beacon_sends(app, new_page):
+    page = new_page()
+    open_lab(page, app, "lab.ipynb")
+    kernel_id = workshop.page_kernel_id(page)
+    names = {c["name"] for c in page.context.cookies()}
+    assert "_xsrf" in names, names  # set by the lesson's page, read by its beacon
+    login = {"Cookie": cookie_header(page.context, {login_cookie(page.context)})}
+    both = {"Cookie": cookie_header(page.context)}
+    # A learner's login cookie, and even the _xsrf cookie, without the _xsrf value in the
+    # request: what another site's form or script could send. Refused, kernel kept.
+    for headers in (login, both, {**both, "Origin": ELSEWHERE}):
+        for method, path in [
+            ("DELETE", f"/api/kernels/{kernel_id}"),
+            ("POST", f"/voila/api/shutdown/{kernel_id}"),
+        ]:
+            status, _, body = workshop.send(app, method, path, headers)
+            assert status in (403, 404), (method, path, headers.keys(), status, body[:300])
+    status, _, _ = workshop.send(app, "GET", f"/api/kernels/{kernel_id}", both)
+    assert status == 200, "the kernel is gone"
+    assert f"Kernel shutdown: {kernel_id}" not in app.log.read_text()
+    assert "disable_check_xsrf" not in json.dumps(json.loads(workshop.APP_CONFIG.read_text()))

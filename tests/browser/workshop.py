@@ -1,25 +1,34 @@
-"""The Voila app as a workshop runs it: helpers for tests/browser/test_workshop.py and
-benchmarks/bench_classroom.py, on top of harness.py (servers, Chromium, the lab's page).
+"""The lessons served to a room, as a workshop runs them: helpers for
+tests/browser/test_workshop.py and benchmarks/bench_classroom.py, on top of harness.py
+(servers, Chromium, the lab's page).
 
-- `start_app` starts Voila the way the README says (`voila notebooks/` from the folder
-  that holds the repository's `voila.json`, which Voila reads from its working folder);
-  `app_folder` makes a temporary folder laid out the same way, for notebooks made by a
-  test.
-- `kernel_pids` / `rss_mb` find the kernels a server started and their resident memory.
+- `start_app` starts the room the way the README says (`dllab-room`, here through the same
+  entry point as `python -m dllab.room`, on 127.0.0.1 and a free port) and reads the link
+  it prints (`server.link`, `server.token`); `app_folder` makes a temporary folder laid out
+  like the repository, for notebooks made by a test.
+- `page_url` is a page's URL with the room's token; `request` sends the token as a script
+  would (`Authorization: token ...`) unless told not to.
+- `kernel_pids` / `rss_mb` find the kernels a server started and their resident memory;
+  `kernels_started` counts the kernels the server's log says it started.
 - `CHANNELS_PROBE_JS` opens the kernel's websocket from inside a page, as the page's own
   scripts would (same origin, same cookies), and sends Jupyter messages of any type.
 """
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
+import os
 import re
-import shutil
+import secrets
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import harness
@@ -28,34 +37,61 @@ import nbformat
 ROOT = harness.ROOT
 APP_CONFIG = ROOT / "voila.json"
 KERNEL_ID = re.compile(r'"kernelId":\s*"([0-9a-f-]{36})"')
+LINK = re.compile(r"^(?:Open: |    )http://127\.0\.0\.1:(\d+)/\?token=(\S+)$", re.MULTILINE)
 
 
 # -- servers ---------------------------------------------------------------------------------
+@dataclass
+class RoomServer(harness.Server):
+    token: str = ""
+    link: str = ""  # the link the room printed, to hand out
+
+
 def start_app(
     cwd: Path = ROOT,
     target: str | None = "notebooks/",
     extra: tuple[str, ...] = (),
     name: str = "voila-app",
     workdir: Path | None = None,
-) -> harness.Server:
-    """`voila <target>` run in `cwd` (so Voila reads `cwd/voila.json`), on 127.0.0.1.
-    Nothing else is set on the command line: every setting comes from the config file."""
+) -> RoomServer:
+    """The README's room command (`dllab-room [target]`, through `python -m dllab.room`:
+    the same `dllab.room.main`) run in `cwd`, on 127.0.0.1 and a free port, with its own
+    token; `extra` adds options. The server and its kernels import this checkout's dllab."""
     port = harness.free_port()
-    command = [harness.executable("voila")]
+    command = [sys.executable, "-m", "dllab.room"]
     if target is not None:
         command.append(target)
-    command += ["--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1", *extra]
+    command += ["--ip", "127.0.0.1", "--port", str(port), *extra]
+    path = os.environ.get("PYTHONPATH")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), *([path] if path else [])]))
     harness.ARTIFACTS.mkdir(exist_ok=True)
     log = harness.ARTIFACTS / f"{name}-server.log"
     log_file = open(log, "w")  # noqa: SIM115 - closed by Server.stop
-    process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, cwd=cwd)
-    server = harness.Server(name, process, f"http://127.0.0.1:{port}/", log, workdir, log_file)
+    process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, cwd=cwd, env=env)
+    server = RoomServer(name, process, f"http://127.0.0.1:{port}/", log, workdir, log_file)
     try:
         harness.wait_until_up(server)
+        deadline = time.monotonic() + 30
+        # The room's banner (Voila's own line before it shows the token as "...").
+        while not (found := LINK.search(log.read_text(errors="replace"))):
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the room printed no link:\n" + server.log_tail())
+            time.sleep(0.1)
+        assert int(found.group(1)) == port, found.group(0)
+        server.link = found.group(0).split()[-1]
+        server.token = urllib.parse.unquote(found.group(2))
     except Exception:
         server.stop()
         raise
     return server
+
+
+def page_url(server: RoomServer, path: str = "", token: bool = True) -> str:
+    """The URL of a page (a path under the server's root), with the room's token."""
+    url = server.url + path.lstrip("/")
+    if not token:
+        return url
+    return url + ("&" if "?" in url else "?") + "token=" + urllib.parse.quote(server.token)
 
 
 def write_notebook(path: Path, cells: list[str]) -> Path:
@@ -78,10 +114,10 @@ def write_notebook(path: Path, cells: list[str]) -> Path:
 
 
 def app_folder(notebooks: dict[str, list[str]]) -> Path:
-    """A temporary folder laid out like the repository for Voila: the repository's
-    voila.json and a notebooks/ folder holding `notebooks` ({file name: cells})."""
+    """A temporary folder laid out like the repository: a notebooks/ folder holding
+    `notebooks` ({file name: cells}). (The room reads no voila.json: its settings are
+    dllab.room's.)"""
     folder = Path(tempfile.mkdtemp(prefix="dllab-workshop-"))
-    shutil.copy(APP_CONFIG, folder / "voila.json")
     for name, cells in notebooks.items():
         write_notebook(folder / "notebooks" / name, cells)
     return folder
@@ -130,32 +166,87 @@ def wait_kernels(server: harness.Server, count: int, timeout: float) -> tuple[li
 
 
 # -- plain HTTP ------------------------------------------------------------------------------
-def request(
-    server: harness.Server, method: str, path: str, timeout: float = 90.0, redirects: int = 3
-) -> tuple[int, str]:
-    """(status, body) for a raw path, sent as written (no `..` folding), redirects followed."""
+def send(
+    server: harness.Server,
+    method: str,
+    path: str,
+    headers: dict | None = None,
+    body: bytes = b"",
+    timeout: float = 90.0,
+) -> tuple[int, dict, str]:
+    """One raw request (path sent as written, no redirect followed): (status, headers with
+    lower-case names, body). A `Host` in `headers` replaces the real one."""
     url = urllib.parse.urlsplit(server.url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
+    try:
+        sent = {"Content-Length": str(len(body)), **(headers or {})}
+        connection.request(method, path, body=body, headers=sent)
+        answer = connection.getresponse()
+        got = {}
+        for key, value in answer.getheaders():
+            key = key.lower()
+            got[key] = f"{got[key]}\n{value}" if key in got else value
+        text = answer.read().decode("utf-8", errors="replace") if answer.status != 101 else ""
+        return answer.status, got, text
+    finally:
+        connection.close()
+
+
+def request(
+    server: harness.Server,
+    method: str,
+    path: str,
+    timeout: float = 90.0,
+    redirects: int = 3,
+    headers: dict | None = None,
+    token: bool = True,
+) -> tuple[int, str]:
+    """(status, body) for a raw path, sent as written (no `..` folding), redirects followed;
+    with the room's token in an `Authorization` header unless `token` is False."""
+    sent = dict(headers or {})
+    if token and getattr(server, "token", ""):
+        sent.setdefault("Authorization", f"token {server.token}")
     for _ in range(redirects + 1):
-        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
-        try:
-            connection.request(method, path, headers={"Content-Length": "0"})
-            answer = connection.getresponse()
-            body = answer.read().decode("utf-8", errors="replace")
-        finally:
-            connection.close()
-        location = answer.getheader("Location")
-        if answer.status in (301, 302, 303, 307, 308) and location:
+        status, got, body = send(server, method, path, sent, timeout=timeout)
+        location = got.get("location")
+        if status in (301, 302, 303, 307, 308) and location:
             path = urllib.parse.urlsplit(location)._replace(scheme="", netloc="").geturl()
             method = "GET"
             continue
-        return answer.status, body
-    return answer.status, body
+        return status, body
+    return status, body
+
+
+def many_requests(server: harness.Server, path: str, count: int, **kwargs) -> list[tuple]:
+    """`count` GETs of `path` sent at the same moment (one thread each): [(status, body)]."""
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        futures = [pool.submit(request, server, "GET", path, **kwargs) for _ in range(count)]
+        return [future.result() for future in futures]
 
 
 def shutdown_kernel(server: harness.Server, kernel_id: str) -> int:
     """POST Voila's shutdown URL, as the page's `beforeunload` beacon does: 204 when done."""
     status, _ = request(server, "POST", f"/voila/api/shutdown/{kernel_id}", timeout=30)
     return status
+
+
+def websocket_status(server: harness.Server, kernel_id: str, headers: dict | None = None) -> int:
+    """The status of an opening handshake for the kernel's websocket: 101 when it opened."""
+    handshake = {
+        "Connection": "Upgrade",
+        "Upgrade": "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": base64.b64encode(secrets.token_bytes(16)).decode(),
+        **(headers or {}),
+    }
+    path = f"/api/kernels/{kernel_id}/channels?session_id={secrets.token_hex(8)}"
+    status, _, _ = send(server, "GET", path, handshake, timeout=30)
+    return status
+
+
+def kernels_started(server: harness.Server) -> int:
+    """How many kernels the server has started so far (its log says each)."""
+    return server.log.read_text(errors="replace").count("Kernel started:")
 
 
 def page_kernel_id(page) -> str:
