@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from dllab import Lab
-from dllab.lab.setup import PRESETS, decode_setup, defaults, encode_setup
+from dllab.lab.presets import PRESETS, decode_setup, defaults, encode_setup
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_a_bad_setup_is_refused_and_changes_nothing(labs, text, words):
     lab = labs(preset="xor with a feature cross")
     before = lab.model.settings()
     lab._setup.value = text
-    assert words in lab._message.value.replace("&#x27;", "'")
+    assert words in lab._messages.value.replace("&#x27;", "'")
     assert lab.model.settings() == before
     assert lab._setup.value == lab.setup
 
@@ -125,4 +125,7 @@ def test_features_set_on_the_model_show_on_the_toggles(labs):
     lab = labs()
     lab.model.features = ["x1^2", "x2^2"]
     assert lab.model.features == ["x1^2", "x2^2"]
-    assert [name for name, button in lab._features.items() if button.value] == ["x1^2", "x2^2"]
+    assert [name for name, button in lab._controls["features"].buttons.items() if button.value] == [
+        "x1^2",
+        "x2^2",
+    ]
