@@ -13,6 +13,7 @@ import threading
 import time
 import warnings
 
+import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 import pytest
@@ -23,7 +24,7 @@ from dllab.core import PLAYGROUND_SETS
 from dllab.core.plane import plane_grid
 from dllab.lab import Lab
 from dllab.lab.frames import SURFACE_RESOLUTION, TILE_RESOLUTION
-from dllab.lab.model import MAX_HIDDEN_LAYERS, MAX_NEURONS_PER_LAYER
+from dllab.lab.model import MAX_HIDDEN_LAYERS, MAX_NEURONS_PER_LAYER, STATUSES, LabModel
 from dllab.ui import NetworkCanvas
 from dllab.ui.theme import format_number
 
@@ -775,3 +776,273 @@ def test_a_drawing_failure_pauses_with_a_message():
         assert lab.loop.thread.is_alive()  # the lab stays alive
     finally:
         stop(lab)
+
+
+# --- pausing -----------------------------------------------------------------------------------
+
+
+def test_a_setting_changed_while_paused_rebuilds_and_stays_paused(lab):
+    play = lab._controls["playing"]
+    play.value = True
+    lab.model.advance(5)
+    play.value = False  # the learner pauses
+    lab._controls["learning_rate"].value = 0.1
+    assert lab.model.learning_rate == 0.1 and lab.model.stale.is_set()
+    assert not lab.model.playing and not play.value
+    rebuild(lab)  # the loop rebuilds and draws the new run's first frame
+    assert lab.model.epoch == 0 and "Epoch <b>0</b>" in lab._epoch.value
+    np.testing.assert_array_equal(lab._loss.loss_lines.x, [0, 0])
+    assert not lab.model.playing
+    play.value = True  # Play again: a change plays again
+    play.value = False
+    play.value = True
+    lab._controls["depth"].value = 3
+    assert lab.model.playing
+
+
+@pytest.mark.parametrize("action", ["Step", "Reset"])
+def test_after_step_or_reset_a_setting_does_not_start_training(lab, action):
+    button(lab, action).click()
+    lab._controls["width"].value = 6
+    assert not lab.model.playing and lab.model.hidden == [6, 6]
+
+
+def test_a_paused_lab_loop_shows_the_new_run_at_epoch_zero():
+    lab = Lab(autostart=False)
+    try:
+        lab.loop.start()
+        lab._controls["playing"].value = True
+        wait_until(lambda: lab.model.epoch >= 4, what="training")
+        lab._controls["playing"].value = False
+        version = lab.model.version
+        lab._controls["activation"].value = "relu"
+        wait_until(lambda: lab._canvas.run == version + 1, what="the new run drawn")
+        time.sleep(0.3)
+        assert lab.model.epoch == 0 and not lab.model.playing
+        np.testing.assert_array_equal(lab._loss.loss_lines.x, [0, 0])
+    finally:
+        stop(lab)
+
+
+# --- the layers: hidden is the one truth ---------------------------------------------------------
+
+
+def test_hidden_is_the_one_source_of_depth_and_width():
+    model = LabModel(hidden=[8, 4])
+    assert (model.depth, model.width, model.hidden) == (2, 8, [8, 4])
+    model.hidden = [3, 5, 2]
+    assert (model.depth, model.width, model.hidden) == (3, 5, [3, 5, 2])
+    model.depth = 4  # a new layer gets `width`
+    assert model.hidden == [3, 5, 2, 5]
+    model.width = 6
+    assert model.hidden == [6, 6, 6, 6]
+    model.hidden = []
+    model.width = 7  # no layer to widen: the width new layers get
+    assert model.hidden == [] and model.width == 7
+    model.depth = 2
+    assert model.hidden == [7, 7]
+    assert LabModel(depth=3, width=6).hidden == [6, 6, 6]
+
+
+def test_the_lab_limits_are_the_controls_limits(lab):
+    assert lab._controls["depth"].max == MAX_HIDDEN_LAYERS
+    assert lab._controls["width"].max == MAX_NEURONS_PER_LAYER
+    with pytest.raises(traitlets.TraitError, match=f"1 to {MAX_NEURONS_PER_LAYER} neurons"):
+        lab.model.hidden = [MAX_NEURONS_PER_LAYER + 1]
+
+
+# --- status and the progress check -------------------------------------------------------------
+
+
+def test_status_is_one_of_a_fixed_set(lab):
+    assert {"ready", "training", "diverged", "stuck", "error"} == set(STATUSES)
+    with pytest.raises(traitlets.TraitError):
+        lab.model.status = "confused"
+
+
+def test_a_progress_check_after_each_chunk_can_say_stuck():
+    class Stuck(LabModel):
+        def _check_progress(self, trainer) -> bool:
+            self.status, self.message = "stuck", f"still at chance after {trainer.epoch} epochs"
+            return True
+
+    model = Stuck()
+    assert model.advance(3) and model.status == "stuck"
+    assert model.message == "still at chance after 3 epochs"
+
+
+def test_the_models_status_message_is_shown_and_a_refusal_is_kept(lab):
+    lab._controls["hidden"].value = "40"  # refused by the model
+    lab.model.status, lab.model.message = "stuck", "still at chance"
+    assert "still at chance" in lab._messages.value and "&#x27;40&#x27;" in lab._messages.value
+
+
+# --- settings the lab takes, exactly -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("learning_rate", 0.05),
+        ("regularization_rate", 0.02),
+        ("seed", 100000),
+        ("batch_size", 31),
+        ("epochs_per_frame", 50),
+    ],
+)
+def test_a_setting_off_the_controls_list_is_used_and_shown_exactly(name, value):
+    lab = Lab(autostart=False, **{name: value})
+    try:
+        assert getattr(lab.model, name) == value
+        assert lab._controls[name].value == value
+    finally:
+        lab.close()
+
+
+def test_a_learning_rate_off_the_list_set_later_is_shown(lab):
+    lab.model.learning_rate = 0.07
+    assert lab._controls["learning_rate"].value == 0.07
+    assert ("0.07", 0.07) in lab._controls["learning_rate"].options
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        (dict(learnig_rate=0.3), TypeError, "did you mean 'learning_rate'"),
+        (dict(hiden=[8]), TypeError, "did you mean 'hidden'"),
+        (dict(hidden=[8, 4], width=16), ValueError, "hidden=[8, 4] and width=16"),
+        (dict(hidden=[8], depth=2), ValueError, "not both"),
+        (dict(hide=None), TypeError, "hide must be a list of parts"),
+        (dict(hide=["wings"]), ValueError, "'wings', which is not a part of the lab"),
+        (dict(preset=["spiral"]), TypeError, "preset must be the name of a preset"),
+        (dict(data="x"), TypeError, "data must be a Dataset"),
+        (dict(data_seed=-5), ValueError, "data_seed=-5 is not allowed"),
+        (dict(seed=-1), ValueError, "seed=-1 is not allowed"),
+        (dict(learning_rate=0), ValueError, "learning_rate=0.0 is not allowed"),
+        (dict(learning_rate="fast"), TypeError, "learning_rate must be a number"),
+        (dict(hidden=8), TypeError, "hidden must be a list of layer widths"),
+        (dict(hidden=[8, 99]), ValueError, "each 1 to 32 neurons"),
+        (dict(features="x1"), TypeError, "features must be a list"),
+        (dict(features=[]), ValueError, "turn on at least one input feature"),
+        (dict(dataset="moons"), ValueError, "dataset='moons' is not known"),
+        (dict(dataset="digits", head="tanh"), ValueError, "the tanh output does not fit digits"),
+        (dict(noise=2), ValueError, "noise=2.0 is not allowed"),
+        (dict(batch_size=2.5), TypeError, "batch_size must be a whole number"),
+        (dict(output_column="curves"), ValueError, "output_column='curves' is not known"),
+        (dict(autostart="yes"), TypeError, "autostart must be True or False"),
+    ],
+)
+def test_every_bad_argument_is_a_clear_error_and_starts_no_thread(kwargs, error, words):
+    before = {thread for thread in threading.enumerate()}
+    with pytest.raises(error) as caught:
+        Lab(**kwargs)
+    assert not isinstance(caught.value, traitlets.TraitError)
+    assert words in str(caught.value)
+    gc.collect()
+    assert not [thread for thread in threading.enumerate() if thread not in before]
+
+
+# --- the layout: Play, the network, the output and a curves plot together ----------------------
+
+
+def test_the_loss_plot_sits_in_the_output_column(lab):
+    assert lab._loss.box in lab._output.box.children
+    assert lab._gradient.box not in lab._output.box.children and on_page(lab, lab._gradient.box)
+    assert not on_page(lab, lab._controls["head"])  # in "More settings", closed at first
+    lab._more.value = True
+    assert on_page(lab, lab._controls["head"]) and on_page(lab, lab._controls["seed"])
+
+
+def test_the_gradient_flow_plot_can_sit_in_the_output_column():
+    lab = Lab(autostart=False, output_column="gradient_flow")
+    try:
+        assert lab._gradient.box in lab._output.box.children
+        assert lab._loss.box not in lab._output.box.children and on_page(lab, lab._loss.box)
+        width, height = (
+            int(size[:-2])
+            for size in (lab._gradient.figure.layout.width, lab._gradient.figure.layout.height)
+        )
+        assert width <= 320 and height <= 200
+    finally:
+        lab.close()
+
+
+# --- what reaches the page: nothing a browser cannot draw ---------------------------------------
+
+
+def marks(lab: Lab):
+    figures = [lab._loss.figure, lab._gradient.figure, lab._output.plane.figure]
+    return [mark for figure in figures for mark in figure.marks]
+
+
+def assert_drawable(lab: Lab) -> None:
+    """Every line has as many x as y values, finite; every epoch axis has a domain."""
+    for mark in marks(lab):
+        if isinstance(mark, bq.Lines):
+            x, y = np.asarray(mark.x, dtype=float), np.atleast_2d(np.asarray(mark.y, dtype=float))
+            assert y.shape[-1] == len(x) >= 2, mark.labels
+            assert np.isfinite(x).all() and np.isfinite(y).all(), mark.labels
+    for plot in (lab._loss.loss_lines, lab._gradient.lines):
+        scale = plot.scales["x"]
+        assert scale.min is not None and scale.max > scale.min
+
+
+@pytest.mark.parametrize("epochs", [0, 1, 5])
+def test_lines_reach_the_page_whole_and_finite(lab, epochs):
+    lab.model.advance(epochs) if epochs else None
+    lab.draw()
+    assert_drawable(lab)
+
+
+def test_a_diverged_run_draws_finite_lines(lab):
+    lab.model.apply({"dataset": "plane", "activation": "relu", "learning_rate": 10.0})
+    lab.model.advance(20)
+    assert lab.model.status == "diverged"
+    lab.draw()
+    assert_drawable(lab)
+
+
+def test_each_change_of_a_line_is_one_message(lab):
+    """x and y of a line reach the page in one message (apart, a line of another length
+    than its x draws `null` paths)."""
+    sent = []
+    for line in (lab._loss.loss_lines, lab._gradient.lines):
+        line._send = lambda msg, buffers=None, line=line: sent.append(sorted(msg["state"]))
+    lab.model.advance(3)
+    lab.draw()
+    assert sent and all({"x", "y"} <= set(state) or not {"x", "y"} & set(state) for state in sent)
+
+
+def test_only_the_figure_that_applies_is_on_the_page(lab):
+    """A figure hidden with display:none is drawn at zero size (negative rectangles): the
+    bars of digits and the plane take turns in the output column instead."""
+    assert on_page(lab, lab._output.plane.figure) and not on_page(lab, lab._output.bars_figure)
+    lab.model.dataset = "digits"
+    rebuild(lab)
+    assert on_page(lab, lab._output.bars_figure) and not on_page(lab, lab._output.plane.figure)
+    assert len(lab._output.bars.x) == len(lab._output.bars.y) == 10
+
+
+def test_digits_without_hidden_layers_draw_ten_bars(lab):
+    lab.model.dataset = "digits"
+    lab.model.hidden = []
+    rebuild(lab)
+    assert len(lab._output.bars.x) == len(lab._output.bars.y) == 10
+
+
+def test_a_hidden_figure_leaves_the_page():
+    lab = Lab(autostart=False, hide=["loss", "gradient_flow"])
+    try:
+        for figure in (lab._loss.figure, lab._gradient.figure):
+            assert not on_page(lab, figure)
+            found, todo = False, [lab]
+            while todo:
+                box = todo.pop()
+                found |= box is figure
+                todo.extend(getattr(box, "children", ()))
+            assert not found, "a hidden figure is still in the widget tree"
+        lab.model.dataset = "digits"
+        rebuild(lab)
+        assert lab._loss.box not in lab._output.box.children
+    finally:
+        lab.close()

@@ -18,8 +18,8 @@ from ..ui.theme import lines_legend as legend_of
 LEGEND_MARGIN = "0 0 0 50px"  # under the plot area, past the y axis
 # The output column's width, and the size of the plots in it.
 COLUMN_PX = 320
-SURFACE_PX = 280
-CURVES_PX = (COLUMN_PX, 190)  # a curves plot in the output column
+SURFACE_PX = 250
+CURVES_PX = (COLUMN_PX, 170)  # a curves plot in the output column
 WIDE_CURVES_PX = (560, 250)  # a curves plot under the panels
 
 
@@ -33,6 +33,7 @@ def _curves_figure(title: str, marks, axes, size: tuple[int, int]) -> bq.Figure:
         marks=marks,
         axes=axes,
         title=title,
+        padding_y=0,
         fig_margin=dict(top=30, bottom=35, left=50, right=50),
         layout=w.Layout(width=f"{width}px", height=f"{height}px"),
     )
@@ -66,7 +67,13 @@ class LossPlot:
             line_style="dashed",
             labels=["test accuracy", "training accuracy"],
         )
-        self.accuracy_axis = bq.Axis(scale=share, side="right", label="accuracy", tick_format=".0%")
+        self.accuracy_axis = bq.Axis(
+            scale=share,
+            side="right",
+            label="accuracy",
+            tick_format=".0%",
+            tick_values=[0, 0.25, 0.5, 0.75, 1],
+        )
         self.figure = _curves_figure(
             "Loss",
             [self.loss_lines, self.accuracy_lines],
@@ -95,6 +102,7 @@ class LossPlot:
             posinf=np.finfo(float).max / 1e10,
         )
         x, y = _curve(epochs, losses)
+        update(self.loss_lines.scales["x"], **_epoch_domain(epochs))
         update(self.loss_lines, x=x, y=y)
         if classifying:
             shares = np.asarray([history["test_accuracy"], history["train_accuracy"]], dtype=float)
@@ -118,12 +126,12 @@ class GradientPlot:
         self.axis = bq.Axis(
             scale=gradient,
             side="left",
-            label="gradient size",
+            label="RMS weight gradient",
             tick_format=".0e",
             tick_values=_powers_of_ten(np.zeros(0)),
         )
         self.figure = _curves_figure(
-            "Gradient flow (RMS weight gradient per layer)",
+            "Gradient flow",
             [self.lines],
             [bq.Axis(scale=epoch, label="epoch", num_ticks=5), self.axis],
             size,
@@ -149,12 +157,15 @@ class GradientPlot:
         # drawn before it). A layer whose gradient is exactly 0 (dead ReLUs) sits at the
         # bottom of the log axis.
         sizes = np.asarray(history["gradient_size"], dtype=float)[1:].T
+        epochs = np.asarray(history["epoch"][1:], dtype=float)
+        # The epoch axis always has a domain (hidden lines give it none).
+        update(self.lines.scales["x"], **_epoch_domain(epochs))
         if not sizes.size:
             update(self.lines, visible=False)
             ticks = _powers_of_ten(sizes)
         else:
             sizes = np.maximum(np.nan_to_num(sizes, nan=1e-12, posinf=1e12), 1e-12)
-            x, y = _curve(np.asarray(history["epoch"][1:], dtype=float), sizes)
+            x, y = _curve(epochs, sizes)
             ticks = _powers_of_ten(sizes)
             update(self.lines, x=x, y=y, visible=True)
         if not np.array_equal(ticks, self.axis.tick_values):
@@ -167,7 +178,7 @@ class OutputPanel:
     """The output column: the numbers, the output over the plane (or, for data that is not
     2-D, the class probabilities of one example), its options, and a curves plot."""
 
-    def __init__(self, controls: dict[str, w.Widget], plot: w.Widget) -> None:
+    def __init__(self, controls: dict[str, w.Widget], plot: w.Widget | None) -> None:
         self.plane = PlaneFigure(
             size_px=SURFACE_PX, margin=dict(top=30, bottom=25, left=35, right=10)
         )
@@ -209,7 +220,8 @@ class OutputPanel:
             return
         self.on_plane = plane
         middle = [self.plane.figure, self.options] if plane else [self.bars_figure, self.example]
-        self.box.children = (heading("Output"), self.stats, *middle, self.plot)
+        plot = [self.plot] if self.plot is not None else []
+        self.box.children = (heading("Output"), self.stats, *middle, *plot)
 
     def show_stats(self, history: dict[str, list], classifying: bool) -> None:
         if not history["epoch"]:
@@ -226,6 +238,13 @@ class OutputPanel:
         if probabilities is None:
             probabilities = np.full(len(classes), 1 / len(classes))
         update(self.bars, x=list(classes), y=np.asarray(probabilities, dtype=float))
+
+
+def _epoch_domain(epochs: NDArray) -> dict[str, float]:
+    """An epoch axis's domain: the epochs drawn, never empty or of zero width (bqplot
+    then computes no ticks, and logs an invalid tick format)."""
+    first = float(epochs[0]) if len(epochs) else 0.0
+    return {"min": first, "max": max(float(epochs[-1]) if len(epochs) else 0.0, first + 1)}
 
 
 def _powers_of_ten(values: np.ndarray, most: int = 6) -> np.ndarray:

@@ -22,7 +22,7 @@ from ..ui.theme import STYLE
 from .controls import CONTROLS
 from .loop import TrainingLoop
 from .model import LabModel
-from .panels import GradientPlot, LossPlot, OutputPanel, heading
+from .panels import CURVES_PX, WIDE_CURVES_PX, GradientPlot, LossPlot, OutputPanel, heading
 from .presets import PRESETS, SHARED, decode_setup, encode_setup
 from .presets import preset as named_preset
 
@@ -76,10 +76,10 @@ class Lab(w.VBox):
         self._epoch = w.HTML()
         self._canvas = NetworkCanvas(width_px=515, height_px=400)
         self._canvas.observe(self._focus_changed, names=["hovered", "selected"])
-        self._loss = LossPlot()
-        self._gradient = GradientPlot()
-        beside, under = (self._loss, self._gradient)[:: 1 if output_column == "loss" else -1]
-        under.figure.layout.width = "560px"
+        in_column = output_column == "loss"
+        self._loss = LossPlot(CURVES_PX if in_column else WIDE_CURVES_PX)
+        self._gradient = GradientPlot(WIDE_CURVES_PX if in_column else CURVES_PX)
+        beside, under = (self._loss, self._gradient)[:: 1 if in_column else -1]
         self._output = OutputPanel(c, beside.box)
         self._buttons = {
             "step": _button("Step", "step-forward", "train one epoch", self.step),
@@ -159,7 +159,7 @@ class Lab(w.VBox):
             half_row.layout.width = "255px"
         for in_column in (c["dataset"], c["noise"], c["train_share"], c["batch_size"]):
             in_column.layout.width = "240px"
-        c["head"].layout.width = "330px"
+        c["head"].layout.width = "370px"
         toolbar = w.HBox(
             [
                 c["playing"],
