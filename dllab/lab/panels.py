@@ -21,6 +21,8 @@ COLUMN_PX = 320
 SURFACE_PX = 250
 CURVES_PX = (COLUMN_PX, 170)  # a curves plot in the output column
 WIDE_CURVES_PX = (560, 250)  # a curves plot under the panels
+LOSS_CEILING = 1e6  # a diverged run's loss is drawn at this height
+GRADIENT_RANGE = (1e-12, 1e12)  # gradient sizes drawn on the log axis
 
 
 def heading(text: str) -> w.HTML:
@@ -50,8 +52,12 @@ class LossPlot:
     """Test and training loss (solid) and accuracy (dashed, right axis) over the epochs."""
 
     def __init__(self, size: tuple[int, int] = CURVES_PX) -> None:
-        epoch, loss = bq.LinearScale(), bq.LinearScale(min=0)
-        share = bq.LinearScale(min=0, max=1)
+        # No padding: the axes start at epoch 0 and loss 0, not just below.
+        epoch, loss = (
+            bq.LinearScale(allow_padding=False),
+            bq.LinearScale(min=0, allow_padding=False),
+        )
+        share = bq.LinearScale(min=0, max=1, allow_padding=False)
         self.loss_lines = bq.Lines(
             x=[0, 1],
             y=[[0, 0], [0, 0]],
@@ -95,12 +101,10 @@ class LossPlot:
 
     def show(self, history: dict[str, list], classifying: bool) -> None:
         epochs = np.asarray(history["epoch"], dtype=float)
-        # A diverged run's infinite losses would give the scale no domain: keep them finite.
-        losses = np.nan_to_num(
-            np.asarray([history["test_loss"], history["train_loss"]], dtype=float),
-            nan=0.0,
-            posinf=np.finfo(float).max / 1e10,
-        )
+        # A diverged run's losses (up to infinite) are drawn at a ceiling: past it the axis's
+        # ticks are written in a notation SVG cannot read.
+        losses = np.asarray([history["test_loss"], history["train_loss"]], dtype=float)
+        losses = np.clip(np.nan_to_num(losses, nan=LOSS_CEILING), 0, LOSS_CEILING)
         x, y = _curve(epochs, losses)
         update(self.loss_lines.scales["x"], **_epoch_domain(epochs))
         update(self.loss_lines, x=x, y=y)
@@ -114,8 +118,8 @@ class GradientPlot:
     """Each layer's RMS weight gradient over the epochs, on a log axis of whole decades."""
 
     def __init__(self, size: tuple[int, int] = WIDE_CURVES_PX) -> None:
-        gradient = bq.LogScale(min=1e-3, max=1.0)
-        epoch = bq.LinearScale()
+        gradient = bq.LogScale(min=1e-3, max=1.0, allow_padding=False)
+        epoch = bq.LinearScale(allow_padding=False)
         self.lines = bq.Lines(
             x=[1.0, 2.0],
             y=[[1.0, 1.0]],
@@ -164,7 +168,8 @@ class GradientPlot:
             update(self.lines, visible=False)
             ticks = _powers_of_ten(sizes)
         else:
-            sizes = np.maximum(np.nan_to_num(sizes, nan=1e-12, posinf=1e12), 1e-12)
+            low, high = GRADIENT_RANGE
+            sizes = np.clip(np.nan_to_num(sizes, nan=high, posinf=high), low, high)
             x, y = _curve(epochs, sizes)
             ticks = _powers_of_ten(sizes)
             update(self.lines, x=x, y=y, visible=True)
