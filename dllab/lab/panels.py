@@ -130,7 +130,7 @@ class GradientPlot:
         self.axis = bq.Axis(
             scale=gradient,
             side="left",
-            label="RMS weight gradient",
+            label="RMS gradient",
             tick_format=".0e",
             tick_values=_powers_of_ten(np.zeros(0)),
         )

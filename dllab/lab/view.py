@@ -73,6 +73,7 @@ class Lab(w.VBox):
 
         self._messages = MessageArea()
         self._controls = c = build_controls(model, CONTROLS, self._messages, self._accepted)
+        self._play = c["playing"]
         self._epoch = w.HTML()
         self._canvas = NetworkCanvas(width_px=515, height_px=400)
         self._canvas.observe(self._focus_changed, names=["hovered", "selected"])
