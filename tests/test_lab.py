@@ -983,8 +983,10 @@ def assert_drawable(lab: Lab) -> None:
             assert y.shape[-1] == len(x) >= 2, mark.labels
             assert np.isfinite(x).all() and np.isfinite(y).all(), mark.labels
     for plot in (lab._loss.loss_lines, lab._gradient.lines):
-        scale = plot.scales["x"]
+        scale, x = plot.scales["x"], np.asarray(plot.x, dtype=float)
         assert scale.min is not None and scale.max > scale.min
+        if plot.visible:
+            assert scale.min <= x.min() and x.max() <= scale.max <= 1.25 * max(x.max(), 1)
 
 
 @pytest.mark.parametrize("epochs", [0, 1, 5])
@@ -1046,3 +1048,17 @@ def test_a_hidden_figure_leaves_the_page():
         assert lab._loss.box not in lab._output.box.children
     finally:
         lab.close()
+
+
+def test_a_training_frame_sends_no_scale_change(lab):
+    """A scale changed every frame makes the page redraw its lines twice a frame."""
+    lab.model.advance(100)
+    lab.draw()
+    sent = []
+    for line in (lab._loss.loss_lines, lab._gradient.lines):
+        scale = line.scales["x"]
+        scale._send = lambda msg, buffers=None: sent.append(msg)
+    for _ in range(10):
+        lab.model.advance(2)
+        lab.draw()
+    assert len(sent) <= 2 * 2  # an axis grows now and then (here from 100 to 120 epochs)

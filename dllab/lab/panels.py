@@ -23,6 +23,7 @@ CURVES_PX = (COLUMN_PX, 170)  # a curves plot in the output column
 WIDE_CURVES_PX = (560, 250)  # a curves plot under the panels
 LOSS_CEILING = 1e6  # a diverged run's loss is drawn at this height
 GRADIENT_RANGE = (1e-12, 1e12)  # gradient sizes drawn on the log axis
+ROUND_STEPS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)  # an epoch axis ends at one of these
 
 
 def heading(text: str) -> w.HTML:
@@ -246,10 +247,14 @@ class OutputPanel:
 
 
 def _epoch_domain(epochs: NDArray) -> dict[str, float]:
-    """An epoch axis's domain: the epochs drawn, never empty or of zero width (bqplot
-    then computes no ticks, and logs an invalid tick format)."""
-    first = float(epochs[0]) if len(epochs) else 0.0
-    return {"min": first, "max": max(float(epochs[-1]) if len(epochs) else 0.0, first + 1)}
+    """An epoch axis's domain: from 0 to a round number at or past the last epoch, so that
+    it changes a few times a decade (a scale changed every frame makes the page redraw its
+    lines twice a frame), and never empty or of zero width (bqplot then computes no ticks
+    and logs an invalid tick format; a scale's min set back to None breaks its domain)."""
+    last = max(float(epochs[-1]) if len(epochs) else 0.0, 1.0)
+    power = 10.0 ** np.floor(np.log10(last))
+    top = next(step * power for step in ROUND_STEPS if step * power >= last)
+    return {"min": 0.0, "max": float(top)}
 
 
 def _powers_of_ten(values: np.ndarray, most: int = 6) -> np.ndarray:
