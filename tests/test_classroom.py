@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from dllab import Lab
-from dllab.lab.setup import PRESETS, decode_setup, defaults, encode_setup
+from dllab.lab.presets import PRESETS, decode_setup, defaults, encode_setup
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_a_bad_setup_is_refused_and_changes_nothing(labs, text, words):
     lab = labs(preset="xor with a feature cross")
     before = lab.model.settings()
     lab._setup.value = text
-    assert words in lab._message.value.replace("&#x27;", "'")
+    assert words in lab._messages.value.replace("&#x27;", "'")
     assert lab.model.settings() == before
     assert lab._setup.value == lab.setup
 
@@ -125,4 +125,78 @@ def test_features_set_on_the_model_show_on_the_toggles(labs):
     lab = labs()
     lab.model.features = ["x1^2", "x2^2"]
     assert lab.model.features == ["x1^2", "x2^2"]
-    assert [name for name, button in lab._features.items() if button.value] == ["x1^2", "x2^2"]
+    assert [name for name, button in lab._controls["features"].buttons.items() if button.value] == [
+        "x1^2",
+        "x2^2",
+    ]
+
+
+@pytest.mark.parametrize(
+    "name, dataset, head, sizes",
+    [
+        ("handwritten digits", "digits", "softmax", [64, 16, 10]),
+        ("regression", "multi_gauss", "linear", [2, 8, 8, 1]),
+    ],
+)
+def test_a_preset_for_other_data_loads_from_the_dropdown(labs, name, dataset, head, sizes):
+    lab = labs()
+    lab._preset.value = name
+    model = lab.model
+    assert (model.dataset, model.head) == (dataset, head)
+    assert lab._messages.refusal == "" and lab._preset.value == name
+    assert model.playing and model.sync()
+    assert model.trainer.network.sizes == sizes and model.status == "ready"
+
+
+def test_a_refused_preset_changes_nothing_and_says_why(labs, monkeypatch):
+    monkeypatch.setitem(PRESETS, "broken", {"dataset": "digits", "head": "tanh"})
+    lab = labs(preset="xor with a feature cross")
+    before = lab.model.settings()
+    lab._preset.value = "broken"
+    assert lab.model.settings() == before and not lab.model.stale.is_set()
+    assert "the tanh output does not fit digits" in lab._messages.value
+    assert lab._preset.value == "xor with a feature cross"  # not the refused one
+    # The reason stays on screen while the lab goes on.
+    lab.model.advance(2)
+    lab.model.status, lab.model.message = "training", ""
+    assert "the tanh output does not fit digits" in lab._messages.value
+    lab._controls["noise"].value = 0.1  # the next accepted change clears it
+    assert "does not fit" not in lab._messages.value
+    assert lab._preset.value == ""  # the settings are no preset's any more
+
+
+def test_a_pasted_setup_applies_whole_and_the_controls_show_it(labs):
+    lab = labs()
+    lab._setup.value = "learning_rate=0.05&seed=7"
+    model = lab.model
+    assert (model.learning_rate, model.seed) == (0.05, 7)
+    assert lab._controls["learning_rate"].value == 0.05 and lab._controls["seed"].value == 7
+    assert lab._messages.value == ""
+
+
+def test_a_setup_for_other_data_takes_the_head_that_fits(labs):
+    lab = labs(dataset="plane")
+    assert lab.model.head == "linear"
+    lab._setup.value = "dataset=digits&hidden=16"
+    assert (lab.model.dataset, lab.model.head, lab.model.hidden) == ("digits", "softmax", [16])
+    lab._setup.value = "dataset=digits&head=linear"
+    assert "the linear output does not fit digits" in lab._messages.value
+    assert lab.model.hidden == [16]
+
+
+def test_a_preset_loaded_while_paused_stays_paused(labs):
+    lab = labs()
+    lab._controls["playing"].value = True
+    lab._controls["playing"].value = False
+    lab._preset.value = "vanishing gradients"
+    assert lab.model.activation == "sigmoid" and not lab.model.playing
+
+
+def test_the_problem_labels_fit_their_dropdown(labs):
+    from dllab.ui.theme import HEAD_LABELS
+
+    dropdown = labs()._controls["head"]
+    width = int(dropdown.layout.width.removesuffix("px"))
+    longest = max(len(label) for label in HEAD_LABELS.values())
+    # About 8 px a character at 13 px, after the label "Problem" and the arrow.
+    assert 8 * longest + len("Problem") * 8 + 40 <= width

@@ -13,6 +13,7 @@ import threading
 import time
 import warnings
 
+import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 import pytest
@@ -20,9 +21,12 @@ import traitlets
 
 import dllab
 from dllab.core import PLAYGROUND_SETS
+from dllab.core.plane import plane_grid
 from dllab.lab import Lab
-from dllab.lab.model import MAX_DEPTH, MAX_WIDTH, SURFACE_RESOLUTION, TILE_RESOLUTION
+from dllab.lab.frames import SURFACE_RESOLUTION, TILE_RESOLUTION
+from dllab.lab.model import MAX_HIDDEN_LAYERS, MAX_NEURONS_PER_LAYER, STATUSES, LabModel
 from dllab.ui import NetworkCanvas
+from dllab.ui.theme import format_number
 
 # --- helpers -----------------------------------------------------------------------------------
 
@@ -56,6 +60,18 @@ def button(lab: Lab, description: str) -> widgets.Button:
     return found[0]
 
 
+def on_page(lab: Lab, widget: widgets.Widget) -> bool:
+    """True if `widget` is in the lab's widget tree and not hidden."""
+    todo = [lab]
+    while todo:
+        box = todo.pop()
+        if box is widget:
+            return box.layout.display != "none"
+        if box.layout.display != "none":
+            todo.extend(getattr(box, "children", ()))
+    return False
+
+
 def wait_until(condition, timeout: float = 5.0, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -79,9 +95,12 @@ def assert_canvas_matches_frame(lab: Lab) -> None:
 
 def surface_at(lab: Lab, x: float, y: float) -> float:
     """The surface heatmap's colour value nearest the point (x, y)."""
-    axis_x, axis_y = np.asarray(lab._surface.x), np.asarray(lab._surface.y)
+    axis_x, axis_y = (
+        np.asarray(lab._output.plane.surface.x),
+        np.asarray(lab._output.plane.surface.y),
+    )
     row, column = np.abs(axis_y - y).argmin(), np.abs(axis_x - x).argmin()
-    return float(np.asarray(lab._surface.color)[row, column])
+    return float(np.asarray(lab._output.plane.surface.color)[row, column])
 
 
 # --- defaults and the first picture ------------------------------------------------------------
@@ -98,10 +117,15 @@ def test_defaults_are_the_playgrounds_and_nothing_runs(lab):
     assert controls["dataset"].value == "circle" and controls["head"].value == "tanh"
     assert (controls["depth"].value, controls["width"].value) == (2, 4)
     assert controls["learning_rate"].value == 0.03 and controls["batch_size"].value == 10
-    assert lab._widths.value == "4, 2"
-    assert lab._play.value is False and lab._play.description == "Play"
-    assert [name for name, b in lab._features.items() if b.value] == ["x1", "x2"]
-    assert "Epoch <b>0</b>" in lab._epoch.value and lab._message.value == ""
+    assert lab._controls["hidden"].value == "4, 2"
+    assert (
+        lab._controls["playing"].value is False and lab._controls["playing"].description == "Play"
+    )
+    assert [name for name, b in lab._controls["features"].buttons.items() if b.value] == [
+        "x1",
+        "x2",
+    ]
+    assert "Epoch <b>0</b>" in lab._epoch.value and lab._messages.value == ""
     assert not lab.loop.thread.is_alive()
 
 
@@ -116,15 +140,18 @@ def test_first_draw_fills_the_canvas_surface_and_points(lab):
     assert lab._canvas.link_from == 0
     assert_canvas_matches_frame(lab)
 
-    assert np.asarray(lab._surface.color).shape == (SURFACE_RESOLUTION, SURFACE_RESOLUTION)
-    np.testing.assert_allclose(lab._surface.x, np.linspace(-6, 6, SURFACE_RESOLUTION))
-    assert lab._surface_figure.title == "Output"
+    assert np.asarray(lab._output.plane.surface.color).shape == (
+        SURFACE_RESOLUTION,
+        SURFACE_RESOLUTION,
+    )
+    np.testing.assert_allclose(lab._output.plane.surface.x, np.linspace(-6, 6, SURFACE_RESOLUTION))
+    assert lab._output.plane.figure.title == "Output"
     data = trainer.data
-    np.testing.assert_array_equal(lab._train_points.x, data.X_train[:, 0])
-    np.testing.assert_array_equal(lab._train_points.y, data.X_train[:, 1])
-    np.testing.assert_array_equal(lab._train_points.color, data.y_train)
-    np.testing.assert_array_equal(lab._test_points.x, data.X_test[:, 0])
-    assert lab._test_points.visible is False
+    np.testing.assert_array_equal(lab._output.plane.train_points.x, data.X_train[:, 0])
+    np.testing.assert_array_equal(lab._output.plane.train_points.y, data.X_train[:, 1])
+    np.testing.assert_array_equal(lab._output.plane.train_points.color, data.y_train)
+    np.testing.assert_array_equal(lab._output.plane.test_points.x, data.X_test[:, 0])
+    assert lab._output.plane.test_points.visible is False
     assert len(data.X_train) == len(data.X_test) == model.data.n_samples // 2
 
     # The heatmap is the network's output, the right way up (row = y, column = x).
@@ -137,7 +164,7 @@ def test_settings_given_to_the_lab_show_on_its_controls():
     lab = Lab(autostart=False, dataset="spiral", hidden=[8, 8, 8], learning_rate=0.01)
     try:
         assert lab._controls["dataset"].value == "spiral"
-        assert lab._controls["depth"].value == 3 and lab._widths.value == "8, 8, 8"
+        assert lab._controls["depth"].value == 3 and lab._controls["hidden"].value == "8, 8, 8"
         assert lab._controls["learning_rate"].value == 0.01
         assert lab.model.trainer.network.sizes == [2, 8, 8, 8, 1]
         assert counts(lab) == [2, 8, 8, 8, 1]
@@ -162,7 +189,7 @@ def test_depth_slider_rebuilds_the_network_canvas_and_gradient_lines(lab, depth,
     version = lab.model.version
     lab._controls["depth"].value = depth
     assert lab.model.hidden == hidden and lab.model.playing
-    assert lab._widths.value == ", ".join(map(str, hidden))
+    assert lab._controls["hidden"].value == ", ".join(map(str, hidden))
     assert counts(lab) == [2, 4, 2, 1]  # nothing redrawn before the rebuild
     rebuild(lab)
     sizes = [2, *hidden, 1]
@@ -171,18 +198,18 @@ def test_depth_slider_rebuilds_the_network_canvas_and_gradient_lines(lab, depth,
     assert_canvas_matches_frame(lab)
     n_layers = depth + 1
     # One line per layer (bqplot keeps a single line as a 1-D array).
-    assert np.atleast_2d(lab._gradient_lines.y).shape[0] == n_layers
-    assert lab._gradient_lines.labels == [f"layer {i}" for i in range(1, n_layers)] + ["output"]
-    assert len(lab._gradient_lines.colors) == n_layers
-    legend = lab._gradient_legend.value
+    assert np.atleast_2d(lab._gradient.lines.y).shape[0] == n_layers
+    assert lab._gradient.lines.labels == [f"layer {i}" for i in range(1, n_layers)] + ["output"]
+    assert len(lab._gradient.lines.colors) == n_layers
+    legend = lab._gradient.legend.value
     assert legend.count("<svg") == n_layers and "output" in legend
-    assert all(colour in legend for colour in lab._gradient_lines.colors)
+    assert all(colour in legend for colour in lab._gradient.lines.colors)
 
 
 def test_width_slider_sets_every_layer(lab):
     lab._controls["depth"].value = 3
     lab._controls["width"].value = 6
-    assert lab.model.hidden == [6, 6, 6] and lab._widths.value == "6, 6, 6"
+    assert lab.model.hidden == [6, 6, 6] and lab._controls["hidden"].value == "6, 6, 6"
     rebuild(lab)
     assert lab.model.trainer.network.sizes == [2, 6, 6, 6, 1]
     assert counts(lab) == [2, 6, 6, 6, 1]
@@ -190,21 +217,21 @@ def test_width_slider_sets_every_layer(lab):
 
 @pytest.mark.parametrize("text, hidden", [("8, 3", [8, 3]), ("5;1; 7", [5, 1, 7]), ("32", [32])])
 def test_layer_widths_text_sets_each_layer(lab, text, hidden):
-    lab._widths.value = text
+    lab._controls["hidden"].value = text
     assert lab.model.hidden == hidden and lab.model.depth == len(hidden)
     assert lab._controls["depth"].value == len(hidden)
-    assert lab.model.playing and lab._message.value == ""
+    assert lab.model.playing and lab._messages.value == ""
     rebuild(lab)
     assert counts(lab) == [2, *hidden, 1]
 
 
 @pytest.mark.parametrize("text", ["a, b", "0", "40", "2.5", "-3", ", ".join(["1"] * 9)])
 def test_bad_layer_widths_are_refused_with_a_message(lab, text):
-    lab._widths.value = text
-    message = lab._message.value
+    lab._controls["hidden"].value = text
+    message = lab._messages.value
     assert "not understood" in message
-    assert f"1 to {MAX_WIDTH}" in message and f"at most {MAX_DEPTH}" in message
-    assert lab.model.hidden == [4, 2] and lab._widths.value == "4, 2"
+    assert f"1 to {MAX_NEURONS_PER_LAYER}" in message and f"at most {MAX_HIDDEN_LAYERS}" in message
+    assert lab.model.hidden == [4, 2] and lab._controls["hidden"].value == "4, 2"
     assert not lab.model.stale.is_set() and not lab.model.playing
 
 
@@ -216,8 +243,8 @@ def test_learning_rate_change_retrains_from_scratch_and_plays(lab):
     model.advance(5)
     version = model.version
     lab._controls["learning_rate"].value = 0.1
-    assert model.learning_rate == 0.1 and model.playing and lab._play.value
-    assert lab._play.description == "Pause"
+    assert model.learning_rate == 0.1 and model.playing and lab._controls["playing"].value
+    assert lab._controls["playing"].description == "Pause"
     assert model.sync()
     assert (model.epoch, model.version) == (0, version + 1)
     assert model.trainer.learning_rate == 0.1 and model.trainer.epoch == 0
@@ -239,45 +266,50 @@ def test_quick_changes_collapse_into_one_rebuild_with_the_latest_values(lab):
 def test_before_any_epoch_the_gradient_plot_is_empty(lab):
     lab.draw()
     assert lab.model.epoch == 0
-    assert np.isnan(np.asarray(lab._gradient_lines.y, dtype=float)).all()
-    np.testing.assert_allclose(lab._gradient_axis.tick_values, [1e-3, 1e-2, 1e-1, 1.0])
+    assert lab._gradient.lines.visible is False
+    np.testing.assert_allclose(lab._gradient.axis.tick_values, [1e-3, 1e-2, 1e-1, 1.0])
 
 
 def test_training_lowers_the_loss_on_the_curves(lab):
     lab.model.advance(50)
     lab.draw()
-    np.testing.assert_array_equal(lab._loss_lines.x, np.arange(51))
-    test_loss, train_loss = np.asarray(lab._loss_lines.y)
+    np.testing.assert_array_equal(lab._loss.loss_lines.x, np.arange(51))
+    test_loss, train_loss = np.asarray(lab._loss.loss_lines.y)
     assert test_loss[-1] < test_loss[0] and train_loss[-1] < train_loss[0]
-    assert np.asarray(lab._accuracy_lines.y)[:, -1].min() > 0.8
-    assert np.asarray(lab._gradient_lines.x)[0] == 1  # epoch 0 has no gradient yet
-    assert (np.asarray(lab._gradient_lines.y) > 0).all()
+    assert np.asarray(lab._loss.accuracy_lines.y)[:, -1].min() > 0.8
+    assert np.asarray(lab._gradient.lines.x)[0] == 1  # epoch 0 has no gradient yet
+    assert (np.asarray(lab._gradient.lines.y) > 0).all()
     # Whole decades, every tick on the axis and every curve between the first and last.
-    scale, ticks = lab._gradient_axis.scale, np.asarray(lab._gradient_axis.tick_values)
+    scale, ticks = lab._gradient.axis.scale, np.asarray(lab._gradient.axis.tick_values)
     assert (scale.min, scale.max) == (ticks[0], ticks[-1])
-    assert ticks[0] <= np.min(lab._gradient_lines.y) <= np.max(lab._gradient_lines.y) <= ticks[-1]
+    assert ticks[0] <= np.min(lab._gradient.lines.y) <= np.max(lab._gradient.lines.y) <= ticks[-1]
     assert "Epoch <b>50</b>" in lab._epoch.value and lab.model.status == "training"
-    assert f"Training loss <b>{train_loss[-1]:.3f}</b>" in lab._stats.value
-    test_accuracy = np.asarray(lab._accuracy_lines.y)[0, -1]
-    assert f"Test loss <b>{test_loss[-1]:.3f}</b> &middot; accuracy <b>{test_accuracy:.0%}</b>" in (
-        lab._stats.value
-    )
+    assert f"Training loss <b>{format_number(train_loss[-1])}</b>" in lab._output.stats.value
+    test_accuracy = np.asarray(lab._loss.accuracy_lines.y)[0, -1]
+    test_row = f"Test loss <b>{format_number(test_loss[-1])}</b>"
+    assert f"{test_row} &middot; accuracy <b>{test_accuracy:.0%}</b>" in lab._output.stats.value
 
 
 # --- play, step, reset, regenerate -------------------------------------------------------------
 
 
 def test_play_button_and_model_playing_stay_in_step(lab):
-    lab._play.value = True
-    assert lab.model.playing and (lab._play.description, lab._play.icon) == ("Pause", "pause")
+    lab._controls["playing"].value = True
+    assert lab.model.playing and (
+        lab._controls["playing"].description,
+        lab._controls["playing"].icon,
+    ) == ("Pause", "pause")
     lab.model.playing = False
-    assert not lab._play.value and (lab._play.description, lab._play.icon) == ("Play", "play")
+    assert not lab._controls["playing"].value and (
+        lab._controls["playing"].description,
+        lab._controls["playing"].icon,
+    ) == ("Play", "play")
 
 
 def test_step_trains_one_epoch_and_pauses(lab):
-    lab._play.value = True
+    lab._controls["playing"].value = True
     button(lab, "Step").click()
-    assert lab.model.epoch == 1 and not lab.model.playing and not lab._play.value
+    assert lab.model.epoch == 1 and not lab.model.playing and not lab._controls["playing"].value
     button(lab, "Step").click()
     assert lab.model.epoch == 2 and lab.model.trainer.history["epoch"] == [0, 1, 2]
 
@@ -285,7 +317,7 @@ def test_step_trains_one_epoch_and_pauses(lab):
 def test_reset_restarts_from_the_initial_weights(lab):
     initial = lab.model.trainer.network.params.copy()
     lab.model.advance(20)
-    lab._play.value = True
+    lab._controls["playing"].value = True
     assert not np.array_equal(lab.model.trainer.network.params, initial)
     version = lab.model.version
     button(lab, "Reset").click()
@@ -298,26 +330,26 @@ def test_reset_restarts_from_the_initial_weights(lab):
     fresh.close()
     lab.draw()
     assert len(lab.model.trainer.history) == 1 and "Epoch <b>0</b>" in lab._epoch.value
-    np.testing.assert_array_equal(lab._loss_lines.x, [0, 0])  # one point, drawn twice
+    np.testing.assert_array_equal(lab._loss.loss_lines.x, [0, 0])  # one point, drawn twice
 
 
 def test_regenerate_draws_new_points_from_the_same_set(lab):
-    before = np.array(lab._train_points.x)
+    before = np.array(lab._output.plane.train_points.x)
     button(lab, "Regenerate").click()
     assert lab.model.data_seed == 1
     rebuild(lab)
     assert lab.model.dataset == "circle" and lab.model.version == 2
-    assert len(lab._train_points.x) == len(before)
-    assert not np.array_equal(lab._train_points.x, before)
+    assert len(lab._output.plane.train_points.x) == len(before)
+    assert not np.array_equal(lab._output.plane.train_points.x, before)
 
 
 def test_show_test_data_and_discretize(lab):
     lab.model.advance(30)
-    lab._show_test.value = True
-    lab._discretize.value = True
+    lab._controls["show_test"].value = True
+    lab._controls["discretize"].value = True
     lab.draw()
-    assert lab._test_points.visible is True
-    assert set(np.unique(lab._surface.color)) <= {-1.0, 0.0, 1.0}
+    assert lab._output.plane.test_points.visible is True
+    assert set(np.unique(lab._output.plane.surface.color)) <= {-1.0, 0.0, 1.0}
 
 
 # --- data sets and the problem ---------------------------------------------------------------
@@ -328,14 +360,14 @@ def test_plane_switches_to_regression(lab):
     assert lab.model.head == "linear" and lab._controls["head"].value == "linear"
     assert lab.model.playing
     rebuild(lab)
-    assert lab.model.task == "regression" and lab._accuracy_lines.visible is False
-    assert lab._accuracy_axis.visible is False
-    assert "loss" in lab._loss_legend.value and "accuracy" not in lab._loss_legend.value
-    assert "accuracy" not in lab._stats.value
+    assert lab.model.task == "regression" and lab._loss.accuracy_lines.visible is False
+    assert lab._loss.accuracy_axis.visible is False
+    assert "loss" in lab._loss.legend.value and "accuracy" not in lab._loss.legend.value
+    assert "accuracy" not in lab._output.stats.value
     lab._controls["dataset"].value = "circle"
     rebuild(lab)
-    assert lab.model.head == "tanh" and lab._accuracy_lines.visible is True
-    assert "test accuracy" in lab._loss_legend.value
+    assert lab.model.head == "tanh" and lab._loss.accuracy_lines.visible is True
+    assert "test accuracy" in lab._loss.legend.value
 
 
 def test_digits_shows_images_bars_and_disables_the_features(lab):
@@ -356,28 +388,27 @@ def test_digits_shows_images_bars_and_disables_the_features(lab):
     ]
     assert lab._canvas.columns[-1]["labels"] == list(model.data.classes)
     assert_canvas_matches_frame(lab)
-    assert lab._bars_figure.layout.display is None
-    assert lab._surface_figure.layout.display == "none"
-    assert lab._example.layout.display is None
-    assert lab._example.max == len(model.trainer.X_test) - 1
-    assert all(b.disabled for b in lab._features.values())
-    assert list(lab._bars.x) == list(model.data.classes)
-    probabilities = np.asarray(lab._bars.y)
+    assert on_page(lab, lab._output.bars_figure) and on_page(lab, lab._controls["example"])
+    assert not on_page(lab, lab._output.plane.figure)
+    assert lab._controls["example"].max == len(model.trainer.X_test) - 1
+    assert all(b.disabled for b in lab._controls["features"].buttons.values())
+    assert list(lab._output.bars.x) == list(model.data.classes)
+    probabilities = np.asarray(lab._output.bars.y)
     assert probabilities.shape == (10,) and probabilities.sum() == pytest.approx(1.0)
 
     # The example slider picks the test image the picture shows, without starting to train.
-    lab._example.value = 3
+    lab._controls["example"].value = 3
     lab.draw()
     assert model.example == 3 and not model.stale.is_set()
     pixels = np.frombuffer(lab._canvas.tiles, dtype=np.uint8)[:64]
     expected = np.clip(np.round(2 * model.trainer.X_test[3] * 127.5), 0, 255)
     np.testing.assert_array_equal(pixels, expected)
-    assert lab._surface_figure.layout.display == "none"
+    assert not on_page(lab, lab._output.plane.figure)
 
     lab._controls["dataset"].value = "circle"
     rebuild(lab)
-    assert not any(b.disabled for b in lab._features.values())
-    assert lab._bars_figure.layout.display == "none" and lab._surface_figure.layout.display is None
+    assert not any(b.disabled for b in lab._controls["features"].buttons.values())
+    assert not on_page(lab, lab._output.bars_figure) and on_page(lab, lab._output.plane.figure)
 
 
 @pytest.mark.parametrize("dataset", [*PLAYGROUND_SETS, "digits"])
@@ -410,7 +441,7 @@ def test_a_head_that_does_not_fit_the_data_is_refused(lab, dataset, head):
     rebuild(lab)
     before = (model.head, model.version, model.playing, model.trainer.network.sizes)
     lab._controls["head"].value = head
-    assert "does not fit" in lab._message.value and "choose" in lab._message.value
+    assert "does not fit" in lab._messages.value and "choose" in lab._messages.value
     assert lab._controls["head"].value == model.head == before[0]
     assert not model.stale.is_set() and not model.sync()
     assert (model.head, model.version, model.playing, model.trainer.network.sizes) == before
@@ -420,7 +451,7 @@ def test_softmax_fits_two_classes(lab):
     lab._controls["head"].value = "softmax"
     rebuild(lab)
     assert lab.model.trainer.network.sizes == [2, 4, 2, 2] and counts(lab) == [2, 4, 2, 2]
-    assert lab._message.value == ""
+    assert lab._messages.value == ""
 
 
 @pytest.mark.parametrize("head", ["tanh", "sigmoid", "softmax"])
@@ -442,7 +473,7 @@ def test_the_surface_shows_each_class_in_its_colour(head):
 
 
 def test_a_feature_toggle_adds_an_input(lab):
-    lab._features["x1*x2"].value = True
+    lab._controls["features"].buttons["x1*x2"].value = True
     assert lab.model.features == ["x1", "x2", "x1*x2"] and lab.model.playing
     rebuild(lab)
     assert lab.model.trainer.network.sizes[0] == 3 and counts(lab)[0] == 3
@@ -450,12 +481,12 @@ def test_a_feature_toggle_adds_an_input(lab):
 
 
 def test_turning_every_feature_off_is_refused(lab):
-    lab._features["x1"].value = False
+    lab._controls["features"].buttons["x1"].value = False
     rebuild(lab)
     lab.model.playing = False
-    lab._features["x2"].value = False
-    assert "at least one input feature" in lab._message.value
-    assert lab.model.features == ["x2"] and lab._features["x2"].value
+    lab._controls["features"].buttons["x2"].value = False
+    assert "at least one input feature" in lab._messages.value
+    assert lab.model.features == ["x2"] and lab._controls["features"].buttons["x2"].value
     assert not lab.model.stale.is_set() and not lab.model.playing
 
 
@@ -470,8 +501,8 @@ def test_divergence_is_reported_and_a_smaller_rate_recovers(lab):
     assert model.playing
     assert model.advance(20) is False
     assert model.status == "diverged" and model.message.startswith("training diverged")
-    assert "training diverged" in lab._message.value
-    assert not model.playing and not lab._play.value
+    assert "training diverged" in lab._messages.value
+    assert not model.playing and not lab._controls["playing"].value
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         lab.draw()
@@ -482,7 +513,7 @@ def test_divergence_is_reported_and_a_smaller_rate_recovers(lab):
     lab._controls["learning_rate"].value = 0.03
     assert model.playing
     rebuild(lab)
-    assert (model.status, model.message, lab._message.value) == ("ready", "", "")
+    assert (model.status, model.message, lab._messages.value) == ("ready", "", "")
     assert model.advance(20) and model.status == "training" and model.epoch == 20
     assert np.isfinite(model.trainer.history["train_loss"]).all()
 
@@ -493,27 +524,29 @@ def test_divergence_is_reported_and_a_smaller_rate_recovers(lab):
 def test_hovered_and_selected_neurons_show_on_the_surface(lab):
     lab.model.advance(10)
     trainer = lab.model.trainer
-    fine = trainer.network.neuron_outputs(trainer.inputs(lab.model.grid(SURFACE_RESOLUTION)))
+    fine = trainer.network.neuron_outputs(
+        trainer.inputs(plane_grid(lab.model.extent, SURFACE_RESOLUTION))
+    )
     shape = (SURFACE_RESOLUTION, SURFACE_RESOLUTION)
 
     lab._canvas.hovered = [1, 0]
     assert lab.model.focus == (1, 0)
     lab.draw()
-    assert lab._surface_figure.title == "Layer 1, neuron 1"
-    np.testing.assert_allclose(lab._surface.color, fine[0][0].reshape(shape)[::-1])
+    assert lab._output.plane.figure.title == "Layer 1, neuron 1"
+    np.testing.assert_allclose(lab._output.plane.surface.color, fine[0][0].reshape(shape)[::-1])
 
     lab._canvas.selected = [2, 1]
     lab.draw()
-    assert lab._surface_figure.title == "Layer 2, neuron 2"
-    np.testing.assert_allclose(lab._surface.color, fine[1][1].reshape(shape)[::-1])
+    assert lab._output.plane.figure.title == "Layer 2, neuron 2"
+    np.testing.assert_allclose(lab._output.plane.surface.color, fine[1][1].reshape(shape)[::-1])
 
     lab._canvas.selected = [-1, -1]
     lab.draw()
-    assert lab._surface_figure.title == "Layer 1, neuron 1"
+    assert lab._output.plane.figure.title == "Layer 1, neuron 1"
     lab._canvas.hovered = [-1, -1]
     lab.draw()
-    assert lab._surface_figure.title == "Output"
-    np.testing.assert_allclose(lab._surface.color, fine[-1][0].reshape(shape)[::-1])
+    assert lab._output.plane.figure.title == "Output"
+    np.testing.assert_allclose(lab._output.plane.surface.color, fine[-1][0].reshape(shape)[::-1])
     assert not lab.model.stale.is_set()  # looking is not a new run
 
 
@@ -521,7 +554,7 @@ def test_hovered_and_selected_neurons_show_on_the_surface(lab):
 def test_tiles_without_a_hidden_neuron_show_the_output(lab, tile):
     lab._canvas.hovered = list(tile)
     lab.draw()
-    assert lab._surface_figure.title == "Output"
+    assert lab._output.plane.figure.title == "Output"
 
 
 # --- your own data -----------------------------------------------------------------------------
@@ -538,10 +571,12 @@ def test_own_two_dimensional_data():
         assert model.task == "binary" and model.trainer.network.sizes == [2, 4, 2, 1]
         assert model.is_plane and counts(lab) == [2, 4, 2, 1]
         # Fed as it is: no feature applies, and the inputs keep their own names.
-        assert all(b.disabled for b in lab._features.values())
+        assert all(b.disabled for b in lab._controls["features"].buttons.values())
         assert lab._canvas.columns[0]["labels"] == ["a", "b"]
         extent = np.abs(X).max() * 1.1
-        np.testing.assert_allclose(lab._surface.x, np.linspace(-extent, extent, SURFACE_RESOLUTION))
+        np.testing.assert_allclose(
+            lab._output.plane.surface.x, np.linspace(-extent, extent, SURFACE_RESOLUTION)
+        )
         model.advance(20)
         lab.draw()
         assert model.status == "training"
@@ -559,10 +594,10 @@ def test_own_data_with_three_inputs_and_three_classes():
         assert model.task == "multiclass" and model.head == "softmax"
         assert model.trainer.network.sizes == [3, 4, 2, 3] and not model.is_plane
         assert lab._canvas.columns[0]["width"] == 3 and counts(lab) == [1, 4, 2, 3]
-        assert lab._bars_figure.layout.display is None
+        assert on_page(lab, lab._output.bars_figure)
         model.advance(5)
         lab.draw()
-        assert len(lab._bars.y) == 3
+        assert len(lab._output.bars.y) == 3
         assert_canvas_matches_frame(lab)
     finally:
         lab.close()
@@ -581,7 +616,7 @@ def test_history_stays_bounded_on_a_long_run(lab):
     epochs = trainer.history["epoch"]
     assert len(epochs) <= 20 and epochs[0] == 0 and epochs[-1] == 300
     assert np.all(np.diff(epochs) > 0)
-    assert len(lab._loss_lines.x) == len(epochs) and lab._loss_lines.x[-1] == 300
+    assert len(lab._loss.loss_lines.x) == len(epochs) and lab._loss.loss_lines.x[-1] == 300
 
 
 def test_a_long_runs_curve_keeps_its_whole_shape(lab):
@@ -656,7 +691,7 @@ def test_loop_trains_without_a_browser_and_collapses_a_storm_of_changes():
     model = lab.model
     try:
         assert lab.loop.thread.is_alive() and lab.loop.thread.name == "dllab-training"
-        lab._play.value = True
+        lab._controls["playing"].value = True
         wait_until(lambda: model.epoch > 0, what="the first epochs")
         version = model.version
 
@@ -705,7 +740,7 @@ def test_the_loop_sends_faster_when_the_browser_answers():
     canvas = lab._canvas
     try:
         lab.loop.start()
-        lab._play.value = True
+        lab._controls["playing"].value = True
         start = canvas.frame
         time.sleep(1.0)
         unanswered = canvas.frame - start
@@ -733,11 +768,297 @@ def test_a_drawing_failure_pauses_with_a_message():
     lab.loop.draw = broken
     try:
         lab.loop.start()
-        lab._play.value = True
+        lab._controls["playing"].value = True
         wait_until(lambda: lab.model.status == "error", what="the error")
         assert lab.model.message == "drawing failed: no ink"
-        assert "drawing failed: no ink" in lab._message.value
-        wait_until(lambda: not lab._play.value, what="the pause")
+        assert "drawing failed: no ink" in lab._messages.value
+        wait_until(lambda: not lab._controls["playing"].value, what="the pause")
         assert lab.loop.thread.is_alive()  # the lab stays alive
     finally:
         stop(lab)
+
+
+# --- pausing -----------------------------------------------------------------------------------
+
+
+def test_a_setting_changed_while_paused_rebuilds_and_stays_paused(lab):
+    play = lab._controls["playing"]
+    play.value = True
+    lab.model.advance(5)
+    play.value = False  # the learner pauses
+    lab._controls["learning_rate"].value = 0.1
+    assert lab.model.learning_rate == 0.1 and lab.model.stale.is_set()
+    assert not lab.model.playing and not play.value
+    rebuild(lab)  # the loop rebuilds and draws the new run's first frame
+    assert lab.model.epoch == 0 and "Epoch <b>0</b>" in lab._epoch.value
+    np.testing.assert_array_equal(lab._loss.loss_lines.x, [0, 0])
+    assert not lab.model.playing
+    play.value = True  # Play again: a change plays again
+    play.value = False
+    play.value = True
+    lab._controls["depth"].value = 3
+    assert lab.model.playing
+
+
+@pytest.mark.parametrize("action", ["Step", "Reset"])
+def test_after_step_or_reset_a_setting_does_not_start_training(lab, action):
+    button(lab, action).click()
+    lab._controls["width"].value = 6
+    assert not lab.model.playing and lab.model.hidden == [6, 6]
+
+
+def test_a_paused_lab_loop_shows_the_new_run_at_epoch_zero():
+    lab = Lab(autostart=False)
+    try:
+        lab.loop.start()
+        lab._controls["playing"].value = True
+        wait_until(lambda: lab.model.epoch >= 4, what="training")
+        lab._controls["playing"].value = False
+        version = lab.model.version
+        lab._controls["activation"].value = "relu"
+        wait_until(lambda: lab._canvas.run == version + 1, what="the new run drawn")
+        time.sleep(0.3)
+        assert lab.model.epoch == 0 and not lab.model.playing
+        np.testing.assert_array_equal(lab._loss.loss_lines.x, [0, 0])
+    finally:
+        stop(lab)
+
+
+# --- the layers: hidden is the one truth ---------------------------------------------------------
+
+
+def test_hidden_is_the_one_source_of_depth_and_width():
+    model = LabModel(hidden=[8, 4])
+    assert (model.depth, model.width, model.hidden) == (2, 8, [8, 4])
+    model.hidden = [3, 5, 2]
+    assert (model.depth, model.width, model.hidden) == (3, 5, [3, 5, 2])
+    model.depth = 4  # a new layer gets `width`
+    assert model.hidden == [3, 5, 2, 5]
+    model.width = 6
+    assert model.hidden == [6, 6, 6, 6]
+    model.hidden = []
+    model.width = 7  # no layer to widen: the width new layers get
+    assert model.hidden == [] and model.width == 7
+    model.depth = 2
+    assert model.hidden == [7, 7]
+    assert LabModel(depth=3, width=6).hidden == [6, 6, 6]
+
+
+def test_the_lab_limits_are_the_controls_limits(lab):
+    assert lab._controls["depth"].max == MAX_HIDDEN_LAYERS
+    assert lab._controls["width"].max == MAX_NEURONS_PER_LAYER
+    with pytest.raises(traitlets.TraitError, match=f"1 to {MAX_NEURONS_PER_LAYER} neurons"):
+        lab.model.hidden = [MAX_NEURONS_PER_LAYER + 1]
+
+
+# --- status and the progress check -------------------------------------------------------------
+
+
+def test_status_is_one_of_a_fixed_set(lab):
+    assert {"ready", "training", "diverged", "stuck", "error"} == set(STATUSES)
+    with pytest.raises(traitlets.TraitError):
+        lab.model.status = "confused"
+
+
+def test_a_progress_check_after_each_chunk_can_say_stuck():
+    class Stuck(LabModel):
+        def _check_progress(self, trainer) -> bool:
+            self.status, self.message = "stuck", f"still at chance after {trainer.epoch} epochs"
+            return True
+
+    model = Stuck()
+    assert model.advance(3) and model.status == "stuck"
+    assert model.message == "still at chance after 3 epochs"
+
+
+def test_the_models_status_message_is_shown_and_a_refusal_is_kept(lab):
+    lab._controls["hidden"].value = "40"  # refused by the model
+    lab.model.status, lab.model.message = "stuck", "still at chance"
+    assert "still at chance" in lab._messages.value and "&#x27;40&#x27;" in lab._messages.value
+
+
+# --- settings the lab takes, exactly -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("learning_rate", 0.05),
+        ("regularization_rate", 0.02),
+        ("seed", 100000),
+        ("batch_size", 31),
+        ("epochs_per_frame", 50),
+    ],
+)
+def test_a_setting_off_the_controls_list_is_used_and_shown_exactly(name, value):
+    lab = Lab(autostart=False, **{name: value})
+    try:
+        assert getattr(lab.model, name) == value
+        assert lab._controls[name].value == value
+    finally:
+        lab.close()
+
+
+def test_a_learning_rate_off_the_list_set_later_is_shown(lab):
+    lab.model.learning_rate = 0.07
+    assert lab._controls["learning_rate"].value == 0.07
+    assert ("0.07", 0.07) in lab._controls["learning_rate"].options
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        (dict(learnig_rate=0.3), TypeError, "did you mean 'learning_rate'"),
+        (dict(hiden=[8]), TypeError, "did you mean 'hidden'"),
+        (dict(hidden=[8, 4], width=16), ValueError, "hidden=[8, 4] and width=16"),
+        (dict(hidden=[8], depth=2), ValueError, "not both"),
+        (dict(hide=None), TypeError, "hide must be a list of parts"),
+        (dict(hide=["wings"]), ValueError, "'wings', which is not a part of the lab"),
+        (dict(preset=["spiral"]), TypeError, "preset must be the name of a preset"),
+        (dict(data="x"), TypeError, "data must be a Dataset"),
+        (dict(data_seed=-5), ValueError, "data_seed=-5 is not allowed"),
+        (dict(seed=-1), ValueError, "seed=-1 is not allowed"),
+        (dict(learning_rate=0), ValueError, "learning_rate=0.0 is not allowed"),
+        (dict(learning_rate="fast"), TypeError, "learning_rate must be a number"),
+        (dict(hidden=8), TypeError, "hidden must be a list of layer widths"),
+        (dict(hidden=[8, 99]), ValueError, "each 1 to 32 neurons"),
+        (dict(features="x1"), TypeError, "features must be a list"),
+        (dict(features=[]), ValueError, "turn on at least one input feature"),
+        (dict(dataset="moons"), ValueError, "dataset='moons' is not known"),
+        (dict(dataset="digits", head="tanh"), ValueError, "the tanh output does not fit digits"),
+        (dict(noise=2), ValueError, "noise=2.0 is not allowed"),
+        (dict(batch_size=2.5), TypeError, "batch_size must be a whole number"),
+        (dict(output_column="curves"), ValueError, "output_column='curves' is not known"),
+        (dict(autostart="yes"), TypeError, "autostart must be True or False"),
+    ],
+)
+def test_every_bad_argument_is_a_clear_error_and_starts_no_thread(kwargs, error, words):
+    before = {thread for thread in threading.enumerate()}
+    with pytest.raises(error) as caught:
+        Lab(**kwargs)
+    assert not isinstance(caught.value, traitlets.TraitError)
+    assert words in str(caught.value)
+    gc.collect()
+    assert not [thread for thread in threading.enumerate() if thread not in before]
+
+
+# --- the layout: Play, the network, the output and a curves plot together ----------------------
+
+
+def test_the_loss_plot_sits_in_the_output_column(lab):
+    assert lab._loss.box in lab._output.box.children
+    assert lab._gradient.box not in lab._output.box.children and on_page(lab, lab._gradient.box)
+    assert not on_page(lab, lab._controls["head"])  # in "More settings", closed at first
+    lab._more.value = True
+    assert on_page(lab, lab._controls["head"]) and on_page(lab, lab._controls["seed"])
+
+
+def test_the_gradient_flow_plot_can_sit_in_the_output_column():
+    lab = Lab(autostart=False, output_column="gradient_flow")
+    try:
+        assert lab._gradient.box in lab._output.box.children
+        assert lab._loss.box not in lab._output.box.children and on_page(lab, lab._loss.box)
+        width, height = (
+            int(size[:-2])
+            for size in (lab._gradient.figure.layout.width, lab._gradient.figure.layout.height)
+        )
+        assert width <= 320 and height <= 200
+    finally:
+        lab.close()
+
+
+# --- what reaches the page: nothing a browser cannot draw ---------------------------------------
+
+
+def marks(lab: Lab):
+    figures = [lab._loss.figure, lab._gradient.figure, lab._output.plane.figure]
+    return [mark for figure in figures for mark in figure.marks]
+
+
+def assert_drawable(lab: Lab) -> None:
+    """Every line has as many x as y values, finite; every epoch axis has a domain."""
+    for mark in marks(lab):
+        if isinstance(mark, bq.Lines):
+            x, y = np.asarray(mark.x, dtype=float), np.atleast_2d(np.asarray(mark.y, dtype=float))
+            assert y.shape[-1] == len(x) >= 2, mark.labels
+            assert np.isfinite(x).all() and np.isfinite(y).all(), mark.labels
+    for plot in (lab._loss.loss_lines, lab._gradient.lines):
+        scale, x = plot.scales["x"], np.asarray(plot.x, dtype=float)
+        assert scale.min is not None and scale.max > scale.min
+        if plot.visible:
+            assert scale.min <= x.min() and x.max() <= scale.max <= 1.25 * max(x.max(), 1)
+
+
+@pytest.mark.parametrize("epochs", [0, 1, 5])
+def test_lines_reach_the_page_whole_and_finite(lab, epochs):
+    lab.model.advance(epochs) if epochs else None
+    lab.draw()
+    assert_drawable(lab)
+
+
+def test_a_diverged_run_draws_finite_lines(lab):
+    lab.model.apply({"dataset": "plane", "activation": "relu", "learning_rate": 10.0})
+    lab.model.advance(20)
+    assert lab.model.status == "diverged"
+    lab.draw()
+    assert_drawable(lab)
+
+
+def test_each_change_of_a_line_is_one_message(lab):
+    """x and y of a line reach the page in one message (apart, a line of another length
+    than its x draws `null` paths)."""
+    sent = []
+    for line in (lab._loss.loss_lines, lab._gradient.lines):
+        line._send = lambda msg, buffers=None, line=line: sent.append(sorted(msg["state"]))
+    lab.model.advance(3)
+    lab.draw()
+    assert sent and all({"x", "y"} <= set(state) or not {"x", "y"} & set(state) for state in sent)
+
+
+def test_only_the_figure_that_applies_is_on_the_page(lab):
+    """A figure hidden with display:none is drawn at zero size (negative rectangles): the
+    bars of digits and the plane take turns in the output column instead."""
+    assert on_page(lab, lab._output.plane.figure) and not on_page(lab, lab._output.bars_figure)
+    lab.model.dataset = "digits"
+    rebuild(lab)
+    assert on_page(lab, lab._output.bars_figure) and not on_page(lab, lab._output.plane.figure)
+    assert len(lab._output.bars.x) == len(lab._output.bars.y) == 10
+
+
+def test_digits_without_hidden_layers_draw_ten_bars(lab):
+    lab.model.dataset = "digits"
+    lab.model.hidden = []
+    rebuild(lab)
+    assert len(lab._output.bars.x) == len(lab._output.bars.y) == 10
+
+
+def test_a_hidden_figure_leaves_the_page():
+    lab = Lab(autostart=False, hide=["loss", "gradient_flow"])
+    try:
+        for figure in (lab._loss.figure, lab._gradient.figure):
+            assert not on_page(lab, figure)
+            found, todo = False, [lab]
+            while todo:
+                box = todo.pop()
+                found |= box is figure
+                todo.extend(getattr(box, "children", ()))
+            assert not found, "a hidden figure is still in the widget tree"
+        lab.model.dataset = "digits"
+        rebuild(lab)
+        assert lab._loss.box not in lab._output.box.children
+    finally:
+        lab.close()
+
+
+def test_a_training_frame_sends_no_scale_change(lab):
+    """A scale changed every frame makes the page redraw its lines twice a frame."""
+    lab.model.advance(100)
+    lab.draw()
+    sent = []
+    for line in (lab._loss.loss_lines, lab._gradient.lines):
+        scale = line.scales["x"]
+        scale._send = lambda msg, buffers=None: sent.append(msg)
+    for _ in range(10):
+        lab.model.advance(2)
+        lab.draw()
+    assert len(sent) <= 2 * 2  # an axis grows now and then (here from 100 to 120 epochs)

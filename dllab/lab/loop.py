@@ -1,13 +1,17 @@
 """The loop that keeps a lab training while the kernel stays free.
 
-A daemon thread rebuilds the run when a setting changed, trains a few epochs, and
-hands a frame to `draw`, at most `fps` times a second and never while more than
-`in_flight - 1` frames sent are still not drawn by the browser (or until `patience`
-seconds have passed, when no page is open). It trains the next frame while the browser
-still draws the last one, so that neither waits for the other: with 6 hidden layers of
-8, benchmarks/bench_browser.py measured 21-24 frames/s in Voila and JupyterLab this way
-(the cap is 25), against 17-21 (15-17 after a few retrains) when the loop waited for the
-browser before training and kept one frame in flight; slider latency stayed near 100 ms.
+It runs on a `dllab.ui.Runner` (the project's one way to run work off the kernel's main
+thread): each request runs the loop until there is nothing to do (no setting changed, not
+playing, nothing to redraw); a change, Play or a redraw requests it again.
+
+The loop rebuilds the run when a setting changed, trains a few epochs, and hands a frame
+to `draw`, at most `fps` times a second and never while more than `in_flight - 1` frames
+sent are still not drawn by the browser (or until `patience` seconds have passed, when no
+page is open). It trains the next frame while the browser still draws the last one, so
+that neither waits for the other: with 6 hidden layers of 8, benchmarks/bench_browser.py
+measured 21-24 frames/s in Voila and JupyterLab this way (the cap is 25), against 17-21
+(15-17 after a few retrains) when the loop waited for the browser before training and
+kept one frame in flight; slider latency stayed near 100 ms.
 
 When no page draws what it sends for `unwatched` seconds while playing (the tab was
 closed without saying so, the browser crashed, the laptop went to sleep), the lab pauses:
@@ -21,8 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from threadpoolctl import threadpool_limits
-
+from ..ui import Runner
 from .model import LabModel
 
 
@@ -50,65 +53,72 @@ class TrainingLoop:
         self.in_flight = in_flight
         self.drawn = drawn
         self.unwatched = unwatched
-        self.wake = threading.Event()
+        self.wake = threading.Event()  # cuts a wait short: something changed
         self.redraw = threading.Event()
-        self.closed = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="dllab-training", daemon=True)
-        model.observe(lambda change: self.wake.set(), names=["playing"])
+        self.runner = Runner(self._job, self._failed, name="dllab-training")
+        self._started = False
+        self._last_sent = 0.0
+        self._watched_at, self._seen, self._was_playing = time.monotonic(), -1, False
+        model.observe(lambda change: self.poke(), names=["playing"])
+
+    @property
+    def thread(self) -> threading.Thread:
+        """The runner's thread (started by `start`)."""
+        return self.runner._thread
 
     def start(self) -> None:
-        self.thread.start()
+        self._started = True
+        self.runner.request()
 
     def poke(self, redraw: bool = False) -> None:
         """Wake the loop now: a setting changed, or the picture must be redrawn."""
         if redraw:
             self.redraw.set()
         self.wake.set()
+        if self._started:
+            self.runner.request()
 
     def close(self) -> None:
-        self.closed.set()
+        self.runner.close()
         self.wake.set()
 
-    def _run(self) -> None:
-        # One BLAS thread: on a shared machine (a workshop server, the browser on the
-        # same two cores) a second BLAS thread makes small matrix products up to 20x
-        # slower, and the lab's matrices are small.
-        with threadpool_limits(1, user_api="blas"):
-            self._loop()
+    def _failed(self, error: Exception) -> None:
+        """Training or drawing raised: keep the lab alive, pause, and say what broke."""
+        self.model.status, self.model.message = "error", f"training failed: {error}"
+        self.model.playing = False
 
-    def _loop(self) -> None:
+    def _has_work(self) -> bool:
+        return self.model.stale.is_set() or self.model.playing or self.redraw.is_set()
+
+    def _job(self, should_stop: Callable[[], bool]) -> None:
         model = self.model
-        last = 0.0
-        watched_at, seen, was_playing = time.monotonic(), -1, False
-        while not self.closed.is_set():
+        while not should_stop():
+            self.wake.clear()
             playing = model.playing
-            if playing and not was_playing:
-                watched_at = time.monotonic()  # (re)started: give a page time to answer
-            was_playing = playing
-            if not (model.stale.is_set() or playing or self.redraw.is_set()):
-                self.wake.wait(0.5)
-                self.wake.clear()
-                continue
+            if playing and not self._was_playing:
+                self._watched_at = time.monotonic()  # (re)started: give a page time to answer
+            self._was_playing = playing
+            if not self._has_work():
+                return  # idle: a change, Play or a redraw requests the next run
             # Train the next frame while the browser draws the last ones...
             rebuilt = model.sync()
             if model.playing and not rebuilt:
                 model.advance()
             # ...and send it once the browser has caught up enough.
             caught_up = self.wait_drawn(self.patience, self.in_flight - 1)
-            count = self.drawn() if self.drawn is not None else seen
-            if caught_up or count != seen:
-                watched_at, seen = time.monotonic(), count
-            elif model.playing and time.monotonic() - watched_at > self.unwatched:
+            count = self.drawn() if self.drawn is not None else self._seen
+            if caught_up or count != self._seen:
+                self._watched_at, self._seen = time.monotonic(), count
+            elif model.playing and time.monotonic() - self._watched_at > self.unwatched:
                 model.playing = False  # nobody watches: pause, and let the kernel fall idle
                 continue
             if model.stale.is_set() and not rebuilt:
                 continue  # a setting moved meanwhile: this frame is of the old run
-            pause = self.interval - (time.perf_counter() - last)
-            if pause > 0 and not model.stale.is_set():
+            pause = self.interval - (time.perf_counter() - self._last_sent)
+            if pause > 0 and not model.stale.is_set() and not should_stop():
                 self.wake.wait(pause)
-                self.wake.clear()
             self.redraw.clear()
-            last = time.perf_counter()
+            self._last_sent = time.perf_counter()
             try:
                 self.draw()
             except Exception as error:  # keep the lab alive; say what broke

@@ -8,8 +8,9 @@ callbacks and the training loop), so everything that touches the trainer holds
 
 from __future__ import annotations
 
+import difflib
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -24,46 +25,103 @@ from ..core import (
     OPTIMIZERS,
     PLAYGROUND_SETS,
     Dataset,
-    Network,
     Trainer,
     make_dataset,
+    make_trainer,
+    plane_extent,
     split,
 )
-from ..core.checks import check_choice
+from ..core.checks import check_choice, check_float, check_int
+from ..core.data import MAX_NOISE
 from ..core.network import INITIALIZERS, REGULARIZERS
-from .setup import SHARED
+from ..core.optimizers import check_learning_rate
+from .frames import Frame, PlanePictures, example_pictures
+from .presets import PRESETS, SHARED, defaults, preset
 
-# TensorFlow Playground's choices of learning rate and regularisation rate.
-LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-REGULARIZATION_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-MAX_DEPTH, MAX_WIDTH = 8, 32
-TILE_RESOLUTION = 25  # points per side of each neuron's small heatmap
-SURFACE_RESOLUTION = 50  # points per side of the output heatmap
+# The lab's limits, each named for what it limits (the engine allows bigger networks; the
+# lab keeps to what its pictures can show and a workshop's laptop can train live).
+MAX_HIDDEN_LAYERS = 8
+MAX_NEURONS_PER_LAYER = 32
+MAX_BATCH_SIZE = 1000
+MAX_EPOCHS_PER_FRAME = 100
+MAX_SEED = 2**32 - 1
+MAX_REGULARIZATION_RATE = 10.0
+TRAIN_SHARE_RANGE = (0.1, 0.9)
 OWN_DATA = "my data"
+# What `LabModel.status` can be: built and not trained yet; training (or paused after
+# training); stopped because the loss became infinite; still at chance level (set by a
+# check of progress, see `LabModel._check_progress`); a run that could not be built or drawn.
+STATUSES = ("ready", "training", "diverged", "stuck", "error")
 
 
-@dataclass
-class Frame:
-    """What one redraw shows, computed from the model at one instant.
+def read_widths(value: Any) -> list[int]:
+    """Hidden layer widths from a list of whole numbers or from text such as '8, 6, 4'
+    (what the "Layer widths" box holds)."""
+    limits = f"1 to {MAX_NEURONS_PER_LAYER}"
+    if isinstance(value, str):
+        parts = [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+        try:
+            widths = [int(part) for part in parts]
+            return read_widths(widths)
+        except (ValueError, TypeError):
+            raise ValueError(
+                f"layer widths {value!r} not understood: give whole numbers {limits} "
+                f"separated by commas, at most {MAX_HIDDEN_LAYERS} of them"
+            ) from None
+    if isinstance(value, (bytes, dict, set)) or not isinstance(value, Iterable):
+        raise TypeError(
+            f"hidden must be a list of layer widths, e.g. [8, 8, 8] (or the text '8, 8, 8'); "
+            f"got {value!r}"
+        )
+    widths = list(value)
+    try:
+        widths = [check_int("hidden", width, 1, MAX_NEURONS_PER_LAYER) for width in widths]
+    except (ValueError, TypeError):
+        widths = None
+    if widths is None or len(widths) > MAX_HIDDEN_LAYERS:
+        raise ValueError(
+            f"hidden={list(value)} is not allowed: at most {MAX_HIDDEN_LAYERS} layers, "
+            f"each {limits} neurons"
+        )
+    return widths
 
-    tiles : one array per column of the network picture (inputs, each hidden layer,
-        output), shape (n_tiles, height, width), values in [-1, 1].
-    weights : each layer's weight matrix (n_in, n_out), for the links.
-    surface : (SURFACE_RESOLUTION, SURFACE_RESOLUTION) output (or chosen neuron) values.
-    """
 
-    version: int
-    epoch: int
-    tiles: list[NDArray[np.float64]]
-    weights: list[NDArray[np.float64]]
-    surface: NDArray[np.float64] | None
-    surface_title: str
-    history: dict[str, list] = field(default_factory=dict)
+def read_features(value: Any) -> list[str]:
+    """Input features, in FEATURES' order; at least one."""
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise TypeError(
+            f"features must be a list of feature names, e.g. ['x1', 'x2']; got {value!r}"
+        )
+    chosen = list(value)
+    if not chosen or any(name not in FEATURES for name in chosen):
+        raise ValueError(
+            f"features={chosen} is not allowed: turn on at least one input feature, "
+            f"from {', '.join(FEATURES)}"
+        )
+    return [name for name in FEATURES if name in chosen]
+
+
+class LayerWidths(t.TraitType):
+    """Hidden layer widths: a list of whole numbers (text such as '8, 6, 4' is read)."""
+
+    info_text = "a list of layer widths"
+
+    def make_dynamic_default(self) -> list[int]:
+        return list(SHARED["hidden"][1])
+
+    def validate(self, obj, value):
+        try:
+            return read_widths(value)
+        except (ValueError, TypeError) as error:
+            raise t.TraitError(str(error)) from None
 
 
 class LabModel(t.HasTraits):
     """Settings and state of one lab. Changing any setting marks the run stale; the next
-    `sync()` (the training loop calls it) rebuilds data, network and trainer from scratch."""
+    `sync()` (the training loop calls it) rebuilds data, network and trainer from scratch.
+
+    `hidden` is the one truth about the layers: `depth` and `width` are its views for the
+    sliders (writing one rewrites `hidden`)."""
 
     # data
     dataset = t.Unicode("circle")
@@ -73,9 +131,9 @@ class LabModel(t.HasTraits):
     features = t.List(t.Unicode(), default_value=["x1", "x2"])
     data_seed = t.Int(0)
     # network
-    hidden = t.List(t.Int(), default_value=[4, 2])
-    depth = t.Int(2)
-    width = t.Int(4)
+    hidden = LayerWidths()
+    depth = t.Int(2)  # len(hidden)
+    width = t.Int(4)  # max(hidden); the width new layers get
     activation = t.Unicode("tanh")
     head = t.Unicode("tanh")
     init = t.Unicode("playground")
@@ -87,137 +145,136 @@ class LabModel(t.HasTraits):
     seed = t.Int(0)
     epochs_per_frame = t.Int(2)
     playing = t.Bool(False)
+    paused = t.Bool(False)  # the learner paused: a new setting rebuilds the run, still paused
+    # what is shown, not how it trains
     focus = t.Tuple(t.Int(), t.Int(), default_value=(-1, -1))  # (column, tile) shown large
     example = t.Int(0)  # the test example whose activations the digits view shows
+    show_test = t.Bool(False)
+    discretize = t.Bool(False)
     # state, read by the view
     epoch = t.Int(0)
-    status = t.Unicode("ready")
+    status = t.Enum(STATUSES, default_value="ready")
     message = t.Unicode("")
     version = t.Int(0)
 
-    SETTINGS = (
-        "dataset noise train_share batch_size features data_seed hidden activation head init "
-        "regularization regularization_rate optimizer learning_rate seed"
-    ).split()
+    SETTINGS = [*SHARED]  # what rebuilds the run when it changes
+    # What LabModel(...) and Lab(...) take besides SHARED: the layers' other form.
+    SHAPE = ("depth", "width")
 
     def __init__(self, own_data: Dataset | None = None, **settings: Any) -> None:
+        """Raises ValueError or TypeError naming the setting, its value and what is allowed."""
+        if own_data is not None and not isinstance(own_data, Dataset):
+            raise TypeError(
+                "data must be a Dataset (from dllab.from_arrays or dllab.from_csv); "
+                f"got {type(own_data).__name__}: {own_data!r:.60}"
+            )
         self.own_data = own_data
+        settings = self._checked(self._layer_shape(settings))
         super().__init__(**settings)
         self.lock = threading.RLock()
         self.stale = threading.Event()
         self.trainer: Trainer | None = None
         self.data: Dataset | None = None
-        self._grid_cache: dict[Any, Any] = {}
+        self._pictures = PlanePictures()
         self.observe(self._mark_stale, names=self.SETTINGS)
         self.stale.set()
         self.sync()
 
-    # -- validation: clamp or raise, nothing more -------------------------------------------
-    @t.validate("dataset")
-    def _check_dataset(self, proposal):
-        return known_choice(proposal, self.dataset_names())
-
-    @t.validate("noise")
-    def _check_noise(self, proposal):
-        return _within("noise", proposal.value, 0.0, 0.5)
-
-    @t.validate("train_share")
-    def _check_train_share(self, proposal):
-        return _within("train_share", proposal.value, 0.1, 0.9)
-
-    @t.validate("learning_rate")
-    def _check_learning_rate(self, proposal):
-        value = proposal.value
-        if not (np.isfinite(value) and 0 < value <= 100):
-            raise t.TraitError(
-                f"learning_rate={value!r} is not allowed: it must be above 0 and at most 100"
+    # -- checking settings: each names the setting, the value and what is allowed -----------
+    def check(self, name: str, value: Any) -> Any:
+        """`value` as setting `name` holds it, or ValueError/TypeError saying why not."""
+        checks: dict[str, Callable[[Any], Any]] = {
+            "dataset": lambda v: check_choice("dataset", v, self.dataset_names()),
+            "noise": lambda v: check_float("noise", v, 0.0, MAX_NOISE),
+            "train_share": lambda v: check_float("train_share", v, *TRAIN_SHARE_RANGE),
+            "batch_size": lambda v: check_int("batch_size", v, 1, MAX_BATCH_SIZE),
+            "features": read_features,
+            "data_seed": lambda v: check_int("data_seed", v, 0, MAX_SEED),
+            "hidden": read_widths,
+            "depth": lambda v: check_int("depth", v, 0, MAX_HIDDEN_LAYERS),
+            "width": lambda v: check_int("width", v, 1, MAX_NEURONS_PER_LAYER),
+            "activation": lambda v: check_choice("activation", v, ACTIVATIONS),
+            "head": lambda v: check_choice("head", v, HEADS),
+            "init": lambda v: check_choice("init", v, INITIALIZERS),
+            "regularization": lambda v: check_choice("regularization", v, REGULARIZERS),
+            "regularization_rate": lambda v: check_float(
+                "regularization_rate", v, 0.0, MAX_REGULARIZATION_RATE
+            ),
+            "optimizer": lambda v: check_choice("optimizer", v, OPTIMIZERS),
+            "learning_rate": check_learning_rate,
+            "seed": lambda v: check_int("seed", v, 0, MAX_SEED),
+            "epochs_per_frame": lambda v: check_int("epochs_per_frame", v, 1, MAX_EPOCHS_PER_FRAME),
+            "example": lambda v: check_int("example", v, 0),
+        }
+        if name not in checks:
+            known = [*SHARED, *self.SHAPE]
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise TypeError(
+                f"{name!r} is not a setting of the lab; {hint}known: {', '.join(known)}"
             )
-        return value
+        return checks[name](value)
 
-    @t.validate("depth")
-    def _check_depth(self, proposal):
-        return int(_within("depth", proposal.value, 0, MAX_DEPTH))
+    def _checked(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """Every setting checked, and the head checked against the data."""
+        settings = {name: self.check(name, value) for name, value in settings.items()}
+        if "head" in settings:
+            self.check_head(settings["head"], settings.get("dataset", self.dataset))
+        return settings
 
-    @t.validate("width")
-    def _check_width(self, proposal):
-        return int(_within("width", proposal.value, 1, MAX_WIDTH))
-
-    @t.validate("hidden")
-    def _check_hidden(self, proposal):
-        widths = list(proposal.value)
-        if len(widths) > MAX_DEPTH or any(not 1 <= w <= MAX_WIDTH for w in widths):
-            raise t.TraitError(
-                f"hidden={widths} is not allowed: at most {MAX_DEPTH} layers, "
-                f"each 1 to {MAX_WIDTH} neurons"
-            )
-        return widths
-
-    @t.validate("features")
-    def _check_features(self, proposal):
-        unknown = [name for name in proposal.value if name not in FEATURES]
-        if unknown or not proposal.value:
-            raise t.TraitError(
-                f"features={list(proposal.value)} is not allowed: turn on at least one of "
-                f"{', '.join(FEATURES)}"
-            )
-        return [name for name in FEATURES if name in proposal.value]
-
-    @t.validate("batch_size")
-    def _check_batch_size(self, proposal):
-        return int(_within("batch_size", proposal.value, 1, 1000))
-
-    @t.validate("epochs_per_frame")
-    def _check_speed(self, proposal):
-        return int(_within("epochs_per_frame", proposal.value, 1, 100))
-
-    @t.validate("activation", "init", "regularization", "optimizer")
-    def _check_choice(self, proposal):
-        options = {
-            "activation": ACTIVATIONS,
-            "init": INITIALIZERS,
-            "regularization": REGULARIZERS,
-            "optimizer": OPTIMIZERS,
-        }[proposal.trait.name]
-        return known_choice(proposal, options)
-
-    @t.validate("head")
-    def _check_head(self, proposal):
-        known_choice(proposal, HEADS)
-        task = self.task
-        if task is not None and task not in HEADS[proposal.value].tasks:
-            raise t.TraitError(
-                f"the {proposal.value} output does not fit {self.dataset} ({task} data): "
+    def check_head(self, head: str, dataset: str) -> None:
+        task = self.task_of(dataset)
+        if task is not None and task not in HEADS[head].tasks:
+            raise ValueError(
+                f"the {head} output does not fit {dataset} ({task} data): "
                 f"choose {' or '.join(h for h in HEADS if task in HEADS[h].tasks)}"
             )
-        return proposal.value
 
-    # -- keeping depth, width and the per-layer widths in step ------------------------------
-    # `hidden` is the truth; `depth` and `width` are the sliders' views of it.
-    _showing_hidden = False
+    def _layer_shape(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """`hidden`, or `depth` and `width` (all layers alike), never both."""
+        shape = {name: settings.pop(name) for name in self.SHAPE if name in settings}
+        if not shape:
+            return settings
+        if "hidden" in settings:
+            given = ", ".join(f"{name}={value!r}" for name, value in shape.items())
+            raise ValueError(
+                f"give hidden (each layer's width) or depth and width, not both: got "
+                f"hidden={settings['hidden']!r} and {given}"
+            )
+        depth = self.check("depth", shape.get("depth", self.depth))
+        width = self.check("width", shape.get("width", self.width))
+        return {**settings, "hidden": [width] * depth}
+
+    @t.validate(*SHARED, "depth", "width", "example")
+    def _check_trait(self, proposal):
+        try:
+            value = self.check(proposal.trait.name, proposal.value)
+            if proposal.trait.name == "head":
+                self.check_head(value, self.dataset)
+        except (ValueError, TypeError) as error:
+            raise t.TraitError(str(error)) from None
+        return value
+
+    # -- depth and width: views of `hidden` ---------------------------------------------------
+    @t.observe("hidden")
+    def _hidden_changed(self, change) -> None:
+        self.depth = len(change.new)
+        if change.new:
+            self.width = max(change.new)
 
     @t.observe("depth")
-    def _depth_changed(self, change):
-        if not self._showing_hidden:
-            widths = self.hidden[: change.new]
-            self.hidden = widths + [self.width] * (change.new - len(widths))
+    def _depth_changed(self, change) -> None:
+        if change.new != len(self.hidden):  # the slider moved: new layers get `width`
+            kept = self.hidden[: change.new]
+            self.hidden = kept + [self.width] * (change.new - len(kept))
 
     @t.observe("width")
-    def _width_changed(self, change):
-        if not self._showing_hidden:
-            self.hidden = [change.new] * self.depth
-
-    @t.observe("hidden")
-    def _hidden_changed(self, change):
-        self._showing_hidden = True
-        try:
-            self.depth = len(change.new)
-            if change.new:
-                self.width = max(change.new)
-        finally:
-            self._showing_hidden = False
+    def _width_changed(self, change) -> None:
+        if self.hidden and change.new != max(self.hidden):  # the slider moved: every layer
+            self.hidden = [change.new] * len(self.hidden)
 
     @t.observe("dataset")
-    def _dataset_changed(self, change):
+    def _dataset_changed(self, change) -> None:
         # A new kind of data brings the output that fits it (the playground does the same).
         if self.task not in HEADS[self.head].tasks:
             self.head = DEFAULT_HEAD[self.task]
@@ -236,14 +293,17 @@ class LabModel(t.HasTraits):
         names = [*PLAYGROUND_SETS, "digits"]
         return names + [OWN_DATA] if self.own_data is not None else names
 
+    def task_of(self, dataset: str) -> str | None:
+        """The task of data set `dataset` (None for a name that is not one)."""
+        if dataset == OWN_DATA:
+            return self.own_data.task if self.own_data is not None else None
+        if dataset == "digits":
+            return "multiclass"
+        return _PLAYGROUND_TASKS.get(dataset)
+
     @property
     def task(self) -> str | None:
-        if self.dataset == OWN_DATA:
-            return self.own_data.task
-        if self.dataset == "digits":
-            return "multiclass"
-        # None while an unknown dataset waits for its own validator to refuse it.
-        return _PLAYGROUND_TASKS.get(self.dataset)
+        return self.task_of(self.dataset)
 
     @property
     def is_plane(self) -> bool:
@@ -256,27 +316,57 @@ class LabModel(t.HasTraits):
         2-D data is fed as it is, see `_build`)."""
         return self.is_plane and bool(self.data.extent)
 
+    @property
+    def extent(self) -> float:
+        return plane_extent(self.data)
+
+    def grid(self, resolution: int) -> NDArray[np.float64]:
+        """The points the pictures are computed on: `dllab.core.plane.plane_grid` over
+        this data's plane."""
+        return self._pictures.grid(self.extent, resolution)
+
+    # -- settings as a whole -----------------------------------------------------------------
     def settings(self) -> dict[str, Any]:
-        """The settings a setup string shares (see dllab.lab.setup)."""
+        """The settings a setup string shares (see dllab.lab.presets)."""
         return {key: _plain(getattr(self, key)) for key in SHARED}
 
-    def apply(self, settings: dict[str, Any]) -> None:
-        """Set many settings at once: all of them, or (on a bad one) none, with an error
-        naming it."""
+    def whole(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """`settings` with what they leave out at its default, the head at the one that fits
+        their data."""
+        whole = {**defaults(), **settings}
+        if "head" not in settings:
+            whole["head"] = DEFAULT_HEAD.get(self.task_of(whole["dataset"]), whole["head"])
+        return whole
+
+    def apply(self, settings: dict[str, Any], whole: bool = False) -> None:
+        """Set many settings at once: all of them, or (on a bad one) none, with a ValueError
+        or TypeError naming it. The data comes before the head that fits it; a head left out
+        that does not fit the new data becomes the data's own. `whole`: what `settings`
+        leave out goes back to its default (a preset, a setup string)."""
         unknown = [key for key in settings if key not in SHARED]
         if unknown:
             raise ValueError(f"{unknown[0]!r} is not a setting; known: {', '.join(SHARED)}")
-        try:
-            LabModel(own_data=self.own_data, **{**self.settings(), **settings})
-        except t.TraitError as error:
-            raise ValueError(str(error)) from None
-        for key in SHARED:  # in SHARED's order: the data before the output that fits it
-            if key in settings:
-                setattr(self, key, settings[key])
+        if whole:
+            settings = self.whole(settings)
+        settings = {key: self.check(key, value) for key, value in settings.items()}
+        dataset = settings.get("dataset", self.dataset)
+        head = settings.get("head", self.head)
+        if "head" not in settings and self.task_of(dataset) not in HEADS[head].tasks:
+            settings["head"] = DEFAULT_HEAD[self.task_of(dataset)]
+        self.check_head(settings.get("head", head), dataset)
+        with self.hold_trait_notifications():  # one change: observers see it whole
+            for key in SHARED:  # the data before the output that fits it
+                if key in settings:
+                    setattr(self, key, settings[key])
+
+    def matching_preset(self) -> str:
+        """The name of the preset whose settings are the lab's now, or ''."""
+        current = self.settings()
+        return next((name for name in PRESETS if self.whole(preset(name)) == current), "")
 
     def regenerate(self) -> None:
         """New points from the same generator."""
-        self.data_seed += 1
+        self.data_seed = (self.data_seed + 1) % (MAX_SEED + 1)
 
     # -- running -----------------------------------------------------------------------------
     def _mark_stale(self, change=None) -> None:
@@ -304,26 +394,17 @@ class LabModel(t.HasTraits):
             data = self.own_data
         else:
             data = make_dataset(self.dataset, noise=self.noise, seed=self.data_seed)
-        parts = split(data, self.train_share, seed=self.data_seed)
-        features = list(self.features) if data.n_inputs == 2 and data.extent else None
-        n_inputs = len(features) if features else data.n_inputs
-        n_outputs = HEADS[self.head].n_outputs(data.n_classes)
-        network = Network(
-            [n_inputs, *self.hidden, n_outputs],
+        self.trainer = make_trainer(
+            split(data, self.train_share, seed=self.data_seed),
+            self.hidden,
             activation=self.activation,
             head=self.head,
             init=self.init,
             regularization=self.regularization,
             regularization_rate=self.regularization_rate,
-            seed=self.seed,
-        )
-        batch_size = min(self.batch_size, len(parts.X_train))
-        self.trainer = Trainer(
-            network,
-            parts,
-            features=features,
+            features=list(self.features) if data.n_inputs == 2 and data.extent else None,
             learning_rate=self.learning_rate,
-            batch_size=batch_size,
+            batch_size=self.batch_size,
             optimizer=self.optimizer,
             seed=self.seed,
         )
@@ -344,11 +425,17 @@ class LabModel(t.HasTraits):
                 return False
             trainer.train(self.epochs_per_frame if epochs is None else epochs)
             self.epoch = trainer.epoch
-            if trainer.diverged:
-                self.status, self.message = "diverged", trainer.message
-                self.playing = False
-                return False
-            self.status = "training"
+            return self._check_progress(trainer)
+
+    def _check_progress(self, trainer: Trainer) -> bool:
+        """After each chunk of epochs: say how the run goes, in `status` and `message`.
+        False stops it (and pauses the lab). Today: divergence. A check that the run is
+        stuck at chance (status "stuck", with a message saying what to try) belongs here."""
+        if trainer.diverged:
+            self.status, self.message = "diverged", trainer.message
+            self.playing = False
+            return False
+        self.status, self.message = "training", ""
         return True
 
     # -- what to draw ------------------------------------------------------------------------
@@ -362,68 +449,14 @@ class LabModel(t.HasTraits):
             weights = [W.copy() for W in trainer.network.weights]
             # A diverged network has infinite weights: its pictures are drawn as they are.
             with np.errstate(all="ignore"):
-                return self._frame(trainer, history, weights)
-
-    def _frame(self, trainer: Trainer, history: dict, weights: list) -> Frame:
-        if self.is_plane:
-            tiles, surface, title = self._plane_pictures(trainer)
-        else:
-            tiles, surface, title = self._example_pictures(trainer)
-        return Frame(self.version, trainer.epoch, tiles, weights, surface, title, history)
-
-    def grid(self, resolution: int) -> NDArray[np.float64]:
-        """Points covering the data's square domain, (resolution**2, 2), row by row from the
-        top (y falls down the rows, as an image is drawn)."""
-        extent = self.extent
-        key = (resolution, extent)
-        if key not in self._grid_cache:
-            axis = np.linspace(-extent, extent, resolution)
-            xs, ys = np.meshgrid(axis, axis[::-1])
-            self._grid_cache[key] = np.column_stack([xs.ravel(), ys.ravel()])
-        return self._grid_cache[key]
-
-    @property
-    def extent(self) -> float:
-        data = self.data
-        if data is not None and data.extent:
-            return data.extent
-        if data is None:
-            return 6.0
-        return float(np.abs(data.X).max() * 1.1)
-
-    def _plane_pictures(self, trainer: Trainer):
-        size = TILE_RESOLUTION
-        points = self.grid(size)
-        inputs = trainer.inputs(points)
-        layers = trainer.network.neuron_outputs(inputs)
-        tiles = [_normalise_inputs(inputs.T).reshape(-1, size, size)]
-        tiles += [layer.reshape(-1, size, size) for layer in layers]
-        column, row = self.focus
-        fine = trainer.network.neuron_outputs(trainer.inputs(self.grid(SURFACE_RESOLUTION)))
-        if 1 <= column < len(fine) and 0 <= row < len(fine[column - 1]):
-            surface, title = fine[column - 1][row], f"Layer {column}, neuron {row + 1}"
-        else:
-            surface, title = _output_score(fine[-1], trainer.network.head_name), "Output"
-        shape = (SURFACE_RESOLUTION, SURFACE_RESOLUTION)
-        return tiles, surface.reshape(shape), title
-
-    def _example_pictures(self, trainer: Trainer):
-        """For image data: the chosen example, the first layer's weights as images, and
-        every later neuron's activation for that example."""
-        data = trainer.data.dataset
-        shape = data.image_shape or (1, data.n_inputs)
-        index = self.example % len(trainer.X_test)
-        x = trainer.X_test[index : index + 1]
-        run = trainer.network.forward(x)
-        tiles = [(2 * x - 1).reshape(1, *shape)]
-        first = trainer.network.weights[0].T
-        scale = np.abs(first).max(axis=1, keepdims=True) + 1e-12
-        tiles.append((first / scale).reshape(-1, *shape))
-        for values in run.activations[1:-1]:
-            tiles.append(np.clip(values[0], -1, 1).reshape(-1, 1, 1))
-        if trainer.network.depth:
-            tiles.append((2 * run.output[0] - 1).reshape(-1, 1, 1))
-        return tiles, None, f"Test example {index}"
+                if self.is_plane:
+                    pictures = self._pictures(trainer, self.extent, self.focus)
+                else:
+                    pictures = example_pictures(trainer, self.example)
+            tiles, surface, title, probabilities = pictures
+            return Frame(
+                self.version, trainer.epoch, tiles, weights, surface, title, history, probabilities
+            )
 
 
 _PLAYGROUND_TASKS = {
@@ -438,28 +471,6 @@ _PLAYGROUND_TASKS = {
 
 def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, (list, tuple)) else value
-
-
-def _within(name: str, value: float, low: float, high: float) -> float:
-    if not (np.isfinite(value) and low <= value <= high):
-        raise t.TraitError(f"{name}={value!r} is not allowed: it must be from {low} to {high}")
-    return value
-
-
-def _normalise_inputs(columns: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Scale each input feature's picture to [-1, 1] (x1 spans -6..6, sin x1 spans -1..1)."""
-    return columns / (np.abs(columns).max(axis=1, keepdims=True) + 1e-12)
-
-
-def _output_score(outputs: NDArray[np.float64], head: str) -> NDArray[np.float64]:
-    """The output layer (n_outputs, n_points) as one score per point on the surface's
-    scale, -1 (orange, negative class) to +1 (blue, positive class): sigmoid's and a
-    two-class softmax's probabilities in [0, 1] would show no orange, or swap the colours."""
-    if head == "sigmoid":
-        return 2 * outputs[0] - 1
-    if head == "softmax" and len(outputs) == 2:
-        return outputs[1] - outputs[0]
-    return outputs[0]
 
 
 def known_choice(proposal: Any, options: Any) -> str:

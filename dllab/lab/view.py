@@ -1,95 +1,55 @@
 """`Lab`: the whole lab as one widget, a thin view over `LabModel`.
 
-Controls are declared once in `CONTROLS` and bound to the model's traits in a loop.
-Widgets write settings into the model; the model's changes flow back to the widgets;
-plots are redrawn from `LabModel.frame()` by mutating marks, never by rebuilding them.
+Its controls are declared once (`controls.CONTROLS`) and bound to the model's traits by
+`dllab.ui.build_controls`, with one `MessageArea`; its panels and plots are built in
+`panels`. Plots are redrawn from `LabModel.frame()` by changing marks, never by rebuilding
+them.
 """
 
 from __future__ import annotations
 
-import html
-from collections.abc import Sequence
+import difflib
+from collections.abc import Callable, Sequence
 from typing import Any
 
-import bqplot as bq
 import ipywidgets as w
 import numpy as np
-import traitlets as t
 
-from ..core import ACTIVATIONS, FEATURES, OPTIMIZERS, Dataset
-from ..core.network import INITIALIZERS, REGULARIZERS
-from ..ui import NetworkCanvas
-from ..ui.theme import (
-    ACCURACY_COLOURS,
-    BLUE,
-    DATASET_LABELS,
-    HEAD_LABELS,
-    LOSS_COLOURS,
-    ORANGE,
-    STYLE,
-    WHITE,
-    layer_colours,
-    lines_legend,
-    rate_label,
-)
+from ..core import Dataset
+from ..core.checks import check_choice
+from ..ui import MessageArea, NetworkCanvas, build_controls
+from ..ui.theme import STYLE
+from .controls import CONTROLS
 from .loop import TrainingLoop
-from .model import (
-    LEARNING_RATES,
-    MAX_DEPTH,
-    MAX_WIDTH,
-    REGULARIZATION_RATES,
-    SURFACE_RESOLUTION,
-    LabModel,
-)
-from .setup import PRESETS, SHARED, decode_setup, defaults, encode_setup
-from .setup import preset as named_preset
+from .model import LabModel
+from .panels import CURVES_PX, WIDE_CURVES_PX, GradientPlot, LossPlot, OutputPanel, heading
+from .presets import PRESETS, SHARED, decode_setup, encode_setup
+from .presets import preset as named_preset
 
-LEGEND_MARGIN = "0 0 0 60px"  # under the plot area, past the y axis
-
-
-# (trait, widget class, keyword arguments): the lab's controls, declared once.
-CONTROLS: list[tuple[str, type, dict[str, Any]]] = [
-    (
-        "noise",
-        w.FloatSlider,
-        dict(description="Noise", min=0, max=0.5, step=0.05, readout_format=".0%"),
-    ),
-    (
-        "train_share",
-        w.FloatSlider,
-        dict(description="Training data", min=0.1, max=0.9, step=0.1, readout_format=".0%"),
-    ),
-    ("batch_size", w.IntSlider, dict(description="Batch size", min=1, max=30)),
-    ("depth", w.IntSlider, dict(description="Hidden layers", min=0, max=MAX_DEPTH)),
-    ("width", w.IntSlider, dict(description="Neurons per layer", min=1, max=MAX_WIDTH)),
-    ("activation", w.Dropdown, dict(description="Activation", options=list(ACTIVATIONS))),
-    ("init", w.Dropdown, dict(description="Initial weights", options=list(INITIALIZERS))),
-    ("regularization", w.Dropdown, dict(description="Regularization", options=list(REGULARIZERS))),
-    (
-        "regularization_rate",
-        w.Dropdown,
-        dict(
-            description="Regularization rate",
-            options=[(rate_label(r), r) for r in REGULARIZATION_RATES],
-        ),
-    ),
-    ("optimizer", w.Dropdown, dict(description="Optimizer", options=list(OPTIMIZERS))),
-    (
-        "learning_rate",
-        w.SelectionSlider,
-        dict(description="Learning rate", options=[(rate_label(r), r) for r in LEARNING_RATES]),
-    ),
-    ("seed", w.BoundedIntText, dict(description="Seed", min=0, max=99999)),
-    ("epochs_per_frame", w.IntSlider, dict(description="Speed (epochs per frame)", min=1, max=20)),
-]
+# Which curves plot sits in the output column, beside Play (the other goes under the panels).
+OUTPUT_COLUMN = ("loss", "gradient_flow")
+# Parts of the lab that `hide` takes besides its controls (and older names of controls).
+OTHER_PARTS = (
+    "layer_widths play step reset regenerate preset setup test_data more_settings "
+    "loss gradient_flow"
+).split()
+PARTS = [name for name, _, _ in CONTROLS] + OTHER_PARTS
+STATUS_KIND = {"diverged": "error", "error": "error"}  # else "info"
 
 
 class Lab(w.VBox):
     """The lab: sliders for data, depth, width and learning rate; live plots.
 
     Lab() starts on circle with TensorFlow Playground's defaults. Any setting of
-    `LabModel` can be given: Lab(dataset="spiral", hidden=[8, 8, 8], learning_rate=0.01).
-    `data` adds your own Dataset (from dllab.from_arrays or dllab.from_csv).
+    `LabModel` can be given: Lab(dataset="spiral", hidden=[8, 8, 8], learning_rate=0.01),
+    or the layers as depth and width: Lab(depth=3, width=8).
+
+    data : your own Dataset (from dllab.from_arrays or dllab.from_csv).
+    preset, setup : a named preset (dllab.lab.presets.PRESETS) or a shared setup string;
+        settings given by name win over both.
+    hide : parts to hide (see `PARTS`), e.g. to keep a first lesson to three sliders.
+    output_column : the curves plot beside the output, "loss" or "gradient_flow"; the
+        other goes under the panels.
     """
 
     def __init__(
@@ -99,89 +59,41 @@ class Lab(w.VBox):
         setup: str | None = None,
         hide: Sequence[str] = (),
         autostart: bool = True,
+        output_column: str = "loss",
         **settings: Any,
     ) -> None:
-        chosen = named_preset(preset) if preset is not None else {}
-        chosen.update(decode_setup(setup) if setup is not None else {})
-        chosen.update(settings)
+        hide = _check_hide(hide)
+        output_column = check_choice("output_column", output_column, OUTPUT_COLUMN)
+        if not isinstance(autostart, bool):
+            raise TypeError(f"autostart must be True or False; got {autostart!r}")
+        chosen = _chosen_settings(preset, setup, settings)
         if data is not None:
             chosen.setdefault("dataset", "my data")
-        try:
-            self.model = model = LabModel(own_data=data, **chosen)
-        except t.TraitError as error:
-            raise ValueError(str(error)) from None
-        self._controls: dict[str, w.Widget] = {}
-        self._message = w.HTML(layout=w.Layout(min_height="24px"))
-        self._stats = w.HTML()
+        self.model = model = LabModel(own_data=data, **chosen)
+
+        self._messages = MessageArea()
+        self._controls = c = build_controls(model, CONTROLS, self._messages, self._accepted)
+        self._play = c["playing"]
         self._epoch = w.HTML()
-        for trait, widget_class, kwargs in CONTROLS:
-            self._controls[trait] = self._bind(trait, widget_class(style=STYLE, **kwargs))
-        self._controls["dataset"] = self._bind(
-            "dataset",
-            w.Dropdown(
-                description="Dataset",
-                style=STYLE,
-                options=[(DATASET_LABELS.get(n, n), n) for n in model.dataset_names()],
+        self._canvas = NetworkCanvas(width_px=515, height_px=400)
+        self._canvas.observe(self._focus_changed, names=["hovered", "selected"])
+        in_column = output_column == "loss"
+        self._loss = LossPlot(CURVES_PX if in_column else WIDE_CURVES_PX)
+        self._gradient = GradientPlot(WIDE_CURVES_PX if in_column else CURVES_PX)
+        beside, under = (self._loss, self._gradient)[:: 1 if in_column else -1]
+        self._output = OutputPanel(c, beside.box)
+        self._buttons = {
+            "step": _button("Step", "step-forward", "train one epoch", self.step),
+            "reset": _button("Reset", "undo", "start again", self.reset),
+            "regenerate": _button(
+                "Regenerate", "refresh", "new points from the same data set", model.regenerate
             ),
-        )
-        self._controls["head"] = self._bind(
-            "head",
-            w.Dropdown(
-                description="Problem", style=STYLE, options=[(v, k) for k, v in HEAD_LABELS.items()]
-            ),
-        )
-        self._widths = w.Text(
-            description="Layer widths",
-            style=STYLE,
-            placeholder="e.g. 8, 6, 4",
-            continuous_update=False,
-        )
-        self._widths.observe(self._widths_typed, names="value")
-        model.observe(self._show_widths, names="hidden")
-        self._show_widths()
-        self._features = {
-            name: w.ToggleButton(
-                description=name,
-                value=name in model.features,
-                tooltip=f"feed {name} to the network",
-                layout=w.Layout(width="74px"),
-            )
-            for name in FEATURES
         }
-        for button in self._features.values():
-            button.observe(self._features_toggled, names="value")
-        model.observe(self._show_features, names="features")
-
-        self._play = w.ToggleButton(
-            description="Play",
-            icon="play",
-            value=model.playing,
-            button_style="success",
-            tooltip="train / pause",
-        )
-        self._bind("playing", self._play)
-        self._play.observe(self._show_play, names="value")
-        self._show_play()
-        step = w.Button(description="Step", icon="step-forward", tooltip="train one epoch")
-        step.on_click(lambda _: self.step())
-        reset = w.Button(description="Reset", icon="undo", tooltip="start again")
-        reset.on_click(lambda _: self.reset())
-        regenerate = w.Button(
-            description="Regenerate", icon="refresh", tooltip="new points from the same data set"
-        )
-        regenerate.on_click(lambda _: model.regenerate())
-        self._show_test = w.Checkbox(description="Show test data", value=False, style=STYLE)
-        self._discretize = w.Checkbox(description="Discretize output", value=False, style=STYLE)
-        for box in (self._show_test, self._discretize):
-            box.observe(lambda _: self.loop.poke(redraw=True), names="value")
-        self._example = self._bind(
-            "example", w.IntSlider(description="Test example", min=0, max=100, style=STYLE)
-        )
-
         self._preset = w.Dropdown(
             description="Preset",
             style=STYLE,
             options=[("(choose one)", "")] + [(name, name) for name in PRESETS],
+            layout=w.Layout(width="300px"),
         )
         self._preset.observe(self._preset_chosen, names="value")
         self._setup = w.Text(
@@ -192,248 +104,198 @@ class Lab(w.VBox):
             layout=w.Layout(width="620px"),
         )
         self._setup.observe(self._setup_typed, names="value")
-        model.observe(self._show_setup, names=list(SHARED))
-        self._show_setup()
-
-        self._canvas = NetworkCanvas(width_px=515)
-        self._canvas.observe(self._focus_changed, names=["hovered", "selected"])
-        self._build_plots()
-        model.observe(self._show_state, names=["epoch", "status", "message"])
-
-        c = self._controls
-        # Three panels side by side in 1090 px: a 1280-px projector shows them all, in
-        # Voila and in JupyterLab with its file browser hidden.
-        for half_row in (c["depth"], c["width"], self._widths, c["activation"]):
-            half_row.layout.width = "260px"
-        for in_column in (c["dataset"], c["noise"], c["train_share"], c["batch_size"]):
-            in_column.layout.width = "240px"
-        column = w.Layout(width="245px")
-        data_panel = w.VBox(
-            [
-                w.HTML("<b>Data</b>"),
-                c["dataset"],
-                c["noise"],
-                c["train_share"],
-                c["batch_size"],
-                regenerate,
-                w.VBox(
-                    [
-                        w.HTML("<b>Features</b>"),
-                        w.GridBox(
-                            list(self._features.values()),
-                            layout=w.Layout(grid_template_columns="repeat(3, 78px)"),
-                        ),
-                    ]
-                ),
-            ],
-            layout=column,
+        self._more = w.ToggleButton(
+            description="More settings",
+            icon="sliders",
+            tooltip="the problem, optimiser, regularisation, seed, speed and setup string",
+            layout=w.Layout(width="150px"),
         )
-        network_panel = w.VBox(
-            [
-                w.HTML("<b>Network</b>"),
-                w.HBox([c["depth"], c["width"]]),
-                w.HBox([self._widths, c["activation"]]),
-                self._canvas,
-            ]
-        )
-        output_panel = w.VBox(
-            [
-                w.HTML("<b>Output</b>"),
-                self._stats,
-                self._surface_figure,
-                self._bars_figure,
-                w.HBox([self._show_test, self._discretize]),
-                self._example,
-            ],
-            layout=w.Layout(width="320px"),
-        )
-        toolbar = w.HBox(
-            [self._play, step, reset, self._epoch, c["learning_rate"]],
-            layout=w.Layout(align_items="center"),
-        )
-        settings_row = w.HBox(
-            [c["head"], c["optimizer"], c["regularization"], c["regularization_rate"]]
-        )
-        more_row = w.HBox([c["init"], c["seed"], c["epochs_per_frame"]])
-        share_row = w.HBox([self._preset, self._setup])
-        loss_panel = w.VBox([self._loss_figure, self._loss_legend])
-        gradient_panel = w.VBox([self._gradient_figure, self._gradient_legend])
-        curves = w.HBox([loss_panel, gradient_panel])
-        super().__init__(
-            [
-                toolbar,
-                settings_row,
-                more_row,
-                share_row,
-                self._message,
-                # Panels wrap under each other on a narrow page (JupyterLab with its sidebar).
-                w.HBox(
-                    [data_panel, network_panel, output_panel],
-                    layout=w.Layout(flex_flow="row wrap"),
-                ),
-                curves,
-            ]
-        )
-        self.add_class("dllab-lab")
+        self._more.observe(self._show_more, names="value")
+        features = w.VBox([heading("Features"), c["features"]])
+        self._more_box = self._layout(features, under)
         self._parts: dict[str, w.Widget] = {
-            **self._controls,
-            "features": data_panel.children[-1],
-            "layer_widths": self._widths,
-            "play": self._play,
-            "step": step,
-            "reset": reset,
-            "regenerate": regenerate,
+            **c,
+            "features": features,
+            "layer_widths": c["hidden"],
+            "play": c["playing"],
+            "test_data": c["show_test"],
+            **self._buttons,
             "preset": self._preset,
             "setup": self._setup,
-            "test_data": self._show_test,
-            "discretize": self._discretize,
-            "loss": loss_panel,
-            "gradient_flow": gradient_panel,
+            "more_settings": self._more,
+            "loss": self._loss.box,
+            "gradient_flow": self._gradient.box,
         }
         self.hide(hide)
+        self._show_more()
+        self.add_class("dllab-lab")
+
+        model.observe(self._show_state, names=["epoch", "status", "message"])
+        model.observe(self._settings_changed, names=list(SHARED))
+        self._settings_changed()
         self._shown_version = -1
         self.loop = TrainingLoop(
             model, self.draw, self._canvas.wait_drawn, drawn=lambda: self._canvas.drawn
         )
         model.observe(lambda _: self.loop.poke(), names=LabModel.SETTINGS)
-        model.observe(lambda _: self.loop.poke(redraw=True), names=["focus", "example"])
+        model.observe(
+            lambda _: self.loop.poke(redraw=True),
+            names=["focus", "example", "show_test", "discretize"],
+        )
         self.draw()
         self._show_state()
         if autostart:
             self.loop.start()
 
-    # -- binding controls ------------------------------------------------------------------
-    def _bind(self, trait: str, widget: w.Widget) -> w.Widget:
-        """Widget -> model, with refusals shown as a message; model -> widget."""
+    def _layout(self, features: w.Widget, under) -> w.Box:
+        """Lay the lab out; returns the box of rarely used settings (shown on request).
+
+        At 1280 x 800 (a projector) Play, the network, the output and the plot beside it
+        are all on screen: one toolbar, then the three panels side by side in 1090 px, so
+        that they also fit in JupyterLab with its file browser hidden."""
+        c = self._controls
+        c["playing"].layout.width = "90px"
+        c["learning_rate"].layout.width = "300px"
+        for half_row in (c["depth"], c["width"], c["hidden"], c["activation"]):
+            half_row.layout.width = "255px"
+        for in_column in (c["dataset"], c["noise"], c["train_share"], c["batch_size"]):
+            in_column.layout.width = "240px"
+        c["head"].layout.width = "370px"
+        toolbar = w.HBox(
+            [
+                c["playing"],
+                self._buttons["step"],
+                self._buttons["reset"],
+                self._epoch,
+                c["learning_rate"],
+                self._more,
+                self._preset,
+            ],
+            layout=w.Layout(align_items="center", flex_flow="row wrap"),
+        )
+        more = w.VBox(
+            [
+                w.HBox([c["head"], c["optimizer"], c["regularization"]]),
+                w.HBox([c["regularization_rate"], c["init"], c["seed"], c["epochs_per_frame"]]),
+                self._setup,
+            ]
+        )
+        data_panel = w.VBox(
+            [
+                heading("Data"),
+                c["dataset"],
+                c["noise"],
+                c["train_share"],
+                c["batch_size"],
+                self._buttons["regenerate"],
+                features,
+            ],
+            layout=w.Layout(width="245px"),
+        )
+        network_panel = w.VBox(
+            [
+                heading("Network"),
+                w.HBox([c["depth"], c["width"]]),
+                w.HBox([c["hidden"], c["activation"]]),
+                self._canvas,
+            ]
+        )
+        super().__init__(
+            [
+                toolbar,
+                more,
+                self._messages,
+                # Panels wrap under each other on a narrow page (JupyterLab with its sidebar).
+                w.HBox(
+                    [data_panel, network_panel, self._output.box],
+                    layout=w.Layout(flex_flow="row wrap"),
+                ),
+                w.HBox([under.box]),
+            ]
+        )
+        return more
+
+    # -- the learner's changes ---------------------------------------------------------------
+    def _accepted(self, trait: str) -> None:
+        """A control's change was made. Play plays and pauses; a new setting rebuilds the
+        run, and plays unless the learner paused (then it shows the new run's epoch 0)."""
         model = self.model
-        widget.value = getattr(model, trait)
-
-        def to_model(change):
-            if change.new == getattr(model, trait):
-                return  # the model's own value shown back (or a refused one put back)
-            try:
-                setattr(model, trait, change.new)
-            except t.TraitError as error:
-                self._say(str(error))
-                widget.value = getattr(model, trait)
-            else:
-                if trait in LabModel.SETTINGS or trait == "depth" or trait == "width":
-                    model.playing = True
-
-        widget.observe(to_model, names="value")
-        model.observe(lambda change: setattr(widget, "value", change.new), names=trait)
-        return widget
-
-    def _widths_typed(self, change) -> None:
-        text = change.new.strip()
-        if text == ", ".join(str(width) for width in self.model.hidden):
-            return  # the model's own value shown back
-        try:
-            widths = [int(part) for part in text.replace(";", ",").split(",") if part.strip()]
-            self.model.hidden = widths
-        except (ValueError, t.TraitError):
-            self._say(
-                f"layer widths {text!r} not understood: give whole numbers 1 to "
-                f"{MAX_WIDTH} separated by commas, at most {MAX_DEPTH} of them"
-            )
-            self._show_widths()
-        else:
-            self.model.playing = True
-
-    def _show_widths(self, change=None) -> None:
-        self._widths.value = ", ".join(str(width) for width in self.model.hidden)
-
-    def _features_toggled(self, change) -> None:
-        if self._showing_features:
-            return  # the toggles are being set one by one from the model
-        chosen = [name for name, button in self._features.items() if button.value]
-        if chosen == list(self.model.features):
-            return  # a refused choice put back
-        try:
-            self.model.features = chosen
-        except t.TraitError:
-            self._say("turn on at least one input feature")
-            self._show_features()
-        else:
-            self.model.playing = True
-
-    _showing_features = False
-
-    def _show_features(self, change=None) -> None:
-        self._showing_features = True
-        try:
-            for name, button in self._features.items():
-                button.value = name in self.model.features
-        finally:
-            self._showing_features = False
-
-    def _show_play(self, change=None) -> None:
-        playing = self._play.value
-        self._play.description = "Pause" if playing else "Play"
-        self._play.icon = "pause" if playing else "play"
+        if trait == "playing":
+            model.paused = not model.playing
+        elif trait in LabModel.SETTINGS or trait in LabModel.SHAPE:
+            if not model.paused:
+                model.playing = True
 
     def _focus_changed(self, change) -> None:
         selected, hovered = self._canvas.selected, self._canvas.hovered
         self.model.focus = tuple(selected if selected[0] >= 0 else hovered)
 
-    def _say(self, text: str) -> None:
-        self._message.value = (
-            f'<div class="dllab-message" style="color:#b00020">{html.escape(text)}</div>'
-            if text
-            else ""
-        )
+    def _show_more(self, change=None) -> None:
+        self._more_box.layout.display = None if self._more.value else "none"
 
-    # -- classroom mode --------------------------------------------------------------------
+    # -- classroom mode ----------------------------------------------------------------------
     def hide(self, names: Sequence[str]) -> None:
-        """Hide controls or plots by name (see `Lab.HIDEABLE`), e.g. to keep a first
-        lesson to three sliders."""
-        if isinstance(names, str):
-            names = [names]
-        unknown = [name for name in names if name not in self._parts]
-        if unknown:
-            raise ValueError(
-                f"hide={list(names)} names {unknown[0]!r}, which is not a part of the lab; "
-                f"choose from: {', '.join(self._parts)}"
-            )
+        """Hide controls or plots by name (see `PARTS`), e.g. to keep a first lesson to
+        three sliders. A hidden part leaves the page (a figure hidden with display:none
+        would be drawn at zero size)."""
+        names = _check_hide(names)
+        hidden = {id(self._parts[name]) for name in names}
         for name in names:
             self._parts[name].layout.display = "none"
+        if self._output.plot is not None and id(self._output.plot) in hidden:
+            self._output.plot = None
+            self._output.on_plane = None
+            self._output.show_plane(self.model.is_plane)
+        todo = [self]
+        while todo:
+            box = todo.pop()
+            children = getattr(box, "children", ())
+            if any(id(child) in hidden for child in children):
+                box.children = [child for child in children if id(child) not in hidden]
+            todo.extend(box.children if children else ())
 
     @property
     def setup(self) -> str:
         """This lab's setup as a short string: Lab(setup=...) rebuilds it identically."""
         return encode_setup(self.model.settings())
 
-    def _show_setup(self, change=None) -> None:
+    def _settings_changed(self, change=None) -> None:
+        """The setup string and the preset dropdown say what the model holds."""
         self._setup.value = self.setup
+        self._preset.value = self.model.matching_preset()
 
     def _setup_typed(self, change) -> None:
-        self._load(lambda: decode_setup(change.new))
+        if change.new != self.setup:
+            self._load(lambda: decode_setup(change.new))
 
     def _preset_chosen(self, change) -> None:
-        if change.new:
+        if change.new and change.new != self.model.matching_preset():
             self._load(lambda: named_preset(change.new))
 
-    def _load(self, read_settings) -> None:
-        """Apply settings from a preset or a pasted setup; a bad one changes nothing."""
+    def _load(self, read_settings: Callable[[], dict[str, Any]]) -> None:
+        """Apply a preset or a pasted setup whole, or nothing with the reason kept on screen."""
+        model = self.model
         try:
-            # A setup or preset is whole: what it leaves out is at its default.
-            settings = {**defaults(), **read_settings()}
-            if settings != {key: self.model.settings()[key] for key in settings}:
-                self.model.apply(settings)
-                self.model.playing = True
+            before = model.settings()
+            model.apply(read_settings(), whole=True)
         except (ValueError, TypeError) as error:
-            self._say(str(error))
-        self._show_setup()
+            self._messages.refuse(str(error))
+        else:
+            self._messages.accept()
+            if model.settings() != before and not model.paused:
+                model.playing = True
+        self._settings_changed()
 
-    # -- actions ---------------------------------------------------------------------------
+    # -- actions -----------------------------------------------------------------------------
     def step(self) -> None:
         """Pause and train one epoch."""
-        self.model.playing = False
+        self.model.playing, self.model.paused = False, True
         self.model.advance(1)
         self.loop.poke(redraw=True)
 
     def reset(self) -> None:
-        self.model.playing = False
+        """Pause and start the same run again from its first weights."""
+        self.model.playing, self.model.paused = False, True
         self.model.reset()
         self.loop.poke(redraw=True)
 
@@ -442,104 +304,7 @@ class Lab(w.VBox):
             self.loop.close()
         super().close()
 
-    # -- plots -----------------------------------------------------------------------------
-    def _build_plots(self) -> None:
-        x, y = bq.LinearScale(), bq.LinearScale()
-        colour = bq.ColorScale(colors=[ORANGE, WHITE, BLUE], min=-1, max=1, mid=0)
-        axis = np.linspace(-6, 6, SURFACE_RESOLUTION)
-        self._surface = bq.HeatMap(
-            x=axis,
-            y=axis,
-            color=np.zeros((len(axis), len(axis))),
-            scales={"x": x, "y": y, "color": colour},
-        )
-        point_style = dict(scales={"x": x, "y": y, "color": colour}, default_size=24)
-        self._train_points = bq.Scatter(x=[], y=[], color=[], stroke="white", **point_style)
-        self._test_points = bq.Scatter(
-            x=[], y=[], color=[], stroke="black", visible=False, **point_style
-        )
-        self._surface_figure = bq.Figure(
-            marks=[self._surface, self._train_points, self._test_points],
-            axes=[
-                bq.Axis(scale=x, num_ticks=5),
-                bq.Axis(scale=y, side="left", num_ticks=5),
-            ],
-            title="Output",
-            padding_x=0,
-            padding_y=0,
-            fig_margin=dict(top=40, bottom=25, left=35, right=10),
-            layout=w.Layout(width="315px", height="315px"),
-        )
-        bar_x, bar_y = bq.OrdinalScale(), bq.LinearScale(min=0, max=1)
-        self._bars = bq.Bars(
-            x=[str(i) for i in range(10)],
-            y=np.zeros(10),
-            scales={"x": bar_x, "y": bar_y},
-            colors=[BLUE],
-        )
-        self._bars_figure = bq.Figure(
-            marks=[self._bars],
-            axes=[
-                bq.Axis(scale=bar_x, label="class"),
-                bq.Axis(scale=bar_y, side="left", tick_format=".0%"),
-            ],
-            title="Class probabilities",
-            padding_y=0,
-            layout=w.Layout(width="315px", height="300px", display="none"),
-            fig_margin=dict(top=30, bottom=35, left=45, right=10),
-        )
-        epoch, loss, share = bq.LinearScale(), bq.LinearScale(min=0), bq.LinearScale(min=0, max=1)
-        self._loss_lines = bq.Lines(
-            x=[0, 1],
-            y=[[0, 0], [0, 0]],
-            scales={"x": epoch, "y": loss},
-            colors=LOSS_COLOURS,
-            labels=["test loss", "training loss"],
-        )
-        self._accuracy_lines = bq.Lines(
-            x=[0, 1],
-            y=[[0, 0], [0, 0]],
-            scales={"x": epoch, "y": share},
-            colors=ACCURACY_COLOURS,
-            line_style="dashed",
-            labels=["test accuracy", "training accuracy"],
-        )
-        self._accuracy_axis = bq.Axis(
-            scale=share, side="right", label="accuracy", tick_format=".0%"
-        )
-        self._loss_figure = bq.Figure(
-            marks=[self._loss_lines, self._accuracy_lines],
-            axes=[
-                bq.Axis(scale=epoch, label="epoch"),
-                bq.Axis(scale=loss, side="left", label="loss"),
-                self._accuracy_axis,
-            ],
-            title="Loss",
-            layout=w.Layout(width="560px", height="280px"),
-        )
-        # Legends as a line of text under each figure, where they never cover a curve.
-        self._loss_legend = w.HTML(layout=w.Layout(margin=LEGEND_MARGIN))
-        gradient = bq.LogScale()
-        self._gradient_lines = bq.Lines(
-            x=[0, 1],
-            y=[1, 1],
-            scales={"x": bq.LinearScale(), "y": gradient},
-            labels=["layer 1"],
-        )
-        self._gradient_axis = bq.Axis(
-            scale=gradient, side="left", label="gradient size", tick_format=".0e"
-        )
-        self._gradient_figure = bq.Figure(
-            marks=[self._gradient_lines],
-            axes=[
-                bq.Axis(scale=self._gradient_lines.scales["x"], label="epoch"),
-                self._gradient_axis,
-            ],
-            title="Gradient flow (RMS weight gradient per layer)",
-            layout=w.Layout(width="560px", height="280px"),
-        )
-        self._gradient_legend = w.HTML(layout=w.Layout(margin=LEGEND_MARGIN))
-
+    # -- drawing -----------------------------------------------------------------------------
     def draw(self) -> None:
         """Redraw everything from the model's current frame (the loop calls this)."""
         model = self.model
@@ -547,95 +312,41 @@ class Lab(w.VBox):
         if frame is None:
             return
         if frame.version != self._shown_version:
-            self._new_run()
-        history = frame.history
-        if len(history["epoch"]) == 1:  # a line needs two points: repeat the only one
-            history = {key: column * 2 for key, column in history.items()}
-        epochs = np.asarray(history["epoch"], dtype=float)
-        with self._loss_lines.hold_sync():
-            self._loss_lines.x = epochs
-            self._loss_lines.y = [history["test_loss"], history["train_loss"]]
-        if model.task != "regression":
-            with self._accuracy_lines.hold_sync():
-                self._accuracy_lines.x = epochs
-                self._accuracy_lines.y = [history["test_accuracy"], history["train_accuracy"]]
-        # Epoch 0 has no gradient: the curves start at the first epoch trained (and are
-        # empty before it). A layer whose gradient is exactly 0 (dead ReLUs) sits at the
-        # bottom of the log axis.
-        sizes = np.asarray(frame.history["gradient_size"], dtype=float)[1:].T
-        with self._gradient_lines.hold_sync():
-            if sizes.size:
-                self._gradient_lines.x = np.asarray(frame.history["epoch"][1:], dtype=float)
-                self._gradient_lines.y = sizes = np.maximum(sizes, 1e-12)
-            else:
-                self._gradient_lines.x = epochs  # epoch 0, twice
-                self._gradient_lines.y = np.full((len(self._gradient_lines.labels), 2), np.nan)
-        ticks = _powers_of_ten(sizes)
-        if not np.array_equal(ticks, self._gradient_axis.tick_values):
-            # The axis spans whole decades, so that every tick lies on it.
-            with self._gradient_axis.scale.hold_sync():
-                self._gradient_axis.scale.min, self._gradient_axis.scale.max = ticks[[0, -1]]
-            self._gradient_axis.tick_values = ticks
+            self._new_run(frame)
+        classifying = model.task != "regression"
+        self._loss.show(frame.history, classifying)
+        self._gradient.show(frame.history)
         if frame.surface is not None:
-            surface = np.sign(frame.surface) if self._discretize.value else frame.surface
-            with self._surface_figure.hold_sync():
-                self._surface.color = surface[::-1]
-                self._surface_figure.title = frame.surface_title
-                self._test_points.visible = self._show_test.value
-        else:
-            self._bars.y = (np.asarray(frame.tiles[-1]).ravel() + 1) / 2
-        self._show_stats(history)
+            surface = np.sign(frame.surface) if model.discretize else frame.surface
+            self._output.plane.show_surface(surface, model.extent, frame.surface_title)
+            self._output.plane.show_test(model.show_test)
+        elif frame.probabilities is not None:
+            self._output.show_classes(model.data.classes, frame.probabilities)
+        self._output.show_stats(frame.history, classifying)
         self._canvas.show(
             frame.tiles,
-            self._links(frame),
+            frame.weights if model.is_plane else frame.weights[1:],
             self._titles(frame),
             self._labels(frame),
             link_from=0 if model.is_plane else 1,
             run=frame.version,
         )
 
-    def _new_run(self) -> None:
+    def _new_run(self, frame) -> None:
         """Once per run: the points, the axes' domain, and which plots apply."""
-        model = self.model
-        self._shown_version = model.version
-        trainer = model.trainer
+        model, trainer = self.model, self.model.trainer
+        self._shown_version = frame.version
         plane = model.is_plane
-        self._surface_figure.layout.display = None if plane else "none"
-        self._bars_figure.layout.display = "none" if plane else None
-        self._show_test.layout.display = self._discretize.layout.display = None if plane else "none"
-        self._example.layout.display = "none" if plane else None
-        for button in self._features.values():
-            button.disabled = not model.uses_features
-        classifying = model.task != "regression"
-        self._accuracy_lines.visible = self._accuracy_axis.visible = classifying
-        lines = [self._loss_lines, self._accuracy_lines] if classifying else [self._loss_lines]
-        self._loss_legend.value = lines_legend(lines)
-        n_layers = trainer.network.n_layers
-        with self._gradient_lines.hold_sync():
-            self._gradient_lines.labels = [f"layer {i + 1}" for i in range(n_layers - 1)]
-            self._gradient_lines.labels += ["output"]
-            self._gradient_lines.colors = layer_colours(n_layers)
-        self._gradient_legend.value = lines_legend([self._gradient_lines])
+        self._output.show_plane(plane)
+        self._controls["features"].disabled = not model.uses_features
+        self._loss.new_run(model.task != "regression")
+        self._gradient.new_run(trainer.network.n_layers)
+        data = trainer.data
         if plane:
-            extent = model.extent
-            axis = np.linspace(-extent, extent, SURFACE_RESOLUTION)
-            data = trainer.data
-            with self._surface_figure.hold_sync():
-                self._surface.x = axis
-                self._surface.y = axis
-                for mark, X, y in (
-                    (self._train_points, data.X_train, data.y_train),
-                    (self._test_points, data.X_test, data.y_test),
-                ):
-                    with mark.hold_sync():
-                        mark.x, mark.y = X[:, 0], X[:, 1]
-                        mark.color = np.clip(y, -1, 1)
+            self._output.plane.show_points(data.X_train, data.y_train, data.X_test, data.y_test)
         else:
-            self._example.max = len(trainer.X_test) - 1
-            self._bars.x = list(trainer.data.dataset.classes)
-
-    def _links(self, frame) -> list[np.ndarray]:
-        return frame.weights if self.model.is_plane else frame.weights[1:]
+            self._controls["example"].max = len(trainer.X_test) - 1
+            self._output.show_classes(list(data.dataset.classes))
 
     def _titles(self, frame) -> list[str]:
         n = len(frame.tiles)
@@ -655,38 +366,56 @@ class Lab(w.VBox):
             labels[-1] = list(self.model.trainer.data.dataset.classes)
         return labels
 
-    def _show_stats(self, history: dict[str, list]) -> None:
-        if not history["epoch"]:
-            return
-        rows = []
-        for part, name in (("test", "Test"), ("train", "Training")):
-            row = f"{name} loss <b>{_number(history[f'{part}_loss'][-1])}</b>"
-            if self.model.task != "regression":
-                row += f" &middot; accuracy <b>{history[f'{part}_accuracy'][-1]:.0%}</b>"
-            rows.append(row)
-        self._stats.value = "<br>".join(rows)
-
     def _show_state(self, change=None) -> None:
         model = self.model
         self._epoch.value = (
             f'<span class="dllab-epoch" style="font-size:1.3em;margin:0 12px">'
             f"Epoch <b>{model.epoch:,}</b></span>"
         )
-        self._say(model.message)
+        self._messages.status(model.message, STATUS_KIND.get(model.status, "info"))
 
 
-def _number(value: float) -> str:
-    """A loss as a person reads it: 0.012, 3.47, 2.1e+05 (a diverged run)."""
-    return f"{value:.3f}" if abs(value) < 1000 else f"{value:.2g}"
+def _button(description: str, icon: str, tooltip: str, action: Callable[[], None]) -> w.Button:
+    button = w.Button(
+        description=description, icon=icon, tooltip=tooltip, layout=w.Layout(width="auto")
+    )
+    button.on_click(lambda _: action())
+    return button
 
 
-def _powers_of_ten(values: np.ndarray, most: int = 6) -> np.ndarray:
-    """Tick values for a log axis: powers of ten from at or below the smallest of `values`
-    to at or above the largest, at most `most` of them (and at least two)."""
-    finite = values[np.isfinite(values) & (values > 0)]
-    if finite.size == 0:
-        return 10.0 ** np.arange(-3, 1)
-    low, high = int(np.floor(np.log10(finite.min()))), int(np.ceil(np.log10(finite.max())))
-    high = max(high, low + 1)
-    step = max(1, int(np.ceil((high - low) / (most - 1))))
-    return 10.0 ** np.arange(low, high + step, step)
+def _check_hide(names: Any) -> list[str]:
+    if isinstance(names, str):
+        names = [names]
+    if isinstance(names, (bytes, dict)) or not isinstance(names, (list, tuple, set)):
+        raise TypeError(
+            f"hide must be a list of parts of the lab, e.g. ['regularization', 'gradient_flow']; "
+            f"got {names!r}; choose from: {', '.join(PARTS)}"
+        )
+    unknown = [name for name in names if name not in PARTS]
+    if unknown:
+        raise ValueError(
+            f"hide={list(names)} names {unknown[0]!r}, which is not a part of the lab; "
+            f"choose from: {', '.join(PARTS)}"
+        )
+    return list(names)
+
+
+def _chosen_settings(preset: Any, setup: Any, settings: dict[str, Any]) -> dict[str, Any]:
+    """A preset, then a setup string, then the settings given by name, each over the last.
+    An unknown name is a TypeError naming the closest known one."""
+    known = [*SHARED, *LabModel.SHAPE]
+    for name in settings:
+        if name not in known:
+            options = [*known, "data", "preset", "setup", "hide", "autostart", "output_column"]
+            close = difflib.get_close_matches(name, options, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise TypeError(
+                f"Lab() got an unknown keyword {name}={settings[name]!r}: {hint}"
+                f"the settings are: {', '.join(known)}"
+            )
+    chosen = named_preset(preset) if preset is not None else {}
+    chosen.update(decode_setup(setup) if setup is not None else {})
+    if any(name in settings for name in LabModel.SHAPE) and "hidden" not in settings:
+        chosen.pop("hidden", None)  # the layers given by name, as depth and width
+    chosen.update(settings)
+    return chosen

@@ -48,6 +48,8 @@ CULL_FLAGS = [
 LAB_PAGE_CONFIG = {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}
 # A projector's width: the lab's panels must fit side by side in it.
 VIEWPORT = {"width": 1280, "height": 1300}
+# A projector's whole screen: Play, the network, the output and a curves plot fit in it.
+PROJECTOR = {"width": 1280, "height": 800}
 
 
 # -- servers ---------------------------------------------------------------------------------
@@ -341,6 +343,39 @@ def assert_panels_side_by_side(page, timeout: float = 5_000) -> None:
         page.wait_for_function(in_a_row, timeout=timeout, polling=100)
     except PlaywrightTimeout:
         raise AssertionError(f"panels not side by side: {page.evaluate(PANELS_JS)}") from None
+
+
+BOXES_JS = """() => {
+  const box = (element) => {
+    if (!element) return null;
+    const r = element.getBoundingClientRect();
+    return {left: r.left, top: r.top, right: r.right, bottom: r.bottom};
+  };
+  const figures = {};
+  for (const figure of document.querySelectorAll('.dllab-lab .bqplot.figure')) {
+    figures[(figure.querySelector('.mainheading') || {}).textContent] = box(figure);
+  }
+  const play = [...document.querySelectorAll('.dllab-lab button')].find(
+    (b) => ['Play', 'Pause'].includes(b.textContent.trim()));
+  return {play: box(play), network: box(document.querySelector('.dllab-network canvas')),
+          figures, viewport: {width: window.innerWidth, height: window.innerHeight}};
+}"""
+
+
+def on_screen(page, *names: str) -> dict:
+    """Assert that the Play button, the network and the figures titled `names` lie inside
+    the viewport, without scrolling; returns their boxes."""
+    page.evaluate("() => window.scrollTo(0, 0)")
+    boxes = page.evaluate(BOXES_JS)
+    view = boxes["viewport"]
+    wanted = {"Play": boxes["play"], "network": boxes["network"]}
+    wanted.update({name: boxes["figures"].get(name) for name in names})
+    for name, box in wanted.items():
+        assert box is not None, f"no {name} on the page: {boxes}"
+        inside = box["left"] >= 0 and box["top"] >= 0
+        inside = inside and box["right"] <= view["width"] and box["bottom"] <= view["height"]
+        assert inside, f"{name} at {box} is not inside the {view['width']}x{view['height']} view"
+    return boxes
 
 
 def open_voila(page, server: Server, timeout: float = 60_000) -> dict:

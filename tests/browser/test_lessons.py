@@ -112,6 +112,21 @@ def test_watch_it_learn_shows_the_deep_sigmoid_lab(open_lesson):
     no_traceback(page)
 
 
+def test_watch_it_learn_shows_play_and_the_gradient_flow_on_a_projector(open_lesson):
+    """The lesson says "press Play and watch Gradient flow": both on screen at 1280 x 800."""
+    page = open_lesson("02_watch_it_learn", ".dllab-network canvas[data-frame]")
+    page.set_viewport_size(harness.PROJECTOR)
+    page.locator(".dllab-lab button", has_text="Play").first.click()
+    harness.wait_state(page, "s.epoch >= 10", timeout=TIMEOUT)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.dllab-lab .bqplot.figure g.curve path.line').length > 0",
+        timeout=TIMEOUT,
+    )
+    harness.on_screen(page, "Output", "Gradient flow")
+    page.screenshot(path=str(harness.ARTIFACTS / "lesson-02-projector.png"))
+    no_traceback(page)
+
+
 def test_depth_sweep_fills_its_heatmap_and_can_be_cancelled(open_lesson):
     page = open_lesson("03_why_depth", ".dllab-depth-sweep button")
     button(page, ".dllab-depth-sweep", "Run").click()

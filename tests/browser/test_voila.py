@@ -168,3 +168,68 @@ def test_pause_stops_training(voila_page):
     assert after["epoch"] == paused["epoch"], "the epoch counter kept rising after Pause"
     assert after["loss_d"] == paused["loss_d"]
     screenshot(page, "voila-paused")
+
+
+def shown(select) -> str:
+    """The text of a dropdown's chosen option (ipywidgets writes its spaces unbreakable)."""
+    return select.locator("option:checked").inner_text().replace("\xa0", " ")
+
+
+def test_a_preset_from_the_dropdown_changes_the_data_and_the_network(voila_page):
+    page = voila_page
+    before = state(page)
+    preset = harness.control(page, "Preset", "widget-dropdown").locator("select")
+    preset.select_option("handwritten digits")
+    s = wait_state(page, "s.columns === '1,16,10' && s.run > arg", before["run"], WAIT)
+    dataset = harness.control(page, "Dataset", "widget-dropdown").locator("select")
+    assert shown(dataset) == "Handwritten digits (8x8)"
+    assert preset.input_value() == "handwritten digits" and s["message"] == ""
+    wait_state(page, "s.epoch >= 2 && s.run === arg.run", s, WAIT)  # and it trains
+    preset.select_option("regression")
+    wait_state(page, "s.columns === '2,8,8,1' && s.run > arg", s["run"], WAIT)
+    assert shown(dataset) == "Multi-Gaussian (regression)"
+    assert_no_traceback(page)
+    screenshot(page, "voila-preset-regression")
+
+
+def test_a_setting_moved_after_pause_shows_the_new_run_paused(voila_page):
+    page = voila_page
+    page.locator(".dllab-lab button", has_text="Play").first.click()
+    s = wait_state(page, "s.play === 'Pause' && s.epoch >= 10", timeout=WAIT)
+    page.locator(".dllab-lab button", has_text="Pause").first.click()
+    wait_state(page, "s.play === 'Play'", timeout=WAIT)
+    press(page, "Neurons per layer", "ArrowRight")
+    s = wait_state(page, "s.columns === '2,5,5,1' && s.run > arg", s["run"], WAIT)
+    page.wait_for_timeout(1500)
+    after = state(page)
+    assert after["epoch"] == 0 and after["play"] == "Play", after
+    assert after["run"] == s["run"], "the run was rebuilt more than once"
+    screenshot(page, "voila-paused-new-run")
+
+
+def test_play_the_network_the_output_and_the_loss_fit_a_projector(voila_page):
+    page = voila_page
+    page.set_viewport_size(harness.PROJECTOR)
+    page.locator(".dllab-lab button", has_text="Play").first.click()
+    wait_state(page, "s.epoch >= 10", timeout=WAIT)
+    harness.on_screen(page, "Output", "Loss")
+    harness.assert_panels_side_by_side(page)
+    page.screenshot(path=str(harness.ARTIFACTS / "voila-projector.png"))
+
+
+def test_the_problem_labels_are_readable_in_full(voila_page):
+    page = voila_page
+    page.locator(".dllab-lab button", has_text="More settings").first.click()
+    select = harness.control(page, "Problem", "widget-dropdown").locator("select")
+    select.wait_for(state="visible")
+    cut = select.evaluate(
+        """(select) => {
+        const context = document.createElement('canvas').getContext('2d');
+        context.font = getComputedStyle(select).font;
+        const room = select.clientWidth - 30;  // the arrow and the padding
+        return [...select.options].map((o) => o.text)
+            .filter((text) => context.measureText(text).width > room);
+    }"""
+    )
+    assert cut == [], f"labels cut in the Problem dropdown: {cut}"
+    screenshot(page, "voila-more-settings")

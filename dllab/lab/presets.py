@@ -1,4 +1,4 @@
-"""Sharing a lab's setup as a short string, and the named presets a teacher starts from.
+"""The named presets a teacher starts from, and a lab's setup shared as a short string.
 
 A setup reads like TensorFlow Playground's URL:
 `dataset=spiral&hidden=8,8,8&activation=relu&learning_rate=0.03`. Only the settings
@@ -88,6 +88,11 @@ def defaults() -> dict[str, Any]:
 
 def preset(name: str) -> dict[str, Any]:
     """The settings of a named preset (a copy)."""
+    if not isinstance(name, str):
+        raise TypeError(
+            f"preset must be the name of a preset (a string), e.g. 'spiral needs depth'; "
+            f"got {name!r}; choose one of: {', '.join(PRESETS)}"
+        )
     if name not in PRESETS:
         raise ValueError(f"preset={name!r} is not known; choose one of: {', '.join(PRESETS)}")
     return {

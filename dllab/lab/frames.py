@@ -1,0 +1,101 @@
+"""What one redraw of the lab shows, computed from a trainer: NumPy only, no widget.
+
+For 2-D data every neuron is drawn over the input plane (small tiles, one column per layer)
+and the output, or the neuron chosen, large; for other data (handwritten digits) the
+picture is one test example, the first layer's weights as images and every later neuron's
+activation for that example.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..core import Trainer
+from ..core.plane import output_score, plane_grid
+
+Array = NDArray[np.float64]
+TILE_RESOLUTION = 25  # points per side of each neuron's small heatmap
+SURFACE_RESOLUTION = 50  # points per side of the output heatmap
+
+
+@dataclass
+class Frame:
+    """What one redraw shows, computed from the model at one instant.
+
+    tiles : one array per column of the network picture (inputs, each hidden layer,
+        output), shape (n_tiles, height, width), values in [-1, 1].
+    weights : each layer's weight matrix (n_in, n_out), for the links.
+    surface : (SURFACE_RESOLUTION, SURFACE_RESOLUTION) output (or chosen neuron) values,
+        top row first; None for data that is not 2-D.
+    probabilities : (n_classes,) for data that is not 2-D: the network's output for the
+        example shown; else None.
+    """
+
+    version: int
+    epoch: int
+    tiles: list[Array]
+    weights: list[Array]
+    surface: Array | None
+    surface_title: str
+    history: dict[str, list] = field(default_factory=dict)
+    probabilities: Array | None = None
+
+
+class PlanePictures:
+    """The tiles and the surface of a network on 2-D data; the grids are kept per extent."""
+
+    def __init__(self) -> None:
+        self._grids: dict[tuple[float, int], Array] = {}
+
+    def grid(self, extent: float, resolution: int) -> Array:
+        """`dllab.core.plane.plane_grid`, computed once per extent and resolution."""
+        key = (extent, resolution)
+        if key not in self._grids:
+            self._grids[key] = plane_grid(extent, resolution)
+        return self._grids[key]
+
+    def __call__(
+        self, trainer: Trainer, extent: float, focus: tuple[int, int]
+    ) -> tuple[list[Array], Array, str, None]:
+        """(tiles, surface, title, None): `focus` (column, tile) picks a hidden neuron to show
+        large; any other tile shows the output."""
+        size = TILE_RESOLUTION
+        inputs = trainer.inputs(self.grid(extent, size))
+        layers = trainer.network.neuron_outputs(inputs)
+        tiles = [_normalise_inputs(inputs.T).reshape(-1, size, size)]
+        tiles += [layer.reshape(-1, size, size) for layer in layers]
+        column, row = focus
+        fine = trainer.network.neuron_outputs(trainer.inputs(self.grid(extent, SURFACE_RESOLUTION)))
+        if 1 <= column < len(fine) and 0 <= row < len(fine[column - 1]):
+            surface, title = fine[column - 1][row], f"Layer {column}, neuron {row + 1}"
+        else:
+            surface, title = output_score(fine[-1].T, trainer.network.head_name), "Output"
+        return tiles, surface.reshape(SURFACE_RESOLUTION, SURFACE_RESOLUTION), title, None
+
+
+def example_pictures(trainer: Trainer, example: int) -> tuple[list[Array], None, str, Array]:
+    """For data that is not 2-D: (tiles, None, title, probabilities) of the chosen test
+    example: the example, the first layer's weights as images, every later neuron's
+    activation for it, and the network's output for it."""
+    data = trainer.data.dataset
+    shape = data.image_shape or (1, data.n_inputs)
+    index = example % len(trainer.X_test)
+    x = trainer.X_test[index : index + 1]
+    run = trainer.network.forward(x)
+    tiles = [(2 * x - 1).reshape(1, *shape)]
+    first = trainer.network.weights[0].T
+    scale = np.abs(first).max(axis=1, keepdims=True) + 1e-12
+    tiles.append((first / scale).reshape(-1, *shape))
+    for values in run.activations[1:-1]:
+        tiles.append(np.clip(values[0], -1, 1).reshape(-1, 1, 1))
+    if trainer.network.depth:
+        tiles.append((2 * run.output[0] - 1).reshape(-1, 1, 1))
+    return tiles, None, f"Test example {index}", run.output[0]
+
+
+def _normalise_inputs(columns: Array) -> Array:
+    """Scale each input feature's picture to [-1, 1] (x1 spans -6..6, sin x1 spans -1..1)."""
+    return columns / (np.abs(columns).max(axis=1, keepdims=True) + 1e-12)

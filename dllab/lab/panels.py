@@ -1,0 +1,269 @@
+"""The lab's panels and plots: each a small object that builds its widgets once and redraws
+by changing marks (always through `dllab.ui.update`, so that a line's x and y reach the
+page together)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import bqplot as bq
+import ipywidgets as w
+import numpy as np
+from numpy.typing import NDArray
+
+from ..ui import PlaneFigure, update
+from ..ui.theme import ACCURACY_COLOURS, BLUE, LOSS_COLOURS, format_number, layer_colours
+from ..ui.theme import lines_legend as legend_of
+
+LEGEND_MARGIN = "0 0 0 50px"  # under the plot area, past the y axis
+# The output column's width, and the size of the plots in it.
+COLUMN_PX = 320
+SURFACE_PX = 250
+CURVES_PX = (COLUMN_PX, 170)  # a curves plot in the output column
+WIDE_CURVES_PX = (560, 250)  # a curves plot under the panels
+LOSS_CEILING = 1e6  # a diverged run's loss is drawn at this height
+GRADIENT_RANGE = (1e-12, 1e12)  # gradient sizes drawn on the log axis
+ROUND_STEPS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)  # an epoch axis ends at one of these
+
+
+def heading(text: str) -> w.HTML:
+    return w.HTML(f"<b>{text}</b>", layout=w.Layout(margin="0 0 0 4px"))
+
+
+def _curves_figure(title: str, marks, axes, size: tuple[int, int]) -> bq.Figure:
+    width, height = size
+    return bq.Figure(
+        marks=marks,
+        axes=axes,
+        title=title,
+        padding_y=0,
+        fig_margin=dict(top=30, bottom=35, left=50, right=50),
+        layout=w.Layout(width=f"{width}px", height=f"{height}px"),
+    )
+
+
+def _curve(x: NDArray, y: NDArray) -> tuple[NDArray, NDArray]:
+    """A line needs two points: a single epoch is drawn twice."""
+    if len(x) == 1:
+        return np.repeat(x, 2), np.repeat(y, 2, axis=-1)
+    return x, y
+
+
+class LossPlot:
+    """Test and training loss (solid) and accuracy (dashed, right axis) over the epochs."""
+
+    def __init__(self, size: tuple[int, int] = CURVES_PX) -> None:
+        # No padding: the axes start at epoch 0 and loss 0, not just below.
+        epoch, loss = (
+            bq.LinearScale(allow_padding=False),
+            bq.LinearScale(min=0, allow_padding=False),
+        )
+        share = bq.LinearScale(min=0, max=1, allow_padding=False)
+        self.loss_lines = bq.Lines(
+            x=[0, 1],
+            y=[[0, 0], [0, 0]],
+            scales={"x": epoch, "y": loss},
+            colors=LOSS_COLOURS,
+            labels=["test loss", "training loss"],
+        )
+        self.accuracy_lines = bq.Lines(
+            x=[0, 1],
+            y=[[0, 0], [0, 0]],
+            scales={"x": epoch, "y": share},
+            colors=ACCURACY_COLOURS,
+            line_style="dashed",
+            labels=["test accuracy", "training accuracy"],
+        )
+        self.accuracy_axis = bq.Axis(
+            scale=share,
+            side="right",
+            label="accuracy",
+            tick_format=".0%",
+            tick_values=[0, 0.25, 0.5, 0.75, 1],
+        )
+        self.figure = _curves_figure(
+            "Loss",
+            [self.loss_lines, self.accuracy_lines],
+            [
+                bq.Axis(scale=epoch, label="epoch", num_ticks=5),
+                bq.Axis(scale=loss, side="left", label="loss", num_ticks=5),
+                self.accuracy_axis,
+            ],
+            size,
+        )
+        self.legend = w.HTML(layout=w.Layout(margin=LEGEND_MARGIN))
+        self.box = w.VBox([self.figure, self.legend])
+
+    def new_run(self, classifying: bool) -> None:
+        update(self.accuracy_lines, visible=classifying)
+        update(self.accuracy_axis, visible=classifying)
+        lines = [self.loss_lines, self.accuracy_lines] if classifying else [self.loss_lines]
+        self.legend.value = legend_of(lines)
+
+    def show(self, history: dict[str, list], classifying: bool) -> None:
+        epochs = np.asarray(history["epoch"], dtype=float)
+        # A diverged run's losses (up to infinite) are drawn at a ceiling: past it the axis's
+        # ticks are written in a notation SVG cannot read.
+        losses = np.asarray([history["test_loss"], history["train_loss"]], dtype=float)
+        losses = np.clip(np.nan_to_num(losses, nan=LOSS_CEILING), 0, LOSS_CEILING)
+        x, y = _curve(epochs, losses)
+        update(self.loss_lines.scales["x"], **_epoch_domain(epochs))
+        update(self.loss_lines, x=x, y=y)
+        if classifying:
+            shares = np.asarray([history["test_accuracy"], history["train_accuracy"]], dtype=float)
+            x, y = _curve(epochs, shares)
+            update(self.accuracy_lines, x=x, y=y)
+
+
+class GradientPlot:
+    """Each layer's RMS weight gradient over the epochs, on a log axis of whole decades."""
+
+    def __init__(self, size: tuple[int, int] = WIDE_CURVES_PX) -> None:
+        gradient = bq.LogScale(min=1e-3, max=1.0, allow_padding=False)
+        epoch = bq.LinearScale(allow_padding=False)
+        self.lines = bq.Lines(
+            x=[1.0, 2.0],
+            y=[[1.0, 1.0]],
+            scales={"x": epoch, "y": gradient},
+            labels=["layer 1"],
+            visible=False,
+        )
+        self.axis = bq.Axis(
+            scale=gradient,
+            side="left",
+            label="RMS gradient",
+            tick_format=".0e",
+            tick_values=_powers_of_ten(np.zeros(0)),
+        )
+        self.figure = _curves_figure(
+            "Gradient flow",
+            [self.lines],
+            [bq.Axis(scale=epoch, label="epoch", num_ticks=5), self.axis],
+            size,
+        )
+        self.legend = w.HTML(layout=w.Layout(margin=LEGEND_MARGIN))
+        self.box = w.VBox([self.figure, self.legend])
+
+    def new_run(self, n_layers: int) -> None:
+        labels = [f"layer {i + 1}" for i in range(n_layers - 1)] + ["output"]
+        # Placeholders, one line per layer, hidden until the first epoch's gradients.
+        update(
+            self.lines,
+            x=np.array([1.0, 2.0]),
+            y=np.ones((n_layers, 2)),
+            labels=labels,
+            colors=layer_colours(n_layers),
+            visible=False,
+        )
+        self.legend.value = legend_of([self.lines])
+
+    def show(self, history: dict[str, list]) -> None:
+        # Epoch 0 has no gradient: the curves start at the first epoch trained (and are not
+        # drawn before it). A layer whose gradient is exactly 0 (dead ReLUs) sits at the
+        # bottom of the log axis.
+        sizes = np.asarray(history["gradient_size"], dtype=float)[1:].T
+        epochs = np.asarray(history["epoch"][1:], dtype=float)
+        # The epoch axis always has a domain (hidden lines give it none).
+        update(self.lines.scales["x"], **_epoch_domain(epochs))
+        if not sizes.size:
+            update(self.lines, visible=False)
+            ticks = _powers_of_ten(sizes)
+        else:
+            low, high = GRADIENT_RANGE
+            sizes = np.clip(np.nan_to_num(sizes, nan=high, posinf=high), low, high)
+            x, y = _curve(epochs, sizes)
+            ticks = _powers_of_ten(sizes)
+            update(self.lines, x=x, y=y, visible=True)
+        if not np.array_equal(ticks, self.axis.tick_values):
+            # The axis spans whole decades, so that every tick lies on it.
+            update(self.axis.scale, min=float(ticks[0]), max=float(ticks[-1]))
+            update(self.axis, tick_values=ticks)
+
+
+class OutputPanel:
+    """The output column: the numbers, the output over the plane (or, for data that is not
+    2-D, the class probabilities of one example), its options, and a curves plot."""
+
+    def __init__(self, controls: dict[str, w.Widget], plot: w.Widget | None) -> None:
+        self.plane = PlaneFigure(
+            size_px=SURFACE_PX, margin=dict(top=30, bottom=25, left=35, right=10)
+        )
+        self.plane.figure.layout.width = self.plane.figure.layout.height = f"{SURFACE_PX}px"
+        bar_x, bar_y = bq.OrdinalScale(), bq.LinearScale(min=0, max=1)
+        self.bars = bq.Bars(
+            x=[str(i) for i in range(10)],
+            y=np.full(10, 0.1),
+            scales={"x": bar_x, "y": bar_y},
+            colors=[BLUE],
+        )
+        self.bars_figure = bq.Figure(
+            marks=[self.bars],
+            axes=[
+                bq.Axis(scale=bar_x, label="class"),
+                bq.Axis(scale=bar_y, side="left", tick_format=".0%"),
+            ],
+            title="Class probabilities",
+            padding_y=0,
+            layout=w.Layout(width=f"{SURFACE_PX}px", height=f"{SURFACE_PX}px"),
+            fig_margin=dict(top=30, bottom=35, left=45, right=10),
+        )
+        self.stats = w.HTML(layout=w.Layout(min_height="40px"))
+        self.options = w.HBox([controls["show_test"], controls["discretize"]])
+        for box in self.options.children:
+            box.layout.width = "150px"
+        self.example = controls["example"]
+        self.example.layout.width = f"{COLUMN_PX - 10}px"
+        self.plot = plot
+        self.box = w.VBox(layout=w.Layout(width=f"{COLUMN_PX}px"))
+        self.on_plane: bool | None = None
+        self.show_plane(True)
+
+    def show_plane(self, plane: bool) -> None:
+        """The plane and its options, or the bars and the example slider: only the figure
+        that applies is on the page (a figure hidden with display:none is measured at zero
+        size, and draws rectangles of negative width)."""
+        if plane == self.on_plane:
+            return
+        self.on_plane = plane
+        middle = [self.plane.figure, self.options] if plane else [self.bars_figure, self.example]
+        plot = [self.plot] if self.plot is not None else []
+        self.box.children = (heading("Output"), self.stats, *middle, *plot)
+
+    def show_stats(self, history: dict[str, list], classifying: bool) -> None:
+        if not history["epoch"]:
+            return
+        rows = []
+        for part, name in (("test", "Test"), ("train", "Training")):
+            row = f"{name} loss <b>{format_number(history[f'{part}_loss'][-1])}</b>"
+            if classifying:
+                row += f" &middot; accuracy <b>{history[f'{part}_accuracy'][-1]:.0%}</b>"
+            rows.append(row)
+        self.stats.value = "<br>".join(rows)
+
+    def show_classes(self, classes: Sequence[str], probabilities: NDArray | None = None) -> None:
+        if probabilities is None:
+            probabilities = np.full(len(classes), 1 / len(classes))
+        update(self.bars, x=list(classes), y=np.asarray(probabilities, dtype=float))
+
+
+def _epoch_domain(epochs: NDArray) -> dict[str, float]:
+    """An epoch axis's domain: from 0 to a round number at or past the last epoch, so that
+    it changes a few times a decade (a scale changed every frame makes the page redraw its
+    lines twice a frame), and never empty or of zero width (bqplot then computes no ticks
+    and logs an invalid tick format; a scale's min set back to None breaks its domain)."""
+    last = max(float(epochs[-1]) if len(epochs) else 0.0, 1.0)
+    power = 10.0 ** np.floor(np.log10(last))
+    top = next(step * power for step in ROUND_STEPS if step * power >= last)
+    return {"min": 0.0, "max": float(top)}
+
+
+def _powers_of_ten(values: np.ndarray, most: int = 6) -> np.ndarray:
+    """Tick values for a log axis: powers of ten from at or below the smallest of `values`
+    to at or above the largest, at most `most` of them (and at least two)."""
+    finite = values[np.isfinite(values) & (values > 0)]
+    if finite.size == 0:
+        return 10.0 ** np.arange(-3, 1)
+    low, high = int(np.floor(np.log10(finite.min()))), int(np.ceil(np.log10(finite.max())))
+    high = max(high, low + 1)
+    step = max(1, int(np.ceil((high - low) / (most - 1))))
+    return 10.0 ** np.arange(low, high + step, step)
