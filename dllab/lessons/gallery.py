@@ -20,7 +20,7 @@ import traitlets as t
 
 from ..core.checks import check_int
 from ..core.sweep import MAX_EPOCHS
-from ..lab.model import LabModel
+from ..lab.model import MAX_NEURONS_PER_LAYER, LabModel
 from ..ui import MessageArea, NetworkCanvas, Runner
 from ..ui.theme import ERROR_RED, FONT, STYLE
 
@@ -179,7 +179,8 @@ def _check_hidden(name: str, hidden: Any) -> tuple[int, ...]:
     widths = tuple(hidden)
     if not widths:
         raise ValueError(f"{name}=[] has no hidden layer; give at least one width, e.g. [8, 8]")
-    return tuple(check_int(f"{name} (layer width)", width, 1, 32) for width in widths)
+    limit = MAX_NEURONS_PER_LAYER
+    return tuple(check_int(f"{name} (layer width)", width, 1, limit) for width in widths)
 
 
 def _lab_model(name: str, hidden: Any, **settings: Any) -> LabModel:
@@ -187,7 +188,7 @@ def _lab_model(name: str, hidden: Any, **settings: Any) -> LabModel:
     widths = _check_hidden(name, hidden)
     try:
         return LabModel(hidden=list(widths), **settings)
-    except t.TraitError as error:
+    except (t.TraitError, ValueError) as error:
         raise ValueError(f"{name}={list(widths)}: {error}") from None
 
 
