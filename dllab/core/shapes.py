@@ -114,8 +114,11 @@ def draw_outlines(
     reach = stroke / 2 + 0.5 + BORDER
     room = size - 2 * reach
     scale = np.minimum(scale, room / np.maximum(high_x - low_x, high_y - low_y))
-    centre_x = rng.uniform(reach - scale * low_x, size - reach - scale * high_x)
-    centre_y = rng.uniform(reach - scale * low_y, size - reach - scale * high_y)
+    # The centre goes anywhere the shape fits (no room left over for a shape made to fit).
+    free_x = np.maximum(room - scale * (high_x - low_x), 0.0)
+    free_y = np.maximum(room - scale * (high_y - low_y), 0.0)
+    centre_x = reach - scale * low_x + rng.random(n_images) * free_x
+    centre_y = reach - scale * low_y + rng.random(n_images) * free_y
 
     # Pixel centres in the shape's own frame: moved to its centre, turned back, scaled.
     pixel = np.arange(size) + 0.5
