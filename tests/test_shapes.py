@@ -27,7 +27,7 @@ def test_a_dataset_of_pictures():
     assert len(data.input_names) == 24 * 24
 
 
-@pytest.mark.parametrize("n_samples", [2, 7, 400, 1001])
+@pytest.mark.parametrize("n_samples", [2, 7, 400, 4001])
 def test_classes_are_balanced(n_samples):
     counts = np.bincount(make_shapes(n_samples, seed=3).y, minlength=len(SHAPES))
     assert counts.sum() == n_samples
@@ -99,6 +99,7 @@ def test_other_seeds_give_other_pictures():
 
 
 def test_noise_is_added_to_the_same_outlines():
+    """The same seed at another noise: the same outlines, more noise."""
     clean = make_shapes(300, 0.0, seed=5).X
     # Without noise, most of a picture is its flat background.
     flat = (clean == clean.min(axis=1, keepdims=True)).mean(axis=1)
@@ -125,6 +126,7 @@ def test_2000_pictures_take_well_under_a_few_seconds():
         ({"n_samples": 0}, ValueError, ["n_samples=0", "from 2"]),
         ({"n_samples": -5}, ValueError, ["n_samples=-5"]),
         ({"n_samples": 2.5}, TypeError, ["n_samples", "whole number"]),
+        ({"n_samples": 10**6}, ValueError, ["n_samples=1000000", "to 20000"]),
         ({"noise": -0.1}, ValueError, ["noise=-0.1", "0.0 to 0.5"]),
         ({"noise": 0.8}, ValueError, ["noise=0.8"]),
         ({"noise": "high"}, TypeError, ["noise", "'high'"]),

@@ -22,11 +22,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .checks import check_choice, check_float, check_int, check_rng
-from .data import MAX_NOISE, MAX_SAMPLES, Dataset
+from .data import MAX_NOISE, Dataset
 
 SHAPES = ("circle", "square", "triangle", "cross")
 
 DEFAULT_SIZE = 24
+DEFAULT_N_SAMPLES = 2000
+MAX_SAMPLES = 20_000  # 20,000 pictures of 24 x 24 are 92 MB of float64
+# Pictures drawn at once: bounds the memory the drawing takes whatever n_samples.
+CHUNK = 1000
 MIN_SIZE = 16  # below this a small cross or triangle is a blob of a few pixels
 MAX_SIZE = 128
 
@@ -39,8 +43,10 @@ BACKGROUND_RANGE = (0.0, 0.15)
 # Pixels between the canvas' edge and the nearest ink: the outermost row and column stay
 # empty, so that every shape is whole.
 BORDER = 1.0
-# At noise n: Gaussian pixel noise of standard deviation n, and on average 8 n short
-# scratches (straight strokes of 2 to 5 pixels) put anywhere, the same for every class.
+# At noise n: Gaussian pixel noise of standard deviation PIXEL_NOISE_PER_NOISE * n, and on
+# average SCRATCHES_PER_NOISE * n short scratches (straight strokes of 2 to 5 pixels) put
+# anywhere, alike for every class.
+PIXEL_NOISE_PER_NOISE = 1.0
 SCRATCHES_PER_NOISE = 8.0
 SCRATCH_LENGTH_RANGE = (2.0, 5.0)
 
@@ -48,7 +54,7 @@ _CROSS_ARM_HALF_WIDTH = 0.4  # of the arm's half-length
 
 
 def make_shapes(
-    n_samples: int = 2000,
+    n_samples: int = DEFAULT_N_SAMPLES,
     noise: float = 0.1,
     seed: int | np.random.Generator = 0,
     size: int = DEFAULT_SIZE,
@@ -61,8 +67,10 @@ def make_shapes(
     (their counts differ by one at most) and the samples come in random order.
 
     noise : from 0 to 0.5: the standard deviation of Gaussian pixel noise, and a number
-        of random scratches (8 * noise on average per picture).
+        of random scratches (8 * noise on average per picture). The same seed at another
+        noise draws the same outlines with other noise.
     seed : an int or a numpy Generator; the same seed gives the same pictures.
+    n_samples : from 2 to 20,000.
     size : the side of the canvas in pixels, from 16 to 128.
     classes : the shapes to draw, from SHAPES (at least two, no repeats).
     """
@@ -73,11 +81,16 @@ def make_shapes(
     classes = _check_classes(classes)
 
     labels = rng.permutation(np.arange(n_samples) % len(classes))
+    # Noise has its own stream: the same seed at another noise draws the same outlines.
+    noise_rng = np.random.default_rng(rng.integers(2**63))
     images = np.empty((n_samples, size, size))
     for label, name in enumerate(classes):
         members = np.flatnonzero(labels == label)
-        images[members] = draw_outlines(name, len(members), size, rng)
-    _add_noise(images, noise, rng)
+        for start in range(0, len(members), CHUNK):
+            chunk = members[start : start + CHUNK]
+            pictures = draw_outlines(name, len(chunk), size, rng)
+            _add_noise(pictures, noise, noise_rng)
+            images[chunk] = pictures
     return Dataset(
         name="shapes",
         X=images.reshape(n_samples, size * size),
@@ -233,7 +246,7 @@ def _add_noise(images: NDArray[np.float64], noise: float, rng: np.random.Generat
             contrast = rng.uniform(*CONTRAST_RANGE, len(owners))[:, None, None]
             # Where strokes cross, the brightest ink wins, as for pen strokes.
             images[owners] = np.maximum(images[owners], background[owners] + contrast * scratches)
-        images += rng.normal(0.0, noise, images.shape)
+        images += rng.normal(0.0, PIXEL_NOISE_PER_NOISE * noise, images.shape)
     np.clip(images, 0.0, 1.0, out=images)
 
 
