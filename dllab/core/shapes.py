@@ -9,8 +9,8 @@ ones on a triangle, inward corners on a cross), and these can be anywhere in the
 
 Each shape is a signed distance function (negative inside, zero on the outline, in
 units of the shape's scale); a pixel's ink is how much of it a stroke of the outline
-covers, which anti-aliases the lines. Everything is computed for all pictures of a
-class at once: there is no loop over pixels or pictures.
+covers, which anti-aliases the lines. Everything is computed for up to CHUNK pictures of
+a class at once: there is no loop over pixels or pictures.
 """
 
 from __future__ import annotations
@@ -66,11 +66,11 @@ def make_shapes(
     `y : (n_samples,)` is the index of the shape in `classes`. The classes are balanced
     (their counts differ by one at most) and the samples come in random order.
 
+    n_samples : from 2 to 20,000.
     noise : from 0 to 0.5: the standard deviation of Gaussian pixel noise, and a number
         of random scratches (8 * noise on average per picture). The same seed at another
         noise draws the same outlines with other noise.
     seed : an int or a numpy Generator; the same seed gives the same pictures.
-    n_samples : from 2 to 20,000.
     size : the side of the canvas in pixels, from 16 to 128.
     classes : the shapes to draw, from SHAPES (at least two, no repeats).
     """
@@ -107,9 +107,9 @@ def draw_outlines(
 ) -> NDArray[np.float64]:
     """`n_images` noiseless pictures `(n_images, size, size)` of `shape`, in [0, 1].
 
-    Each outline has a random perimeter (PERIMETER_RANGE times `size`), stroke width,
-    angle, contrast and background, and a random place where all of it fits inside the
-    canvas with BORDER pixels to spare.
+    Each outline has a random perimeter (PERIMETER_RANGE times `size`, shrunk if the turned
+    shape would not fit), stroke width, angle, contrast and background, and a random place
+    where all of it fits inside the canvas with BORDER pixels to spare.
     """
     shape = check_choice("shape", shape, SHAPES)
     distance_at, unit_perimeter, unit_corners = _OUTLINES[shape]
@@ -195,16 +195,10 @@ def _cross_distance(x: NDArray, y: NDArray) -> NDArray:
 
 
 def _cross_corners() -> NDArray[np.float64]:
+    """The plus sign's 8 outer corners (its 4 inner ones never set its extent)."""
     a, w = 1.0, _CROSS_ARM_HALF_WIDTH
-    quarter = [(a, -w), (a, w), (w, w), (w, a)]
-    turns = [(1, 1), (-1, 1), (-1, -1), (1, -1)]
-    return np.array(
-        [
-            (sx * x, sy * y) if i % 2 == 0 else (sx * y, sy * x)
-            for i, (sx, sy) in enumerate(turns)
-            for x, y in quarter
-        ]
-    )
+    signs = np.array([(1.0, 1.0), (1.0, -1.0), (-1.0, 1.0), (-1.0, -1.0)])
+    return np.concatenate([signs * (a, w), signs * (w, a)])
 
 
 def _circle_points(n_points: int = 32) -> NDArray[np.float64]:
