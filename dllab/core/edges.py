@@ -31,8 +31,8 @@ from .checks import check_int
 SOBEL_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 8.0
 SOBEL_Y = np.array([[1.0, 2.0, 1.0], [0.0, 0.0, 0.0], [-1.0, -2.0, -1.0]]) / 8.0
 
-# A 3 x 3 grid of 9-direction histograms (every 20 degrees, as Dalal and Triggs chose): on
-# 24 x 24 shapes a random forest does best with these of the grids from 1 to 6 cells.
+# A 3 x 3 grid of 9-direction histograms (every 20 degrees, as Dalal and Triggs chose): of
+# the grids from 1 x 1 to 6 x 6 cells, a random forest does best with it on 24 x 24 shapes.
 DEFAULT_CELLS = 3
 DEFAULT_BINS = 9
 MAX_CELLS = 16
