@@ -53,7 +53,7 @@ def write_csv(tmp_path, text: str, file_name: str = "data.csv"):
 def test_names_partition_the_sets():
     assert TASKS == ("regression", "binary", "multiclass")
     assert PLAYGROUND_SETS == CLASSIFICATION_SETS + REGRESSION_SETS
-    assert DATASETS == PLAYGROUND_SETS + ("digits",)
+    assert DATASETS == PLAYGROUND_SETS + ("digits", "shapes")
 
 
 @pytest.mark.parametrize("name", PLAYGROUND_SETS)

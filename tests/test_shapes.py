@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import dllab
 from dllab.core.data import Dataset
 from dllab.core.shapes import MIN_SIZE, SHAPES, draw_outlines, make_shapes
 
@@ -149,3 +150,10 @@ def test_bad_settings_are_named(settings, error, words):
 def test_an_unknown_shape_is_named():
     with pytest.raises(ValueError, match="shape='star'"):
         draw_outlines("star", 3, 24, np.random.default_rng(0))
+
+
+def test_make_dataset_builds_the_shapes():
+    data = dllab.make_dataset("shapes", noise=0.2, seed=3, n_samples=40)
+    again = make_shapes(40, 0.2, 3)
+    assert data.image_shape == (24, 24) and data.n_samples == 40
+    assert np.array_equal(data.X, again.X) and np.array_equal(data.y, again.y)

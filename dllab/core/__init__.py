@@ -23,6 +23,7 @@ from .data import (
     make_dataset,
     split,
 )
+from .edges import bar_kernels, edge_histograms, sobel_kernels
 from .features import FEATURES, feature_matrix
 from .heads import DEFAULT_HEAD, HEADS
 from .io import load_network, save_network
@@ -38,6 +39,7 @@ from .ngram import (
 from .optimizers import OPTIMIZERS, SGD, Adam, Momentum
 from .plane import output_score, plane_extent, plane_grid
 from .recipe import make_trainer
+from .shapes import SHAPES, make_shapes
 from .sweep import SweepResult, sweep
 from .text import (
     LETTERS,
@@ -54,6 +56,11 @@ from .text import (
 from .training import History, Trainer
 
 __all__ = [
+    "SHAPES",
+    "make_shapes",
+    "edge_histograms",
+    "sobel_kernels",
+    "bar_kernels",
     "Alphabet",
     "LETTERS",
     "WordSplit",

@@ -45,8 +45,10 @@ from .playground import (
     spiral,
     xor,
 )
+from .shapes import DEFAULT_N_SAMPLES as SHAPES_N_SAMPLES
+from .shapes import make_shapes
 
-DATASETS = PLAYGROUND_SETS + ("digits",)
+DATASETS = PLAYGROUND_SETS + ("digits", "shapes")
 
 __all__ = [
     "DATASETS",
@@ -136,6 +138,8 @@ def make_dataset(
         n_samples = check_int("n_samples", n_samples, 2, digits.n_samples)
         keep = _balanced_subset(digits.y, n_samples, rng)
         return replace(digits, X=digits.X[keep], y=digits.y[keep])
+    if name == "shapes":
+        return make_shapes(SHAPES_N_SAMPLES if n_samples is None else n_samples, noise, rng)
     if n_samples is None:
         n_samples = DEFAULT_N_SAMPLES[name]
     return GENERATORS[name](n_samples, noise, rng)

@@ -22,7 +22,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .checks import check_choice, check_float, check_int, check_rng
-from .data import MAX_NOISE, Dataset
+from .dataset import Dataset
+from .playground import MAX_NOISE
 
 SHAPES = ("circle", "square", "triangle", "cross")
 

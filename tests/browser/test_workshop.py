@@ -276,7 +276,8 @@ def test_classroom_mode_in_a_page(made_app, new_page):
     for description in ("Learning rate", "Hidden layers"):
         assert harness.slider_handle(page, description).is_visible()
     setup = harness.control(page, "Setup", "widget-text").locator("input")
-    assert setup.is_visible()
+    page.locator(".dllab-lab button", has_text="More settings").first.click()  # where it lives
+    setup.wait_for(state="visible", timeout=WAIT)
     assert setup.input_value() == "dataset=xor&features=x1,x2,x1*x2&hidden="
     harness.screenshot(page, "workshop-classroom")
 
