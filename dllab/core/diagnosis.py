@@ -39,14 +39,15 @@ class Diagnosis:
     """What is wrong with a run: `status` ("stuck") and a `message` for the learner.
 
     flat_neurons, hidden_neurons : how many hidden neurons are saturated or dead, of all.
-    output_saturated : True if the output neuron is pinned (tanh output only; see
-        `flat_neurons`).
+    flat_layers : the hidden layers (1 = first) whose neurons are all saturated or dead.
+    output_saturated : True if a tanh output neuron is pinned at -1 or 1.
     """
 
     status: str
     message: str
     flat_neurons: int
     hidden_neurons: int
+    flat_layers: tuple[int, ...] = ()
     output_saturated: bool = False
 
     @property
@@ -61,11 +62,12 @@ def diagnose(trainer: Trainer, previous: Diagnosis | None = None) -> Diagnosis |
     trainer's own status and message say so).
 
     "stuck" means all three: the network does no better than a constant guess (see
-    `at_chance`), its training loss has stopped falling (see `stalled`), and more than
-    STUCK_SHARE of its hidden neurons are saturated or dead on the training inputs, or
-    its tanh output is pinned at -1 or 1 on all of them (then no gradient flows at all).
+    `at_chance`), its training loss has stopped falling (see `stalled`), and its neurons
+    are flat on the training inputs (see `flat_neurons`): more than STUCK_SHARE of the
+    hidden neurons saturated or dead, or a whole hidden layer, or a tanh output pinned at
+    -1 or 1 (then almost no gradient flows back past them).
     previous : the diagnosis of the same run one check before. A run found stuck stays
-        stuck while it is at chance with most neurons flat, even when its loss drops from
+        stuck while it is at chance with its neurons flat, even when its loss drops from
         one plateau to another, so that the message does not blink on and off.
     Costs one forward pass on at most MAX_POINTS training points.
     """
@@ -84,12 +86,20 @@ def diagnose(trainer: Trainer, previous: Diagnosis | None = None) -> Diagnosis |
         return None
     if previous is None and not stalled(trainer):
         return None
-    flat, total, output_pinned = flat_neurons(trainer)
-    if flat <= STUCK_SHARE * total and not output_pinned:
+    flat_counts, widths, output_pinned = flat_neurons(trainer)
+    flat, total = sum(flat_counts), sum(widths)
+    flat_layers = tuple(i + 1 for i, (n, w) in enumerate(zip(flat_counts, widths)) if n == w)
+    if flat <= STUCK_SHARE * total and not flat_layers and not output_pinned:
         return None
-    activation = trainer.network.activation
-    message = stuck_message(activation, flat, total, output_pinned, outcome(trainer))
-    return Diagnosis("stuck", message, flat, total, output_pinned)
+    message = stuck_message(
+        trainer.network.activation,
+        flat,
+        total,
+        flat_layers,
+        output_pinned,
+        outcome(trainer),
+    )
+    return Diagnosis("stuck", message, flat, total, flat_layers, output_pinned)
 
 
 def recent_halves(trainer: Trainer) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
@@ -171,28 +181,26 @@ def outcome(trainer: Trainer) -> str:
     return f"stopped learning at {right}"
 
 
-def flat_neurons(trainer: Trainer) -> tuple[int, int, bool]:
-    """On up to MAX_POINTS training points: how many hidden neurons are saturated (tanh,
-    sigmoid: pinned on PINNED_SHARE of the points) or dead (relu and its kin: flat on every
-    point), how many hidden neurons there are, and whether a tanh output is pinned on
+def flat_neurons(trainer: Trainer) -> tuple[list[int], list[int], bool]:
+    """On up to MAX_POINTS training points: how many neurons of each hidden layer are
+    saturated (tanh, sigmoid: pinned on PINNED_SHARE of the points) or dead (relu and its
+    kin: flat on every point), the layers' widths, and whether a tanh output is pinned on
     every point. A pinned tanh output passes no gradient back (its squared-error gradient
-    is multiplied by 1 - a^2); the other outputs' cross-entropy and linear gradients are
-    not."""
+    is multiplied by 1 - a^2); the cross-entropy and linear outputs' gradients do not
+    vanish that way."""
     network = trainer.network
     X = trainer.X_train
     X = X[:: max(1, len(X) // MAX_POINTS)][:MAX_POINTS]
     run = network.forward(X)
     needed = PINNED_SHARE if network.activation in PINNED_AT else 1.0
-    shares = np.concatenate(
-        [
-            flat_region(network.activation, Z, A).mean(axis=0)
-            for Z, A in zip(run.pre_activations[:-1], run.activations[:-1])
-        ]
-    )
+    flat_counts = [
+        int(np.count_nonzero(flat_region(network.activation, Z, A).mean(axis=0) >= needed))
+        for Z, A in zip(run.pre_activations[:-1], run.activations[:-1])
+    ]
     output_pinned = network.head_name == "tanh" and bool(
         flat_region("tanh", run.pre_activations[-1], run.output).all()
     )
-    return int(np.count_nonzero(shares >= needed)), len(shares), output_pinned
+    return flat_counts, list(network.sizes[1:-1]), output_pinned
 
 
 def flat_region(activation: str, Z: Array, A: Array) -> NDArray[np.bool_]:
@@ -208,22 +216,29 @@ def flat_region(activation: str, Z: Array, A: Array) -> NDArray[np.bool_]:
     return np.zeros(Z.shape, dtype=bool)  # linear: never flat
 
 
-def stuck_message(activation: str, flat: int, total: int, output_pinned: bool, result: str) -> str:
-    """The message for a stuck run: `flat` of `total` hidden neurons flat, the output
-    neuron pinned or not, and `result`, what the network does (see `outcome`)."""
-    count = f"{flat} of {total} hidden neurons ({flat / total:.0%})"
+def stuck_message(
+    activation: str,
+    flat: int,
+    total: int,
+    flat_layers: tuple[int, ...],
+    output_pinned: bool,
+    result: str,
+) -> str:
+    """The message for a stuck run: `flat` of `total` hidden neurons flat, among them the
+    whole of `flat_layers`, the output neuron pinned or not, and `result`, what the network
+    does (see `outcome`)."""
     if activation in PINNED_AT:
         state = f"saturated (their outputs pinned at {PINNED_AT[activation]})"
     else:
         zero = "0" if activation == "relu" else "almost 0"
         state = f"dead (their output is {zero} for every training point)"
+    what = f"{flat} of {total} hidden neurons ({flat / total:.0%}) are {state}"
+    if flat_layers and flat < total:
+        names = " and ".join(str(layer) for layer in flat_layers)
+        what += f", all of hidden layer{'s' if len(flat_layers) > 1 else ''} {names}"
     if output_pinned:
-        what = (
-            "the output neuron is saturated (pinned at -1 or 1 for every training point) "
-            f"and {count} are {state}, so almost no gradient flows back to any weight"
-        )
-    elif activation in PINNED_AT:
-        what = f"{count} are {state}, so their gradients are almost zero"
-    else:
-        what = f"{count} are {state}, so they pass no gradient back"
-    return f"Stuck: {what}, and the network {result}. Try a smaller learning rate, then Reset."
+        what = f"the output neuron is pinned at -1 or 1, and {what}"
+    return (
+        f"Stuck: {what}, so almost no gradient flows back to the weights, and the network "
+        f"{result}. Try a smaller learning rate, then Reset."
+    )
