@@ -103,6 +103,8 @@ HEALTHY = {
         ),
         300,
     ),
+    # The old "too high a learning rate" preset: saturated and stalled, but right.
+    "saturated but right": (dict(dataset="gauss", learning_rate=3.0), 100),
     "digits": (
         dict(dataset="digits", n_samples=500, hidden=(16,), activation="relu", learning_rate=0.1),
         60,
