@@ -188,3 +188,24 @@ def test_a_diagnosis_is_frozen():
     with pytest.raises(AttributeError):
         diagnosis.status = "ready"
     assert np.isclose(Diagnosis("stuck", "", 1, 3).flat_share, 1 / 3)
+
+
+# --- The "too high a learning rate" preset shows its lesson ---------------------------------
+
+# The recommended preset: the playground's circle and 4-2 tanh network at learning rate 10.
+TOO_HIGH = {"dataset": "circle", "learning_rate": 10.0}
+PRESET_EPOCHS = 150  # what the lab trains in 5 s at 50 epochs per second, with margin
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed, data_seed", [(0, 0), (1, 1), (2, 2), (3, 3), (4, 4)])
+def test_too_high_a_learning_rate_is_stuck_within_the_budget_and_learns_at_003(seed, data_seed):
+    trainer = lab_trainer(seed=seed, data_seed=data_seed, **TOO_HIGH)
+    diagnosis = None
+    while diagnosis is None and not trainer.diverged and trainer.epoch < PRESET_EPOCHS:
+        trainer.train(2)  # the lab's epochs per frame
+        diagnosis = diagnose(trainer, diagnosis)
+    assert trainer.diverged or diagnosis.status == "stuck"
+    calm = lab_trainer(seed=seed, data_seed=data_seed, **{**TOO_HIGH, "learning_rate": 0.03})
+    calm.train(300)
+    assert calm.history["test_accuracy"][-1] >= 0.95
