@@ -1062,3 +1062,31 @@ def test_a_training_frame_sends_no_scale_change(lab):
         lab.model.advance(2)
         lab.draw()
     assert len(sent) <= 2 * 2  # an axis grows now and then (here from 100 to 120 epochs)
+
+
+def test_a_run_stuck_at_chance_says_so_and_what_to_try():
+    from dllab.lab.model import LabModel
+
+    model = LabModel(dataset="circle", learning_rate=10.0)
+    for _ in range(30):
+        model.advance(2)
+    assert model.status == "stuck"
+    assert "Stuck" in model.message and "smaller learning rate" in model.message
+    model.learning_rate = 0.03  # a new run is judged afresh
+    model.sync()
+    assert model.status == "ready" and model.message == ""
+
+
+def test_the_too_high_a_learning_rate_preset_shows_its_lesson_within_5_seconds_of_play():
+    from dllab.lab.model import LabModel
+    from dllab.lab.presets import preset
+
+    model = LabModel(**preset("too high a learning rate"))
+    # The lab trains at most epochs_per_frame x 25 frames/s = 50 epochs a second: 5 s is
+    # 250 epochs; the preset must be flagged well before that.
+    for _ in range(60):
+        model.advance()
+        if model.status in ("stuck", "diverged"):
+            break
+    assert model.status in ("stuck", "diverged") and model.epoch <= 150, model.epoch
+    assert model.message

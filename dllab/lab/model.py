@@ -33,6 +33,7 @@ from ..core import (
 )
 from ..core.checks import check_choice, check_float, check_int
 from ..core.data import MAX_NOISE
+from ..core.diagnosis import Diagnosis, diagnose
 from ..core.network import INITIALIZERS, REGULARIZERS
 from ..core.optimizers import check_learning_rate
 from .frames import Frame, PlanePictures, example_pictures
@@ -174,6 +175,7 @@ class LabModel(t.HasTraits):
         self.lock = threading.RLock()
         self.stale = threading.Event()
         self.trainer: Trainer | None = None
+        self._diagnosis: Diagnosis | None = None
         self.data: Dataset | None = None
         self._pictures = PlanePictures()
         self.observe(self._mark_stale, names=self.SETTINGS)
@@ -378,6 +380,7 @@ class LabModel(t.HasTraits):
             return False
         with self.lock:
             self.stale.clear()
+            self._diagnosis = None
             try:
                 self._build()
             except (ValueError, TypeError) as error:
@@ -429,13 +432,17 @@ class LabModel(t.HasTraits):
 
     def _check_progress(self, trainer: Trainer) -> bool:
         """After each chunk of epochs: say how the run goes, in `status` and `message`.
-        False stops it (and pauses the lab). Today: divergence. A check that the run is
-        stuck at chance (status "stuck", with a message saying what to try) belongs here."""
+        False stops it (and pauses the lab): a diverged run. A run stuck at chance with its
+        neurons saturated or dead (dllab.core.diagnosis) goes on, and says so."""
         if trainer.diverged:
             self.status, self.message = "diverged", trainer.message
             self.playing = False
             return False
-        self.status, self.message = "training", ""
+        self._diagnosis = diagnose(trainer, self._diagnosis)
+        if self._diagnosis is not None:
+            self.status, self.message = self._diagnosis.status, self._diagnosis.message
+        else:
+            self.status, self.message = "training", ""
         return True
 
     # -- what to draw ------------------------------------------------------------------------

@@ -66,7 +66,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "activation": "sigmoid",
         "learning_rate": 0.1,
     },
-    "too high a learning rate": {"dataset": "gauss", "learning_rate": 3.0},
+    # The playground's circle at 10: its neurons saturate at once and it stays at chance.
+    "too high a learning rate": {"dataset": "circle", "learning_rate": 10.0},
     "overfitting noisy data": _OVERFITTING,
     "regularisation": {**_OVERFITTING, "regularization": "l2", "regularization_rate": 0.01},
     "handwritten digits": {
