@@ -200,3 +200,32 @@ def test_the_problem_labels_fit_their_dropdown(labs):
     longest = max(len(label) for label in HEAD_LABELS.values())
     # About 8 px a character at 13 px, after the label "Problem" and the arrow.
     assert 8 * longest + len("Problem") * 8 + 40 <= width
+
+
+def _spiral_run(hidden, epochs):
+    """The 'spiral needs depth' preset's run as the lab trains it, with `hidden` layers:
+    test accuracy and loss after every 2 epochs (the lab's epochs per frame)."""
+    from dllab.lab.model import LabModel
+    from dllab.lab.presets import preset
+
+    model = LabModel(**{**preset("spiral needs depth"), "hidden": hidden})
+    accuracy, loss = [], []
+    for _ in range(epochs // 2):
+        model.advance(2)
+        accuracy.append(model.trainer.history["test_accuracy"][-1])
+        loss.append(model.trainer.history["test_loss"][-1])
+    return np.array(accuracy), np.array(loss)
+
+
+@pytest.mark.slow
+def test_spiral_needs_depth_solves_the_spiral_steadily_and_one_layer_does_not():
+    accuracy, loss = _spiral_run([8, 8, 8, 8], 600)
+    reached = int(np.argmax(accuracy >= 0.95)) * 2 + 2
+    assert accuracy.max() >= 0.95 and reached <= 250  # within 5 s at the lab's 50 epochs/s
+    # Steady: after epoch 50 the test loss never jumps back up by half above its best.
+    best = np.minimum.accumulate(loss)
+    jumps = (loss > 1.5 * best) & (loss > best + 0.05)
+    assert not jumps[25:].any()
+    assert accuracy[-1] >= 0.95
+    shallow, _ = _spiral_run([32], 600)  # as many neurons, in one layer
+    assert shallow.max() < 0.9

@@ -43,12 +43,16 @@ _OVERFITTING = {
 
 PRESETS: dict[str, dict[str, Any]] = {
     "playground": {},
+    # Four relu layers, Adam at 0.003 on batches of 30: 95 % test accuracy by epoch 112
+    # (about 2 s of play) and no jump back up through epoch 1,000; one layer of 32 does
+    # not get there (tests/test_classroom.py).
     "spiral needs depth": {
         "dataset": "spiral",
         "hidden": [8, 8, 8, 8],
         "activation": "relu",
         "optimizer": "adam",
-        "learning_rate": 0.01,
+        "learning_rate": 0.003,
+        "batch_size": 30,
     },
     "xor with a feature cross": {
         "dataset": "xor",
