@@ -1090,3 +1090,13 @@ def test_the_too_high_a_learning_rate_preset_shows_its_lesson_within_5_seconds_o
             break
     assert model.status in ("stuck", "diverged") and model.epoch <= 150, model.epoch
     assert model.message
+
+
+@pytest.mark.parametrize("last", [1, 7, 13, 28, 95, 130, 333, 999, 4321])
+def test_epoch_axes_end_where_their_five_ticks_fall_on_whole_epochs(last):
+    from dllab.lab.panels import _epoch_domain
+
+    top = _epoch_domain(np.arange(last + 1))["max"]
+    assert top >= last
+    ticks = np.linspace(0, top, 5)
+    assert last < 4 or np.allclose(ticks, np.round(ticks))

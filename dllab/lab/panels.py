@@ -23,7 +23,9 @@ CURVES_PX = (COLUMN_PX, 170)  # a curves plot in the output column
 WIDE_CURVES_PX = (560, 250)  # a curves plot under the panels
 LOSS_CEILING = 1e6  # a diverged run's loss is drawn at this height
 GRADIENT_RANGE = (1e-12, 1e12)  # gradient sizes drawn on the log axis
-ROUND_STEPS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)  # an epoch axis ends at one of these
+# An epoch axis ends at one of these (times a power of ten): its 5 ticks then fall on
+# round epochs (0, 10, 20, 30, 40), never 7.5 or 23.
+ROUND_STEPS = (1, 1.2, 1.6, 2, 4, 6, 8, 10)
 
 
 def heading(text: str) -> w.HTML:
