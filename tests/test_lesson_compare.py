@@ -207,7 +207,7 @@ def test_digits_table_shows_pixels_models_and_says_b_does_not_apply(xor):
     [
         (dict(dataset="moons"), ValueError, "dataset='moons' is not known"),
         (dict(dataset="digits"), ValueError, "circle, xor, gauss, spiral"),
-        (dict(features=["x3"]), ValueError, "'x3' is not a hand-crafted feature"),
+        (dict(features=["x3"]), ValueError, "'x3', which is not a hand-crafted feature"),
         (dict(features=["x1"]), ValueError, "x1 and x2 are always given"),
         (dict(features="x1*x2"), TypeError, "features must be a list"),
         (dict(noise=2), ValueError, "noise=2.0 is not allowed"),

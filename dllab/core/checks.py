@@ -352,6 +352,26 @@ def _range_text(low: float | None, high: float | None, low_open: bool = False) -
     return ""
 
 
+def check_names(
+    name: str, value: Any, options: Iterable[str], kind: str, kinds: str, note: str = ""
+) -> list:
+    """A list (or tuple or set) of names, each one of `options`, else an error naming the
+    parameter, the value, the first unknown name and what it should be: `kind` says what
+    each name is ("a part of the lab"), `kinds` what they are ("parts of the lab"), `note`
+    adds to the list of choices."""
+    options = list(options)
+    choices = f"choose from: {', '.join(options)}{note}"
+    listed = isinstance(value, (list, tuple, set, frozenset))
+    if not listed or isinstance(value, (str, bytes, dict)):
+        raise TypeError(f"{name} must be a list of {kinds}; got {short_repr(value)}; {choices}")
+    unknown = [item for item in value if item not in options]
+    if unknown:
+        raise ValueError(
+            f"{name}={list(value)!r} names {unknown[0]!r}, which is not {kind}; {choices}"
+        )
+    return list(value)
+
+
 def short_repr(value: Any, limit: int = 60) -> str:
     """`repr(value)` cut to `limit` characters, without building the whole repr of a huge
     list or array first."""

@@ -125,15 +125,14 @@ def fit_network(
             f"{dataset.name} is regression data; this lesson compares classifiers: "
             f"use one of digits, {', '.join(PLANE_SETS)}"
         )
+    recipe = {key: getattr(settings, key) for key in ("activation", "init", "optimizer")}
     trainer = make_trainer(
         data,
         settings.hidden,
-        activation=settings.activation,
-        init=settings.init,
         learning_rate=settings.learning_rate,
         batch_size=settings.batch_size,
-        optimizer=settings.optimizer,
         seed=seed,
+        **recipe,
     )
     started = time.perf_counter()
     trainer.train(settings.epochs)

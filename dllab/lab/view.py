@@ -16,7 +16,7 @@ import ipywidgets as w
 import numpy as np
 
 from ..core import Dataset
-from ..core.checks import check_choice
+from ..core.checks import check_choice, check_names
 from ..ui import MessageArea, NetworkCanvas, build_controls
 from ..ui.theme import STYLE
 from .controls import CONTROLS
@@ -386,18 +386,7 @@ def _button(description: str, icon: str, tooltip: str, action: Callable[[], None
 def _check_hide(names: Any) -> list[str]:
     if isinstance(names, str):
         names = [names]
-    if isinstance(names, (bytes, dict)) or not isinstance(names, (list, tuple, set)):
-        raise TypeError(
-            f"hide must be a list of parts of the lab, e.g. ['regularization', 'gradient_flow']; "
-            f"got {names!r}; choose from: {', '.join(PARTS)}"
-        )
-    unknown = [name for name in names if name not in PARTS]
-    if unknown:
-        raise ValueError(
-            f"hide={list(names)} names {unknown[0]!r}, which is not a part of the lab; "
-            f"choose from: {', '.join(PARTS)}"
-        )
-    return list(names)
+    return check_names("hide", names, PARTS, "a part of the lab", "parts of the lab")
 
 
 def _chosen_settings(preset: Any, setup: Any, settings: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import traitlets as t
 
-from ..core.checks import check_choice, check_float, check_int
+from ..core.checks import check_choice, check_float, check_int, check_names
 from ..core.comparison import (
     MODELS,
     PIXEL_MODELS,
@@ -40,17 +40,14 @@ MAX_SEED = 2**32 - 1
 def check_hand_crafted(features: Any) -> tuple[str, ...]:
     """The hand-crafted features given to model (b), in HAND_CRAFTED's order; may be empty
     ((b) then sees x1 and x2 only, like (a))."""
-    if isinstance(features, str) or not isinstance(features, (Sequence, set, frozenset)):
-        raise TypeError(
-            f"features must be a list of names from {', '.join(HAND_CRAFTED)}; got {features!r}"
-        )
-    unknown = [name for name in features if name not in HAND_CRAFTED]
-    if unknown:
-        raise ValueError(
-            f"features={list(features)!r} is not allowed: {unknown[0]!r} is not a "
-            f"hand-crafted feature; choose among {', '.join(HAND_CRAFTED)} "
-            "(x1 and x2 are always given to (b))"
-        )
+    check_names(
+        "features",
+        features,
+        HAND_CRAFTED,
+        "a hand-crafted feature",
+        "names of hand-crafted features",
+        " (x1 and x2 are always given to (b))",
+    )
     return tuple(name for name in HAND_CRAFTED if name in features)
 
 
