@@ -1,0 +1,306 @@
+"""Layers as forward and backward pairs, in plain NumPy (the style of CS231n's `layers.py`).
+
+Each layer is two functions: `*_forward(x, ...) -> (out, cache)` and
+`*_backward(dout, cache) -> gradients`, where `dout` is dL/dout and the gradients are
+dL/dx and dL/d(each parameter). Every fast layer has a `*_naive` twin written with
+plain loops, slow and obviously right, which the tests check it against.
+
+Feature maps are held as `(channels, images, rows, columns)`. In that layout a
+convolution is one matrix product, `kernels (F, C*k*k) @ windows (C*k*k, N*H*W)`, whose
+result is already the next layer's input `(F, N, H, W)`: no transpose, and copying the
+windows moves whole image rows at a time (with images last, NHWC, the copy would move one
+value of a grayscale image at a time). Other arrays are held as `(images, ...)`.
+
+`workspace`, where a function takes one, is a dict the function keeps buffers in from one
+call to the next (the training loop passes one; None allocates afresh). Buffers reused
+this way are overwritten by the next call with a workspace.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import NDArray
+
+from .activations import ACTIVATIONS
+
+Array = NDArray[np.floating]
+PADDINGS = ("same", "valid")
+
+
+def _buffer(workspace: dict | None, key: Any, shape: tuple[int, ...], dtype: Any) -> Array:
+    """A zeroed array made once per (key, shape, dtype) and kept in `workspace`; callers
+    only ever write the same region of it, so what they leave zero stays zero."""
+    if workspace is None:
+        return np.zeros(shape, dtype)
+    full_key = (key, shape, np.dtype(dtype))
+    array = workspace.get(full_key)
+    if array is None:
+        array = workspace[full_key] = np.zeros(shape, dtype)
+    return array
+
+
+def padding_of(padding: str, size: int) -> int:
+    """Zeros added on each side for `padding` ("same" keeps the image size, odd sizes)."""
+    return (size - 1) // 2 if padding == "same" else 0
+
+
+def windows(x: Array, size: int, pad: int, out: Array) -> Array:
+    """Copy every `size` x `size` window of `x : (C, N, H, W)`, with `pad` zeros around it,
+    into `out : (C, size, size, N, Ho, Wo)`: out[c, i, j, n, y, x] = x_padded[c, n, y+i, x+j].
+
+    Without padding this is one copy from a strided view. With it, each of the size*size
+    offsets is one slice copy over all channels and images; the border of `out` that
+    the padding would fill is never written, so it stays zero (no padded copy of x).
+    """
+    C, N, H, W = x.shape
+    Ho, Wo = out.shape[-2:]
+    if pad == 0:
+        view = sliding_window_view(x, (size, size), axis=(2, 3))  # (C, N, Ho, Wo, k, k)
+        np.copyto(out, view.transpose(0, 4, 5, 1, 2, 3))
+        return out
+    for i in range(size):
+        y0, y1 = max(0, pad - i), min(Ho, H + pad - i)
+        for j in range(size):
+            x0, x1 = max(0, pad - j), min(Wo, W + pad - j)
+            rows, columns = slice(y0 + i - pad, y1 + i - pad), slice(x0 + j - pad, x1 + j - pad)
+            out[:, i, j, :, y0:y1, x0:x1] = x[:, :, rows, columns]
+    return out
+
+
+# --- Convolution --------------------------------------------------------------------------------
+
+
+def conv_forward(
+    x: Array, kernels: Array, bias: Array, padding: str = "same", workspace: dict | None = None
+) -> tuple[Array, tuple]:
+    """2-D convolution (cross-correlation, stride 1) of `x : (C, N, H, W)` with
+    `kernels : (F, C, k, k)` plus `bias : (F,)`. Returns out `(F, N, Ho, Wo)`: Ho = H
+    for "same" padding, H - k + 1 for "valid"."""
+    C, N, H, W = x.shape
+    F, _, k, _ = kernels.shape
+    pad = padding_of(padding, k)
+    Ho, Wo = H + 2 * pad - k + 1, W + 2 * pad - k + 1
+    cols = _buffer(workspace, "cols", (C, k, k, N, Ho, Wo), kernels.dtype)
+    windows(x, k, pad, cols)
+    out = np.dot(kernels.reshape(F, -1), cols.reshape(C * k * k, -1))
+    out += bias[:, None]
+    return out.reshape(F, N, Ho, Wo), (x.shape, cols, kernels, pad)
+
+
+def conv_backward(
+    dout: Array, cache: tuple, need_dx: bool = True, workspace: dict | None = None
+) -> tuple[Array | None, Array, Array]:
+    """Gradients (dx, dkernels, dbias) of `conv_forward` from dout `(F, N, Ho, Wo)`.
+
+    dx is itself a convolution: of dout, padded by k - 1 - pad, with the kernels turned
+    half a turn and channels in and out swapped; so it is one more product over windows,
+    not a scatter of k*k slice-adds. `need_dx=False` (the first layer) skips it.
+    """
+    x_shape, cols, kernels, pad = cache
+    F, C, k, _ = kernels.shape
+    dout2 = dout.reshape(F, -1)
+    dkernels = np.dot(dout2, cols.reshape(C * k * k, -1).T).reshape(kernels.shape)
+    dbias = dout2.sum(axis=1)
+    if not need_dx:
+        return None, dkernels, dbias
+    _, N, H, W = x_shape
+    dcols = _buffer(workspace, "dcols", (F, k, k, N, H, W), dout.dtype)
+    windows(dout, k, k - 1 - pad, dcols)
+    turned = kernels[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(C, F * k * k)
+    dx = np.dot(turned, dcols.reshape(F * k * k, -1))
+    return dx.reshape(C, N, H, W), dkernels, dbias
+
+
+def conv_forward_naive(
+    x: Array, kernels: Array, bias: Array, padding: str = "same"
+) -> tuple[Array, tuple]:
+    """`conv_forward` with a loop over every output value (tests only)."""
+    C, N, H, W = x.shape
+    F, _, k, _ = kernels.shape
+    pad = padding_of(padding, k)
+    padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    Ho, Wo = H + 2 * pad - k + 1, W + 2 * pad - k + 1
+    out = np.zeros((F, N, Ho, Wo))
+    for f in range(F):
+        for n in range(N):
+            for i in range(Ho):
+                for j in range(Wo):
+                    out[f, n, i, j] = (padded[:, n, i : i + k, j : j + k] * kernels[f]).sum()
+            out[f, n] += bias[f]
+    return out, (padded, kernels, pad)
+
+
+def conv_backward_naive(dout: Array, cache: tuple) -> tuple[Array, Array, Array]:
+    """`conv_backward` with loops (tests only)."""
+    padded, kernels, pad = cache
+    F, N, Ho, Wo = dout.shape
+    k = kernels.shape[-1]
+    dpadded = np.zeros_like(padded)
+    dkernels = np.zeros_like(kernels)
+    for f in range(F):
+        for n in range(N):
+            for i in range(Ho):
+                for j in range(Wo):
+                    dpadded[:, n, i : i + k, j : j + k] += dout[f, n, i, j] * kernels[f]
+                    dkernels[f] += dout[f, n, i, j] * padded[:, n, i : i + k, j : j + k]
+    H, W = padded.shape[2] - 2 * pad, padded.shape[3] - 2 * pad
+    dx = dpadded[:, :, pad : pad + H, pad : pad + W]
+    return dx, dkernels, dout.sum(axis=(1, 2, 3))
+
+
+# --- Max pooling (2 x 2, stride 2) --------------------------------------------------------------
+
+_CORNERS = ((0, 0), (0, 1), (1, 0), (1, 1))
+
+
+def maxpool_forward(x: Array) -> tuple[Array, tuple]:
+    """2 x 2 max pooling of `x : (C, N, H, W)` -> `(C, N, H // 2, W // 2)`; an odd last
+    row or column is dropped, as in PyTorch."""
+    Ho, Wo = x.shape[2] // 2, x.shape[3] // 2
+    corners = [x[:, :, i : 2 * Ho : 2, j : 2 * Wo : 2] for i, j in _CORNERS]
+    out = np.maximum(corners[0], corners[1])
+    np.maximum(out, corners[2], out=out)
+    np.maximum(out, corners[3], out=out)
+    return out, (x, out)
+
+
+def maxpool_backward(dout: Array, cache: tuple) -> Array:
+    """dx of `maxpool_forward`: each window's gradient goes to its largest value, the
+    first in reading order if several are equal (as an argmax would choose)."""
+    x, out = cache
+    Ho, Wo = out.shape[2:]
+    even = x.shape[2] == 2 * Ho and x.shape[3] == 2 * Wo
+    dx = np.empty_like(x) if even else np.zeros_like(x)
+    remaining = np.array(dout, dtype=x.dtype)  # the gradient no corner has taken yet
+    for number, (i, j) in enumerate(_CORNERS):
+        hit = x[:, :, i : 2 * Ho : 2, j : 2 * Wo : 2] == out
+        taken = np.multiply(remaining, hit, out=dx[:, :, i : 2 * Ho : 2, j : 2 * Wo : 2])
+        if number < 3:
+            remaining -= taken
+    return dx
+
+
+def maxpool_forward_naive(x: Array) -> tuple[Array, tuple]:
+    """`maxpool_forward` with a loop over every window (tests only)."""
+    C, N, H, W = x.shape
+    out = np.zeros((C, N, H // 2, W // 2))
+    for c in range(C):
+        for n in range(N):
+            for i in range(H // 2):
+                for j in range(W // 2):
+                    out[c, n, i, j] = x[c, n, 2 * i : 2 * i + 2, 2 * j : 2 * j + 2].max()
+    return out, (x,)
+
+
+def maxpool_backward_naive(dout: Array, cache: tuple) -> Array:
+    (x,) = cache
+    dx = np.zeros_like(x)
+    C, N, Ho, Wo = dout.shape
+    for c in range(C):
+        for n in range(N):
+            for i in range(Ho):
+                for j in range(Wo):
+                    window = x[c, n, 2 * i : 2 * i + 2, 2 * j : 2 * j + 2]
+                    a, b = np.unravel_index(np.argmax(window), (2, 2))
+                    dx[c, n, 2 * i + a, 2 * j + b] += dout[c, n, i, j]
+    return dx
+
+
+# --- Flatten, dense, activation -----------------------------------------------------------------
+
+
+def flatten_forward(x: Array, maps: bool) -> tuple[Array, tuple]:
+    """One row per image: `(N, ...)` -> `(N, prod(...))`; feature maps `(C, N, H, W)` ->
+    `(N, C*H*W)` in the order (channel, row, column) of each image (`maps=True`)."""
+    if maps:
+        out = x.transpose(1, 0, 2, 3).reshape(x.shape[1], -1)
+    else:
+        out = x.reshape(x.shape[0], -1)
+    return out, (x.shape, maps)
+
+
+def flatten_backward(dout: Array, cache: tuple) -> Array:
+    shape, maps = cache
+    if maps:
+        C, N, H, W = shape
+        return dout.reshape(N, C, H, W).transpose(1, 0, 2, 3)
+    return dout.reshape(shape)
+
+
+def dense_forward(x: Array, weights: Array, bias: Array) -> tuple[Array, tuple]:
+    """`x : (N, n_in) @ weights : (n_in, n_out) + bias : (n_out,)` -> `(N, n_out)`."""
+    out = np.dot(x, weights)
+    out += bias
+    return out, (x, weights)
+
+
+def dense_backward(
+    dout: Array, cache: tuple, need_dx: bool = True
+) -> tuple[Array | None, Array, Array]:
+    """(dx, dweights, dbias) of `dense_forward`."""
+    x, weights = cache
+    dx = np.dot(dout, weights.T) if need_dx else None
+    return dx, np.dot(x.T, dout), dout.sum(axis=0)
+
+
+def dense_forward_naive(x: Array, weights: Array, bias: Array) -> tuple[Array, tuple]:
+    out = np.zeros((x.shape[0], weights.shape[1]))
+    for n in range(x.shape[0]):
+        for o in range(weights.shape[1]):
+            out[n, o] = sum(x[n, i] * weights[i, o] for i in range(x.shape[1])) + bias[o]
+    return out, (x, weights)
+
+
+def dense_backward_naive(dout: Array, cache: tuple) -> tuple[Array, Array, Array]:
+    x, weights = cache
+    dx, dweights = np.zeros_like(x), np.zeros_like(weights)
+    for n in range(x.shape[0]):
+        for i in range(x.shape[1]):
+            for o in range(weights.shape[1]):
+                dx[n, i] += dout[n, o] * weights[i, o]
+                dweights[i, o] += dout[n, o] * x[n, i]
+    return dx, dweights, dout.sum(axis=0)
+
+
+def activation_forward(z: Array, name: str) -> tuple[Array, tuple]:
+    """`ACTIVATIONS[name]` applied to every value of `z`, whatever its shape."""
+    function, derivative = ACTIVATIONS[name]
+    a = function(z)
+    return a, (z, a, derivative)
+
+
+def activation_backward(dout: Array, cache: tuple) -> Array:
+    z, a, derivative = cache
+    return dout * derivative(z, a)
+
+
+# --- Embedding ----------------------------------------------------------------------------------
+
+
+def embedding_forward(indices: NDArray[np.integer], table: Array) -> tuple[Array, tuple]:
+    """Look rows of `table : (n_symbols, dim)` up: `indices : (N, context)` ->
+    `(N, context, dim)`, makemore's `C[X]`."""
+    return table[indices], (indices, table.shape)
+
+
+def embedding_backward(dout: Array, cache: tuple) -> Array:
+    """dtable: each looked-up row receives the sum of its gradients. The sum is one
+    product, one-hot `(n_symbols, N*context) @ dout (N*context, dim)`: faster than
+    `np.add.at` for the lessons' few dozen symbols."""
+    indices, (n_symbols, dim) = cache
+    flat = indices.reshape(-1)
+    one_hot = np.zeros((len(flat), n_symbols), dout.dtype)
+    one_hot[np.arange(len(flat)), flat] = 1.0
+    return np.dot(one_hot.T, dout.reshape(-1, dim))
+
+
+def embedding_backward_naive(dout: Array, cache: tuple) -> Array:
+    indices, shape = cache
+    dtable = np.zeros(shape)
+    for n in range(indices.shape[0]):
+        for j in range(indices.shape[1]):
+            dtable[indices[n, j]] += dout[n, j]
+    return dtable
