@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from .checks import check_choice, check_int, check_rng
 from .data import Split, check_split
 from .features import check_features, feature_matrix
+from .layered import LayerNetwork
 from .network import Network, with_ones
 from .optimizers import OPTIMIZERS, check_learning_rate, make_optimizer
 
@@ -78,7 +79,7 @@ class Trainer:
 
     def __init__(
         self,
-        network: Network,
+        network: Network | LayerNetwork,
         data: Split,
         features: Sequence[str] | None = None,
         learning_rate: float = 0.03,
@@ -87,8 +88,10 @@ class Trainer:
         seed: int | np.random.Generator = 0,
         history_limit: int = 1000,
     ) -> None:
-        if not isinstance(network, Network):
-            raise TypeError(f"network must be a dllab Network; got {type(network).__name__}")
+        if not isinstance(network, (Network, LayerNetwork)):
+            raise TypeError(
+                f"network must be a dllab Network or LayerNetwork; got {type(network).__name__}"
+            )
         self.network = network
         self.data = check_split(data)
         self.features = None if features is None else check_features(features)

@@ -1,0 +1,609 @@
+"""A network built from a list of layers: convolutions, pooling, embeddings, dense layers.
+
+    LayerNetwork((1, 24, 24), [Conv(8, 3), ReLU(), MaxPool(), Conv(16, 3), ReLU(), MaxPool(),
+                               Flatten(), Dense(32), ReLU()], head="softmax", n_outputs=4)
+    LayerNetwork((3,), [Embedding(27, 10), Flatten(), Dense(200), Tanh()],
+                 head="softmax", n_outputs=27)
+
+A last dense layer of `n_outputs` units feeds the head (one of HEADS), as in `Network`.
+Inputs are rows of `prod(input_shape)` values, as a Dataset holds them: images flattened in
+(channel, row, column) order, or a context of symbol indices for an embedding.
+
+All weights live in one flat vector, `params` (float64, or float32 with dtype="float32"),
+layer after layer, each layer's weights then its biases; `weights[i]` and `biases[i]` are
+views into it, for the i-th layer that has weights. The optimisers and the Trainer work
+on it as on `Network.params`. The layer functions are in `layers.py`.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from . import layers as L
+from .activations import ACTIVATIONS
+from .checks import check_choice, check_int, check_labels, check_real, check_rng, short_repr
+from .heads import HEADS
+from .network import MAX_PARAMS, ParamList
+
+Array = NDArray[np.floating]
+DTYPES = ("float64", "float32")
+# Values one sample makes at any layer: 24 x 24 images with 64 filters make 36 864.
+MAX_VALUES_PER_SAMPLE = 1_000_000
+MAX_LAYERS = 100
+
+
+class Layer:
+    """A layer's settings; built into a network, it also knows its input and output shapes
+    (per sample) and the shapes of its weights and biases."""
+
+    kind = ""
+
+    def settings(self) -> dict[str, Any]:
+        return {}
+
+    def config(self) -> dict[str, Any]:
+        return {"type": self.kind, **self.settings()}
+
+    def build(self, shape: tuple[int, ...], first: bool) -> tuple[int, ...]:
+        """Check the layer fits an input of `shape` per sample; return its output shape."""
+        self.in_shape = shape
+        self.out_shape = self.output_shape(shape, first)
+        return self.out_shape
+
+    def output_shape(self, shape: tuple[int, ...], first: bool) -> tuple[int, ...]:
+        return shape
+
+    def param_shapes(self) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+        """(weights shape, biases shape), or None for a layer without weights."""
+        return None
+
+    def initialize(self, weights: Array, bias: Array, rng: np.random.Generator) -> None:
+        """PyTorch's default: weights and biases uniform in +-1 / sqrt(inputs per unit)."""
+        limit = 1.0 / math.sqrt(weights.size / weights.shape[0])
+        weights[...] = rng.uniform(-limit, limit, size=weights.shape)
+        bias[...] = rng.uniform(-limit, limit, size=bias.shape)
+
+    def forward(self, x: Array, params: tuple, workspace: dict | None) -> tuple[Array, Any]:
+        raise NotImplementedError
+
+    def backward(self, dout: Array, cache: Any, need_dx: bool, workspace: dict) -> tuple:
+        """(dx or None, dweights, dbias); a layer without weights returns (dx, None, None)."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        arguments = ", ".join(f"{key}={value!r}" for key, value in self.settings().items())
+        return f"{type(self).__name__}({arguments})"
+
+
+def _refuse_unless_maps(layer: Layer, shape: tuple[int, ...]) -> None:
+    if len(shape) != 3:
+        raise ValueError(
+            f"{layer!r} takes images of shape (channels, height, width), but its input has "
+            f"shape {shape}: give input_shape=(channels, height, width), and put image layers "
+            "before Flatten()"
+        )
+
+
+class Conv(Layer):
+    """2-D convolution: `filters` kernels of `size` x `size` over all input channels,
+    stride 1, then a bias per filter. padding "same" keeps the image size (odd sizes),
+    "valid" shrinks it by size - 1."""
+
+    kind = "conv"
+
+    def __init__(self, filters: int, size: int = 3, padding: str = "same") -> None:
+        self.filters = check_int("filters", filters, 1, 4096)
+        self.size = check_int("size", size, 1, 64)
+        self.padding = check_choice("padding", padding, L.PADDINGS)
+        if self.padding == "same" and self.size % 2 == 0:
+            raise ValueError(
+                f"size={size} with padding='same' is not allowed: 'same' needs an odd kernel "
+                "size (1, 3, 5, ...) to pad both sides alike; use padding='valid'"
+            )
+
+    def settings(self) -> dict[str, Any]:
+        return {"filters": self.filters, "size": self.size, "padding": self.padding}
+
+    def output_shape(self, shape: tuple[int, ...], first: bool) -> tuple[int, ...]:
+        _refuse_unless_maps(self, shape)
+        channels, height, width = shape
+        if self.size > height or self.size > width:
+            raise ValueError(
+                f"{self!r}: kernels of {self.size} x {self.size} are larger than its input "
+                f"images of {height} x {width}; use a size up to {min(height, width)}"
+            )
+        shrink = 0 if self.padding == "same" else self.size - 1
+        return (self.filters, height - shrink, width - shrink)
+
+    def param_shapes(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        return (self.filters, self.in_shape[0], self.size, self.size), (self.filters,)
+
+    def forward(self, x, params, workspace):
+        return L.conv_forward(x, params[0], params[1], self.padding, workspace)
+
+    def backward(self, dout, cache, need_dx, workspace):
+        return L.conv_backward(dout, cache, need_dx, workspace)
+
+
+class MaxPool(Layer):
+    """2 x 2 max pooling, stride 2: halves the height and width (an odd last row or
+    column is dropped)."""
+
+    kind = "maxpool"
+
+    def __init__(self, size: int = 2) -> None:
+        self.size = check_int("size", size, 2, 2)
+
+    def settings(self) -> dict[str, Any]:
+        return {"size": self.size}
+
+    def output_shape(self, shape, first):
+        _refuse_unless_maps(self, shape)
+        channels, height, width = shape
+        if height < 2 or width < 2:
+            raise ValueError(
+                f"{self!r} leaves nothing of its input images of {height} x {width}: "
+                "2 x 2 pooling needs images at least 2 x 2"
+            )
+        return (channels, height // 2, width // 2)
+
+    def forward(self, x, params, workspace):
+        return L.maxpool_forward(x)
+
+    def backward(self, dout, cache, need_dx, workspace):
+        return L.maxpool_backward(dout, cache), None, None
+
+
+class Flatten(Layer):
+    """All of a sample's values in one row, e.g. feature maps (C, H, W) -> C*H*W."""
+
+    kind = "flatten"
+
+    def output_shape(self, shape, first):
+        self.maps = len(shape) == 3
+        return (math.prod(shape),)
+
+    def forward(self, x, params, workspace):
+        return L.flatten_forward(x, self.maps)
+
+    def backward(self, dout, cache, need_dx, workspace):
+        return L.flatten_backward(dout, cache), None, None
+
+
+class Dense(Layer):
+    """A fully connected layer of `units` outputs (a row of values in, a row out)."""
+
+    kind = "dense"
+
+    def __init__(self, units: int) -> None:
+        self.units = check_int("units", units, 1, 4096)
+
+    def settings(self) -> dict[str, Any]:
+        return {"units": self.units}
+
+    def output_shape(self, shape, first):
+        if len(shape) != 1:
+            raise ValueError(
+                f"{self!r} takes a row of values per sample, but its input has shape {shape}: "
+                "put Flatten() before it"
+            )
+        return (self.units,)
+
+    def param_shapes(self):
+        return (self.in_shape[0], self.units), (self.units,)
+
+    def initialize(self, weights, bias, rng):
+        limit = 1.0 / math.sqrt(weights.shape[0])
+        weights[...] = rng.uniform(-limit, limit, size=weights.shape)
+        bias[...] = rng.uniform(-limit, limit, size=bias.shape)
+
+    def forward(self, x, params, workspace):
+        return L.dense_forward(x, params[0], params[1])
+
+    def backward(self, dout, cache, need_dx, workspace):
+        return L.dense_backward(dout, cache, need_dx)
+
+
+class Activation(Layer):
+    """One of ACTIVATIONS applied to every value."""
+
+    kind = "activation"
+
+    def __init__(self, name: str) -> None:
+        self.name = check_choice("activation", name, ACTIVATIONS)
+
+    def settings(self) -> dict[str, Any]:
+        return {"name": self.name}
+
+    def forward(self, x, params, workspace):
+        return L.activation_forward(x, self.name)
+
+    def backward(self, dout, cache, need_dx, workspace):
+        return L.activation_backward(dout, cache), None, None
+
+    def __repr__(self) -> str:
+        return f"Activation({self.name!r})"
+
+
+def ReLU() -> Activation:  # noqa: N802 (read as a layer, like the classes beside it)
+    return Activation("relu")
+
+
+def Tanh() -> Activation:  # noqa: N802
+    return Activation("tanh")
+
+
+class Embedding(Layer):
+    """A table of `n_symbols` vectors of `dim` values: each input index is replaced by
+    its row (makemore's `C[X]`). The first layer only: it takes symbol indices."""
+
+    kind = "embedding"
+
+    def __init__(self, n_symbols: int, dim: int) -> None:
+        self.n_symbols = check_int("n_symbols", n_symbols, 1, 100_000)
+        self.dim = check_int("dim", dim, 1, 4096)
+
+    def settings(self) -> dict[str, Any]:
+        return {"n_symbols": self.n_symbols, "dim": self.dim}
+
+    def output_shape(self, shape, first):
+        if not first or len(shape) != 1:
+            raise ValueError(
+                f"{self!r} must be the first layer, with input_shape=(context,): it reads "
+                f"a row of symbol indices per sample; got input of shape {shape}"
+            )
+        return (shape[0], self.dim)
+
+    def param_shapes(self):
+        return (self.n_symbols, self.dim), (0,)
+
+    def initialize(self, weights, bias, rng):
+        weights[...] = rng.normal(0.0, 1.0, size=weights.shape)  # as makemore's randn
+
+    def forward(self, x, params, workspace):
+        return L.embedding_forward(x, params[0])
+
+    def backward(self, dout, cache, need_dx, workspace):
+        return None, L.embedding_backward(dout, cache), None
+
+
+LAYERS: dict[str, type[Layer]] = {
+    kind.kind: kind for kind in (Conv, MaxPool, Flatten, Dense, Activation, Embedding)
+}
+
+
+def layer_from_config(config: Any) -> Layer:
+    """The layer `Layer.config()` describes, e.g. {"type": "conv", "filters": 8, ...}."""
+    if not isinstance(config, dict) or config.get("type") not in LAYERS:
+        raise ValueError(
+            f"layer {short_repr(config)} is not known: a layer is a dict whose 'type' is "
+            f"one of {', '.join(LAYERS)}"
+        )
+    settings = {key: value for key, value in config.items() if key != "type"}
+    try:
+        return LAYERS[config["type"]](**settings)
+    except TypeError as error:
+        raise ValueError(f"layer {short_repr(config)} has wrong settings: {error}") from None
+
+
+@dataclass
+class LayerPass:
+    """Everything a forward pass computed, layer by layer.
+
+    inputs : the network's input in the engine's layout.
+    outputs[i] : layer i's output; image layers' as (channels, images, height, width)
+        (`feature_maps(i)` shows them image first), others as (images, ...). The last is
+        the output layer's, the head's input.
+    output : (n_samples, n_outputs), the head's output.
+    """
+
+    inputs: Array
+    outputs: list[Array]
+    caches: list[Any]
+    output: Array
+
+    @property
+    def logits(self) -> Array:
+        return self.outputs[-1]
+
+    @property
+    def pre_activations(self) -> list[Array]:
+        """[logits]: `pre_activations[-1]` is the head's input, as in `Network`'s Pass."""
+        return [self.outputs[-1]]
+
+    def feature_maps(self, layer: int) -> Array:
+        """Layer `layer`'s output with images first: (n_samples, ...) (a view)."""
+        out = self.outputs[layer]
+        return np.moveaxis(out, 0, 1) if out.ndim == 4 else out
+
+
+@dataclass
+class LayerGradients:
+    """The batch loss and dL/dparameter: `flat` laid out like `params`, `weights[i]` and
+    `biases[i]` its views for the i-th layer with weights."""
+
+    loss: float
+    flat: Array
+    weights: list[Array]
+    biases: list[Array]
+
+
+class LayerBuffer:
+    """A flat vector laid out like `LayerNetwork.params`, with per-layer views."""
+
+    def __init__(self, flat: Array, shapes: list[tuple[tuple[int, ...], tuple[int, ...]]]) -> None:
+        self.flat = flat
+        self.weights, self.biases = [], []
+        offset = 0
+        for weight_shape, bias_shape in shapes:
+            for shape, views in ((weight_shape, self.weights), (bias_shape, self.biases)):
+                size = math.prod(shape)
+                views.append(flat[offset : offset + size].reshape(shape))
+                offset += size
+
+
+class LayerNetwork:
+    """A network made of `layers` (Conv, MaxPool, Flatten, Dense, Activation, ReLU, Tanh,
+    Embedding), then a dense output layer of `n_outputs` units and the head.
+
+    input_shape : one sample's shape: (channels, height, width) for images, (context,) for
+        symbol indices read by an Embedding, (n_inputs,) for plain rows.
+    head : one of HEADS; "softmax" needs n_outputs >= 2, the others exactly 1.
+    seed : an int or a numpy Generator for the initial weights.
+    dtype : "float64", or "float32" (faster training; gradient checks use float64).
+    """
+
+    def __init__(
+        self,
+        input_shape: Sequence[int],
+        layers: Sequence[Layer],
+        head: str = "softmax",
+        n_outputs: int = 2,
+        seed: int | np.random.Generator = 0,
+        dtype: str = "float64",
+    ) -> None:
+        self.input_shape = _check_input_shape(input_shape)
+        self.head_name = check_choice("head", head, HEADS)
+        self.head = HEADS[self.head_name]
+        self.n_outputs = check_int("n_outputs", n_outputs, 1, 4096)
+        if (self.head_name == "softmax") != (self.n_outputs >= 2) or self.n_outputs < 1:
+            wanted = "2 or more (one per class)" if self.head_name == "softmax" else "1"
+            raise ValueError(f"n_outputs={n_outputs} does not fit head={head!r}: it needs {wanted}")
+        self.dtype = np.dtype(check_choice("dtype", dtype, DTYPES))
+        self.layers = _build(self.input_shape, layers, self.n_outputs)
+        self.sizes = [math.prod(self.input_shape)] + [math.prod(x.out_shape) for x in self.layers]
+        self._slots = [i for i, layer in enumerate(self.layers) if layer.param_shapes()]
+        self._shapes = [self.layers[i].param_shapes() for i in self._slots]
+        self.params = np.zeros(count_layer_params(self._shapes), self.dtype)
+        views = LayerBuffer(self.params, self._shapes)
+        self.weights = ParamList(views.weights, "weights")
+        self.biases = ParamList(views.biases, "biases")
+        self._params = [None] * len(self.layers)
+        for slot, index in enumerate(self._slots):
+            self._params[index] = (views.weights[slot], views.biases[slot])
+        self._workspaces: list[dict] = [{} for _ in self.layers]
+        self._embeds = isinstance(self.layers[0], Embedding)
+        self.initialize(seed)
+
+    # -- set-up ----------------------------------------------------------------------------
+    def initialize(self, seed: int | np.random.Generator = 0) -> None:
+        """Draw fresh weights (PyTorch's default scheme; embeddings standard normal)."""
+        rng = check_rng("seed", seed)
+        for index, (weights, bias) in zip(self._slots, zip(self.weights, self.biases)):
+            self.layers[index].initialize(weights, bias, rng)
+
+    @property
+    def n_layers(self) -> int:
+        """Number of layers with weights (the output layer included)."""
+        return len(self._slots)
+
+    def config(self) -> dict[str, Any]:
+        """The settings that rebuild this network's shape (not its weights)."""
+        return {
+            "input_shape": list(self.input_shape),
+            "layers": [layer.config() for layer in self.layers[:-1]],
+            "head": self.head_name,
+            "n_outputs": self.n_outputs,
+            "dtype": self.dtype.name,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> LayerNetwork:
+        settings = dict(config)
+        settings["layers"] = [layer_from_config(layer) for layer in settings.get("layers", [])]
+        return cls(**settings)
+
+    def copy(self) -> LayerNetwork:
+        """An independent twin: same settings and weights, its own arrays."""
+        twin = LayerNetwork.from_config(self.config())
+        twin.params[...] = self.params
+        return twin
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> LayerNetwork:
+        return self.copy()
+
+    def __repr__(self) -> str:
+        layers = ", ".join(repr(layer) for layer in self.layers)
+        return f"LayerNetwork({self.input_shape}, [{layers}], head={self.head_name!r})"
+
+    def summary(self) -> list[tuple[str, tuple[int, ...], int]]:
+        """(layer, output shape per sample, number of weights and biases) for each layer."""
+        rows = []
+        for layer in self.layers:
+            shapes = layer.param_shapes()
+            n_params = sum(math.prod(shape) for shape in shapes) if shapes else 0
+            rows.append((repr(layer), layer.out_shape, n_params))
+        return rows
+
+    # -- computing -------------------------------------------------------------------------
+    def forward(self, X: Any) -> LayerPass:
+        """Run `X : (n_samples, prod(input_shape))` (or `(n_samples, *input_shape)`)
+        through every layer, keeping each layer's output."""
+        X = self.check_inputs("X", X)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            return self._run(X, reuse=False)
+
+    def output(self, X: Any) -> Array:
+        return self.forward(X).output
+
+    def predict(self, X: Any) -> NDArray:
+        """Labels in the dataset's convention: -1/+1, class index, or a real value."""
+        return self.head.predict(self.output(X))
+
+    def loss(self, X: Any, y: NDArray) -> float:
+        """Mean loss on (X, y)."""
+        run = self.forward(X)
+        T = self.encode_labels("y", y, len(run.output))
+        return self.head.loss(run.logits, run.output, T)
+
+    def targets(self, y: NDArray) -> Array:
+        return self.encode_labels("y", y)
+
+    def encode_labels(self, name: str, y: Any, n_rows: int | None = None) -> Array:
+        """Labels `y` as the head's targets `(n_samples, n_outputs)`, in this network's dtype."""
+        labels = check_labels(name, y, n_rows, self.head.allowed_labels(self.n_outputs))
+        return self.head.targets(labels, self.n_outputs).astype(self.dtype, copy=False)
+
+    def penalty(self) -> float:
+        return 0.0
+
+    def loss_and_gradients(self, X: Any, y: NDArray) -> LayerGradients:
+        """Forward and backward pass on one batch: the loss and every parameter's gradient."""
+        run = self.forward(X)
+        T = self.encode_labels("y", y, len(run.output))
+        return self._backward(run, T, self.gradient_buffer())
+
+    def check_inputs(self, name: str, X: Any) -> Array:
+        """`X` as rows of prod(input_shape) values, or an error naming `name`."""
+        array = np.asarray(X)
+        n_values = self.sizes[0]
+        if array.ndim == 1 + len(self.input_shape) and array.shape[1:] == self.input_shape:
+            array = array.reshape(len(array), n_values)
+        if array.ndim != 2 or array.shape[1] != n_values:
+            raise ValueError(
+                f"{name} must hold one sample per row, {n_values} values each (input_shape="
+                f"{self.input_shape}); got shape {array.shape}"
+            )
+        array = check_real(name, array)
+        if self._embeds:
+            n_symbols = self.layers[0].n_symbols
+            bad = (array != np.round(array)) | (array < 0) | (array >= n_symbols)
+            if bad.any():
+                raise ValueError(
+                    f"{name} holds {array[bad][0]!r}, and the embedding reads symbol indices: "
+                    f"whole numbers from 0 to {n_symbols - 1}"
+                )
+        elif not np.isfinite(array).all():
+            raise ValueError(f"{name} contains NaN or infinite values")
+        return array
+
+    # -- the hot path (arguments already checked) ------------------------------------------
+    def _forward(self, X1: Array, reuse: bool = False) -> LayerPass:
+        """The forward pass on inputs with a last column of ones (`with_ones(X)`, which the
+        Trainer gives every network), under np.errstate as in `Network._forward`."""
+        return self._run(X1[:, :-1], reuse)
+
+    def _run(self, X: Array, reuse: bool) -> LayerPass:
+        x = X.reshape(len(X), *self.input_shape)
+        if self._embeds:
+            x = x.astype(np.intp)
+        else:
+            if x.ndim == 4:
+                x = x.transpose(1, 0, 2, 3)  # the layers' layout: (channels, images, ...)
+            x = x.astype(self.dtype, copy=False)
+        inputs, outputs, caches = x, [], []
+        for layer, params, workspace in zip(self.layers, self._params, self._workspaces):
+            x, cache = layer.forward(x, params, workspace if reuse else None)
+            outputs.append(x)
+            caches.append(cache)
+        return LayerPass(inputs, outputs, caches, self.head.fast_output(x))
+
+    def _backward(
+        self, run: LayerPass, T: Array, buffer: LayerBuffer, with_loss: bool = True
+    ) -> LayerGradients:
+        """Backpropagate from targets `T`, writing the gradient into `buffer`."""
+        Z, A = run.outputs[-1], run.output
+        loss = self.head.loss(Z, A, T) if with_loss else math.nan
+        dout = self.head.delta(Z, A, T)
+        slot = len(self._slots)
+        for index in range(len(self.layers) - 1, -1, -1):
+            layer = self.layers[index]
+            workspace = self._workspaces[index]
+            dout, dweights, dbias = layer.backward(dout, run.caches[index], index > 0, workspace)
+            if dweights is not None:
+                slot -= 1
+                buffer.weights[slot][...] = dweights
+                if dbias is not None:
+                    buffer.biases[slot][...] = dbias
+        return LayerGradients(loss, buffer.flat, buffer.weights, buffer.biases)
+
+    def gradient_buffer(self) -> LayerBuffer:
+        """A fresh vector shaped like `params`, with its per-layer views."""
+        return LayerBuffer(np.zeros_like(self.params), self._shapes)
+
+
+def _check_input_shape(input_shape: Any) -> tuple[int, ...]:
+    if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, Sequence):
+        raise TypeError(
+            "input_shape must be one sample's shape, e.g. (1, 24, 24) for grayscale images "
+            f"or (3,) for a context of 3 symbols; got {short_repr(input_shape)}"
+        )
+    if len(input_shape) not in (1, 3):
+        raise ValueError(
+            f"input_shape={short_repr(input_shape)} is not allowed: give (channels, height, "
+            "width) for images or (n_inputs,) for rows"
+        )
+    shape = tuple(check_int("input_shape", size, 1, 100_000) for size in input_shape)
+    if math.prod(shape) > MAX_VALUES_PER_SAMPLE:
+        raise ValueError(
+            f"input_shape={shape} makes {math.prod(shape):,} values per sample; at most "
+            f"{MAX_VALUES_PER_SAMPLE:,} are allowed"
+        )
+    return shape
+
+
+def _build(input_shape: tuple[int, ...], layers: Any, n_outputs: int) -> list[Layer]:
+    """Copies of `layers` plus the output layer, each built on its input's shape."""
+    if isinstance(layers, Layer) or not isinstance(layers, Sequence):
+        raise TypeError(f"layers must be a list of layers, e.g. [Dense(8), Tanh()]; got {layers!r}")
+    if len(layers) > MAX_LAYERS:
+        raise ValueError(f"layers has {len(layers)} layers; at most {MAX_LAYERS} are allowed")
+    built, shape = [], input_shape
+    for index, layer in enumerate([*layers, Dense(n_outputs)]):
+        if not isinstance(layer, Layer):
+            raise TypeError(
+                f"layers[{index}] = {short_repr(layer)} is not a layer; use Conv, MaxPool, "
+                "Flatten, Dense, Activation, ReLU, Tanh or Embedding"
+            )
+        layer = copy.copy(layer)
+        if index == len(layers) and len(shape) != 1:
+            raise ValueError(
+                f"the output layer takes a row per sample, but the last layer gives shape "
+                f"{shape}: end the layers with Flatten()"
+            )
+        shape = layer.build(shape, first=index == 0)
+        if math.prod(shape) > MAX_VALUES_PER_SAMPLE:
+            raise ValueError(
+                f"layers[{index}] = {layer!r} makes {math.prod(shape):,} values per sample; "
+                f"at most {MAX_VALUES_PER_SAMPLE:,} are allowed"
+            )
+        built.append(layer)
+    return built
+
+
+def count_layer_params(shapes: list[tuple[tuple[int, ...], tuple[int, ...]]]) -> int:
+    """Weights and biases of layers of these (weights, biases) shapes, at most MAX_PARAMS."""
+    n_params = sum(math.prod(w) + math.prod(b) for w, b in shapes)
+    if n_params > MAX_PARAMS:
+        raise ValueError(
+            f"these layers make a network of {n_params:,} parameters; at most "
+            f"{MAX_PARAMS:,} are allowed (fewer filters or units fit)"
+        )
+    return n_params

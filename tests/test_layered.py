@@ -1,0 +1,213 @@
+"""Tests of dllab.core.layered: whole-network gradients, the forward pass's feature maps,
+training through Trainer, and bad settings."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from dllab.core.charmodel import char_model, char_split
+from dllab.core.data import Dataset, split
+from dllab.core.layered import (
+    Activation,
+    Conv,
+    Dense,
+    Embedding,
+    Flatten,
+    LayerNetwork,
+    MaxPool,
+    ReLU,
+    Tanh,
+)
+from dllab.core.network import MAX_PARAMS
+from dllab.core.text import load_names, split_words
+from dllab.core.training import Trainer
+
+STEP = 1e-6
+
+
+def numeric_gradient(network: LayerNetwork, X, y) -> np.ndarray:
+    grad = np.zeros_like(network.params)
+    for index in range(network.params.size):
+        saved = network.params[index]
+        network.params[index] = saved + STEP
+        plus = network.loss(X, y)
+        network.params[index] = saved - STEP
+        minus = network.loss(X, y)
+        network.params[index] = saved
+        grad[index] = (plus - minus) / (2 * STEP)
+    return grad
+
+
+def relative_error(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.abs(a - b).max() / max(np.abs(a).max(), np.abs(b).max()))
+
+
+NETWORKS = {
+    "cnn same": lambda: LayerNetwork(
+        (2, 6, 6),
+        [Conv(3, 3), Tanh(), MaxPool(), Conv(2, 3, "valid"), Tanh(), Flatten(), Dense(5), Tanh()],
+        head="softmax",
+        n_outputs=3,
+        seed=1,
+    ),
+    "cnn valid, odd pool": lambda: LayerNetwork(
+        (1, 7, 5),
+        [Conv(2, 2, "valid"), Activation("sigmoid"), MaxPool(), Conv(3, 1), Flatten()],
+        head="tanh",
+        n_outputs=1,
+        seed=2,
+    ),
+    "char model": lambda: LayerNetwork(
+        (3,), [Embedding(6, 2), Flatten(), Dense(7), Tanh()], head="softmax", n_outputs=6, seed=3
+    ),
+    "dense rows": lambda: LayerNetwork(
+        (4,), [Dense(5), Activation("gelu")], head="linear", n_outputs=1, seed=4
+    ),
+}
+
+
+def batch(network: LayerNetwork, rng: np.random.Generator, n: int = 5):
+    if isinstance(network.layers[0], Embedding):
+        X = rng.integers(0, network.layers[0].n_symbols, size=(n, network.sizes[0]))
+    else:
+        X = rng.normal(size=(n, network.sizes[0]))
+    if network.head_name == "softmax":
+        y = np.arange(n) % network.n_outputs
+    elif network.head_name == "linear":
+        y = rng.normal(size=n)
+    else:
+        y = np.where(np.arange(n) % 2 == 0, 1.0, -1.0)
+    return X, y
+
+
+@pytest.mark.parametrize("name", NETWORKS)
+def test_whole_network_gradient_matches_central_differences(name):
+    network = NETWORKS[name]()
+    X, y = batch(network, np.random.default_rng(0))
+    gradients = network.loss_and_gradients(X, y)
+    assert gradients.flat.shape == network.params.shape
+    assert math.isclose(gradients.loss, network.loss(X, y))
+    assert relative_error(gradients.flat, numeric_gradient(network, X, y)) < 1e-6
+
+
+def test_forward_keeps_every_layers_output_and_feature_maps():
+    network = NETWORKS["cnn same"]()
+    X, _ = batch(network, np.random.default_rng(0), n=4)
+    run = network.forward(X.reshape(4, 2, 6, 6))
+    assert [out.shape[1:] if out.ndim == 4 else out.shape for out in run.outputs][:3] == [
+        (4, 6, 6),
+        (4, 6, 6),
+        (4, 3, 3),
+    ]
+    assert run.feature_maps(0).shape == (4, 3, 6, 6)
+    assert run.output.shape == (4, 3)
+    np.testing.assert_allclose(run.output.sum(axis=1), 1.0)
+    assert network.sizes == [72, 108, 108, 27, 2, 2, 2, 5, 5, 3]
+    assert network.n_layers == len(network.weights) == 4
+    assert network.weights[0].shape == (3, 2, 3, 3) and network.biases[0].shape == (3,)
+
+
+def test_parameters_are_views_into_one_flat_vector():
+    network = NETWORKS["cnn same"]()
+    network.weights[1][...] = 0.5
+    assert np.shares_memory(network.weights[1], network.params)
+    assert (network.params == 0.5).sum() >= network.weights[1].size
+    twin = network.copy()
+    np.testing.assert_array_equal(twin.params, network.params)
+    assert not np.shares_memory(twin.params, network.params)
+
+
+def test_float32_networks_compute_in_float32():
+    network = LayerNetwork((1, 6, 6), [Conv(2, 3), ReLU(), Flatten()], n_outputs=2, dtype="float32")
+    X, y = batch(network, np.random.default_rng(0))
+    gradients = network.loss_and_gradients(X, y)
+    assert network.params.dtype == gradients.flat.dtype == np.float32
+    twin = LayerNetwork((1, 6, 6), [Conv(2, 3), ReLU(), Flatten()], n_outputs=2)
+    twin.params[...] = network.params
+    np.testing.assert_allclose(gradients.flat, twin.loss_and_gradients(X, y).flat, atol=1e-5)
+
+
+def bars(n: int, rng: np.random.Generator, size: int = 8):
+    """Images of one bar: horizontal (class 0), vertical (1), diagonal (2), other diagonal (3)."""
+    y = rng.integers(0, 4, n)
+    X = rng.normal(0.0, 0.1, size=(n, size, size))
+    for index, label in enumerate(y):
+        at = rng.integers(1, size - 1)
+        if label == 0:
+            X[index, at, :] += 1.0
+        elif label == 1:
+            X[index, :, at] += 1.0
+        elif label == 2:
+            X[index] += np.eye(size)
+        else:
+            X[index] += np.eye(size)[::-1]
+    return X.reshape(n, -1), y
+
+
+def test_a_small_cnn_learns_bars_through_the_trainer():
+    rng = np.random.default_rng(0)
+    X, y = bars(300, rng)
+    data = Dataset("bars", X, y, "multiclass", classes=("-", "|", "\\", "/"))
+    network = LayerNetwork(
+        (1, 8, 8), [Conv(4, 3), ReLU(), MaxPool(), Flatten(), Dense(16), ReLU()], n_outputs=4
+    )
+    trainer = Trainer(
+        network, split(data, 0.7), batch_size=16, optimizer="adam", learning_rate=0.01
+    )
+    trainer.train(15)
+    assert trainer.history["test_accuracy"][-1] > 0.9
+    assert len(trainer.gradient_sizes()) == network.n_layers
+
+
+def test_a_char_model_beats_the_unigram_loss():
+    words = split_words(load_names("first_names")[::4], seed=0)
+    data = char_split(words.train, words.test, context=3)
+    counts = np.bincount(data.y_train, minlength=27) + 1
+    unigram = -np.log(counts[data.y_test] / counts.sum()).mean()
+    network = char_model(context=3, dim=6, hidden=50, seed=0)
+    trainer = Trainer(network, data, batch_size=32, optimizer="adam", learning_rate=0.01)
+    trainer.train(4)
+    assert trainer.history["test_loss"][-1] < unigram - 0.3
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: LayerNetwork((1, 4, 4), [Conv(2, 5), Flatten()]), "larger than its input"),
+        (lambda: LayerNetwork((1, 4, 4), [Conv(0, 3), Flatten()]), "filters=0"),
+        (lambda: LayerNetwork((1, 4, 4), [Conv(2, 2), Flatten()]), "odd kernel size"),
+        (lambda: LayerNetwork((1, 1, 4), [MaxPool(), Flatten()]), "leaves nothing"),
+        (lambda: LayerNetwork((1, 4, 4), [MaxPool(), MaxPool(), MaxPool()]), "leaves nothing"),
+        (lambda: LayerNetwork((16,), [Conv(2, 3)]), "channels, height, width"),
+        (lambda: LayerNetwork((1, 4, 4), [Dense(3)]), "Flatten"),
+        (lambda: LayerNetwork((1, 4, 4), [Conv(2, 3)]), "Flatten"),
+        (lambda: LayerNetwork((3,), [Dense(3), Embedding(5, 2)]), "first layer"),
+        (lambda: LayerNetwork((3,), [Dense(3)], head="softmax", n_outputs=1), "n_outputs=1"),
+        (lambda: LayerNetwork((3,), [Dense(3)], head="tanh", n_outputs=2), "n_outputs=2"),
+        (lambda: LayerNetwork((3,), [Dense(3)], dtype="float16"), "dtype"),
+        (lambda: LayerNetwork((2, 3), [Flatten()]), "input_shape"),
+        (lambda: LayerNetwork((4096,), [Dense(4096)]), f"at most {MAX_PARAMS:,}"),
+        (lambda: LayerNetwork((1, 10, 10), [Activation("cube")]), "activation='cube'"),
+    ],
+)
+def test_bad_settings_get_a_named_error(make, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        make()
+
+
+def test_bad_inputs_get_a_named_error():
+    network = LayerNetwork((1, 4, 4), [Conv(2, 3), Flatten()])
+    with pytest.raises(ValueError, match=r"X must hold one sample per row, 16 values"):
+        network.forward(np.zeros((2, 15)))
+    with pytest.raises(ValueError, match="X contains NaN"):
+        network.forward(np.full((2, 16), np.nan))
+    chars = char_model(context=2, dim=2, hidden=3)
+    with pytest.raises(ValueError, match="whole numbers from 0 to 26"):
+        chars.forward([[0, 27]])
+    with pytest.raises(ValueError, match="whole numbers from 0 to 26"):
+        chars.forward([[0, 1.5]])
+    with pytest.raises(TypeError, match="Network or LayerNetwork"):
+        Trainer("network", None)
