@@ -3,6 +3,7 @@ training through Trainer, and bad settings."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 from dllab.core.charmodel import char_model, char_split
 from dllab.core.data import Dataset, split
+from dllab.core.io import load_network, save_network
 from dllab.core.layered import (
     Activation,
     Conv,
@@ -211,3 +213,53 @@ def test_bad_inputs_get_a_named_error():
         chars.forward([[0, 1.5]])
     with pytest.raises(TypeError, match="Network or LayerNetwork"):
         Trainer("network", None)
+
+
+# --- Saving and loading -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["cnn same", "char model"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_layer_networks_save_and_load_without_pickle(tmp_path, name, dtype):
+    network = NETWORKS[name]()
+    if dtype == "float32":
+        config = {**network.config(), "dtype": "float32"}
+        network = LayerNetwork.from_config(config)
+    path = save_network(network, tmp_path / "net", dataset="bars")
+    loaded, settings = load_network(path)
+    assert isinstance(loaded, LayerNetwork) and settings == {"dataset": "bars"}
+    assert loaded.config() == network.config()
+    assert loaded.params.dtype == network.params.dtype
+    np.testing.assert_array_equal(loaded.params, network.params)
+    X, _ = batch(network, np.random.default_rng(0))
+    np.testing.assert_array_equal(loaded.output(X), network.output(X))
+
+
+def write_file(path, network_config, params) -> None:
+    document = {"format": "dllab-network", "version": 2, "network": network_config}
+    document["settings"] = {}
+    np.savez(path, params=params, config=np.array(json.dumps(document)))
+
+
+def test_loading_checks_a_layer_networks_sizes_before_reading(tmp_path):
+    config = NETWORKS["cnn same"]().config()
+    n_params = NETWORKS["cnn same"]().params.size
+    write_file(tmp_path / "short.npz", config, np.zeros(n_params - 1))
+    with pytest.raises(ValueError, match=f"has {n_params} float64 parameters"):
+        load_network(tmp_path / "short.npz")
+    huge = {
+        **config,
+        "input_shape": [64, 10, 10],
+        "layers": [{"type": "conv", "filters": 4096}, {"type": "flatten"}],
+    }
+    write_file(tmp_path / "huge.npz", huge, np.zeros(3))
+    with pytest.raises(ValueError, match=f"at most {MAX_PARAMS:,}"):
+        load_network(tmp_path / "huge.npz")
+    strange = {**config, "layers": [{"type": "lambda", "code": "rm -rf"}]}
+    write_file(tmp_path / "strange.npz", strange, np.zeros(3))
+    with pytest.raises(ValueError, match="invalid network settings.*'type' is one of conv"):
+        load_network(tmp_path / "strange.npz")
+    extra = {**config, "seed": 3}
+    write_file(tmp_path / "extra.npz", extra, np.zeros(n_params))
+    with pytest.raises(ValueError, match="invalid network settings.*keys"):
+        load_network(tmp_path / "extra.npz")

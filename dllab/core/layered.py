@@ -416,9 +416,8 @@ class LayerNetwork:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> LayerNetwork:
-        settings = dict(config)
-        settings["layers"] = [layer_from_config(layer) for layer in settings.get("layers", [])]
-        return cls(**settings)
+        """The network `config()` describes (fresh weights)."""
+        return cls(**_settings_from_config(config))
 
     def copy(self) -> LayerNetwork:
         """An independent twin: same settings and weights, its own arrays."""
@@ -596,6 +595,28 @@ def _build(input_shape: tuple[int, ...], layers: Any, n_outputs: int) -> list[La
             )
         built.append(layer)
     return built
+
+
+def _settings_from_config(config: Any) -> dict[str, Any]:
+    """LayerNetwork's keyword arguments from `config()`'s JSON form, checked."""
+    allowed = {"input_shape", "layers", "head", "n_outputs", "dtype"}
+    if not isinstance(config, dict) or set(config) != allowed:
+        keys = sorted(config) if isinstance(config, dict) else short_repr(config)
+        raise ValueError(f"a layer network's settings have the keys {sorted(allowed)}; got {keys}")
+    layers = config["layers"]
+    if not isinstance(layers, list) or len(layers) > MAX_LAYERS:
+        raise ValueError(f"layers must be a list of at most {MAX_LAYERS} layers")
+    return {**config, "layers": [layer_from_config(layer) for layer in layers]}
+
+
+def count_config_params(config: Any) -> int:
+    """The number of parameters of the network `config` describes, found without making
+    the network (so that a saved file's size can be checked before it is read)."""
+    settings = _settings_from_config(config)
+    shape = _check_input_shape(settings["input_shape"])
+    n_outputs = check_int("n_outputs", settings["n_outputs"], 1, 4096)
+    built = _build(shape, settings["layers"], n_outputs)
+    return count_layer_params([layer.param_shapes() for layer in built if layer.param_shapes()])
 
 
 def count_layer_params(shapes: list[tuple[tuple[int, ...], tuple[int, ...]]]) -> int:
