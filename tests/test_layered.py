@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from dllab.core.charmodel import char_model, char_split
+from dllab.core.charmodel import char_model, char_split, next_probabilities, sample
 from dllab.core.data import Dataset, split
 from dllab.core.io import load_network, save_network
 from dllab.core.layered import (
@@ -24,7 +24,7 @@ from dllab.core.layered import (
     Tanh,
 )
 from dllab.core.network import MAX_PARAMS
-from dllab.core.text import load_names, split_words
+from dllab.core.text import LETTERS, load_names, split_words
 from dllab.core.training import Trainer
 
 STEP = 1e-6
@@ -263,3 +263,51 @@ def test_loading_checks_a_layer_networks_sizes_before_reading(tmp_path):
     write_file(tmp_path / "extra.npz", extra, np.zeros(n_params))
     with pytest.raises(ValueError, match="invalid network settings.*keys"):
         load_network(tmp_path / "extra.npz")
+
+
+# --- Sampling from a character model ------------------------------------------------------------
+
+
+def test_samples_are_reproducible_and_start_with_the_beginning():
+    network = char_model(context=3, dim=4, hidden=20, seed=5)
+    words = sample(network, 8, seed=1, temperature=1.5)
+    assert words == sample(network, 8, seed=1, temperature=1.5)
+    assert words != sample(network, 8, seed=2, temperature=1.5)
+    assert all(set(word) <= set(LETTERS.letters) and len(word) <= 30 for word in words)
+    assert all(word.startswith("emm") for word in sample(network, 5, beginning="emm"))
+
+
+@pytest.mark.parametrize("temperature", [1.0, 0.5, 2.0])
+def test_sampled_characters_follow_the_models_probabilities(temperature):
+    network = char_model(context=2, dim=3, hidden=10, seed=6)
+    n = 20_000
+    probabilities = next_probabilities(network, "ab", temperature=temperature)
+    firsts = [
+        word[2:3] for word in sample(network, n, 3, temperature, beginning="ab", max_length=1)
+    ]
+    counts = np.bincount([LETTERS.symbols.index(c) if c else 0 for c in firsts], minlength=27)
+    expected = n * probabilities
+    chi_square = float(((counts - expected) ** 2 / expected).sum())
+    assert chi_square < 70  # 26 degrees of freedom: P(chi2 > 70) < 1e-5
+
+
+def test_next_probabilities_are_the_networks_output_on_the_context():
+    network = char_model(context=3, dim=4, hidden=20, seed=7)
+    probabilities = next_probabilities(network, "x")
+    context = [[0, 0, LETTERS.symbols.index("x")]]
+    np.testing.assert_allclose(probabilities, network.output(context)[0])
+    assert probabilities.shape == (27,) and math.isclose(probabilities.sum(), 1.0)
+    colder = next_probabilities(network, "x", temperature=0.5)
+    assert colder.max() > probabilities.max()
+
+
+def test_sampling_refuses_bad_arguments():
+    network = char_model(context=2, dim=2, hidden=3)
+    with pytest.raises(ValueError, match="temperature=0.0"):
+        sample(network, 2, temperature=0.0)
+    with pytest.raises(ValueError, match="beginning='a1'"):
+        next_probabilities(network, "a1")
+    with pytest.raises(TypeError, match="character model"):
+        sample(NETWORKS["cnn same"](), 2)
+    with pytest.raises(ValueError, match="n=0"):
+        sample(network, 0)
