@@ -62,6 +62,13 @@ NETWORKS = {
         n_outputs=1,
         seed=2,
     ),
+    "cnn relu then pool": lambda: LayerNetwork(
+        (2, 6, 6),
+        [Conv(3, 3), ReLU(), MaxPool(), Conv(4, 3), ReLU(), MaxPool(), Flatten(), Dense(4), ReLU()],
+        head="softmax",
+        n_outputs=3,
+        seed=5,
+    ),
     "char model": lambda: LayerNetwork(
         (3,), [Embedding(6, 2), Flatten(), Dense(7), Tanh()], head="softmax", n_outputs=6, seed=3
     ),

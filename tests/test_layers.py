@@ -73,7 +73,7 @@ def test_conv_reuses_its_workspace_without_changing_results():
         np.testing.assert_allclose(out, L.conv_forward(x, kernels, bias, "same")[0])
         fresh_cache = L.conv_forward(x, kernels, bias, "same")[1]
         np.testing.assert_allclose(dx, L.conv_backward(dout, fresh_cache)[0])
-    assert len(workspace) == 2
+    assert len(workspace) == 4  # windows, output, windows of dout, dx: kept, not remade
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 4, 4), (1, 2, 5, 7), (3, 1, 2, 2)])
@@ -160,3 +160,14 @@ def test_embedding_matches_loops_and_central_differences(context, dim, n_symbols
         return float((L.embedding_forward(indices, table)[0] * dout).sum())
 
     assert relative_error(dtable, numeric_gradient(loss, table)) < 1e-6
+
+
+def test_maxpool_after_relu_applies_the_relus_derivative():
+    rng = np.random.default_rng(5)
+    z = rng.normal(size=(2, 3, 4, 6))
+    z[:, :, :2, :2] = -1.0  # windows whose values are all cut to 0 by the ReLU
+    a, relu_cache = L.activation_forward(z, "relu")
+    out, cache = L.maxpool_forward(a)
+    dout = rng.normal(size=out.shape)
+    separate = L.activation_backward(L.maxpool_backward(dout, cache), relu_cache)
+    np.testing.assert_array_equal(L.maxpool_backward(dout, cache, after_relu=True), separate)

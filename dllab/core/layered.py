@@ -137,6 +137,7 @@ class MaxPool(Layer):
     column is dropped)."""
 
     kind = "maxpool"
+    after_relu = False
 
     def __init__(self, size: int = 2) -> None:
         self.size = check_int("size", size, 2, 2)
@@ -155,10 +156,10 @@ class MaxPool(Layer):
         return (channels, height // 2, width // 2)
 
     def forward(self, x, params, workspace):
-        return L.maxpool_forward(x)
+        return L.maxpool_forward(x, workspace)
 
     def backward(self, dout, cache, need_dx, workspace):
-        return L.maxpool_backward(dout, cache), None, None
+        return L.maxpool_backward(dout, cache, workspace, self.after_relu), None, None
 
 
 class Flatten(Layer):
@@ -222,11 +223,15 @@ class Activation(Layer):
     def settings(self) -> dict[str, Any]:
         return {"name": self.name}
 
+    before_pool = False  # a ReLU before a MaxPool: the pool applies its derivative
+
     def forward(self, x, params, workspace):
-        return L.activation_forward(x, self.name)
+        return L.activation_forward(x, self.name, workspace)
 
     def backward(self, dout, cache, need_dx, workspace):
-        return L.activation_backward(dout, cache), None, None
+        if self.before_pool:
+            return dout, None, None
+        return L.activation_backward(dout, cache, workspace), None, None
 
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
@@ -594,6 +599,9 @@ def _build(input_shape: tuple[int, ...], layers: Any, n_outputs: int) -> list[La
                 f"at most {MAX_VALUES_PER_SAMPLE:,} are allowed"
             )
         built.append(layer)
+    for before, after in zip(built, built[1:]):
+        if isinstance(after, MaxPool) and getattr(before, "name", None) == "relu":
+            before.before_pool = after.after_relu = True
     return built
 
 
