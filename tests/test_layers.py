@@ -171,3 +171,9 @@ def test_maxpool_after_relu_applies_the_relus_derivative():
     dout = rng.normal(size=out.shape)
     separate = L.activation_backward(L.maxpool_backward(dout, cache), relu_cache)
     np.testing.assert_array_equal(L.maxpool_backward(dout, cache, after_relu=True), separate)
+
+
+def test_the_layers_tanh_matches_numpy_everywhere():
+    z = np.concatenate([np.linspace(-30, 30, 10_001), [-800.0, 800.0, 0.0, 1e-300]])
+    a, _ = L.activation_forward(z, "tanh")
+    np.testing.assert_allclose(a, np.tanh(z), rtol=0, atol=4e-16)

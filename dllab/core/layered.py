@@ -73,8 +73,11 @@ class Layer:
     def forward(self, x: Array, params: tuple, workspace: dict | None) -> tuple[Array, Any]:
         raise NotImplementedError
 
-    def backward(self, dout: Array, cache: Any, need_dx: bool, workspace: dict) -> tuple:
-        """(dx or None, dweights, dbias); a layer without weights returns (dx, None, None)."""
+    def backward(
+        self, dout: Array, cache: Any, need_dx: bool, workspace: dict, out: Any = None
+    ) -> tuple:
+        """(dx or None, dweights, dbias), the gradients written into `out` (dweights, dbias)
+        when given; a layer without weights returns (dx, None, None)."""
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -128,8 +131,8 @@ class Conv(Layer):
     def forward(self, x, params, workspace):
         return L.conv_forward(x, params[0], params[1], self.padding, workspace)
 
-    def backward(self, dout, cache, need_dx, workspace):
-        return L.conv_backward(dout, cache, need_dx, workspace)
+    def backward(self, dout, cache, need_dx, workspace, out=None):
+        return L.conv_backward(dout, cache, need_dx, workspace, out)
 
 
 class MaxPool(Layer):
@@ -158,7 +161,7 @@ class MaxPool(Layer):
     def forward(self, x, params, workspace):
         return L.maxpool_forward(x, workspace)
 
-    def backward(self, dout, cache, need_dx, workspace):
+    def backward(self, dout, cache, need_dx, workspace, out=None):
         return L.maxpool_backward(dout, cache, workspace, self.after_relu), None, None
 
 
@@ -174,7 +177,7 @@ class Flatten(Layer):
     def forward(self, x, params, workspace):
         return L.flatten_forward(x, self.maps)
 
-    def backward(self, dout, cache, need_dx, workspace):
+    def backward(self, dout, cache, need_dx, workspace, out=None):
         return L.flatten_backward(dout, cache), None, None
 
 
@@ -208,8 +211,8 @@ class Dense(Layer):
     def forward(self, x, params, workspace):
         return L.dense_forward(x, params[0], params[1])
 
-    def backward(self, dout, cache, need_dx, workspace):
-        return L.dense_backward(dout, cache, need_dx)
+    def backward(self, dout, cache, need_dx, workspace, out=None):
+        return L.dense_backward(dout, cache, need_dx, out)
 
 
 class Activation(Layer):
@@ -228,7 +231,7 @@ class Activation(Layer):
     def forward(self, x, params, workspace):
         return L.activation_forward(x, self.name, workspace)
 
-    def backward(self, dout, cache, need_dx, workspace):
+    def backward(self, dout, cache, need_dx, workspace, out=None):
         if self.before_pool:
             return dout, None, None
         return L.activation_backward(dout, cache, workspace), None, None
@@ -275,8 +278,8 @@ class Embedding(Layer):
     def forward(self, x, params, workspace):
         return L.embedding_forward(x, params[0])
 
-    def backward(self, dout, cache, need_dx, workspace):
-        return None, L.embedding_backward(dout, cache), None
+    def backward(self, dout, cache, need_dx, workspace, out=None):
+        return None, L.embedding_backward(dout, cache, None if out is None else out[0]), None
 
 
 LAYERS: dict[str, type[Layer]] = {
@@ -390,6 +393,9 @@ class LayerNetwork:
         views = LayerBuffer(self.params, self._shapes)
         self.weights = ParamList(views.weights, "weights")
         self.biases = ParamList(views.biases, "biases")
+        self._slot_of = [None] * len(self.layers)  # layer index -> index into weights
+        for slot, index in enumerate(self._slots):
+            self._slot_of[index] = slot
         self._params = [None] * len(self.layers)
         for slot, index in enumerate(self._slots):
             self._params[index] = (views.weights[slot], views.biases[slot])
@@ -536,16 +542,14 @@ class LayerNetwork:
         Z, A = run.outputs[-1], run.output
         loss = self.head.loss(Z, A, T) if with_loss else math.nan
         dout = self.head.delta(Z, A, T)
-        slot = len(self._slots)
+        slots = self._slot_of
         for index in range(len(self.layers) - 1, -1, -1):
-            layer = self.layers[index]
+            slot = slots[index]
+            out = None if slot is None else (buffer.weights[slot], buffer.biases[slot])
             workspace = self._workspaces[index]
-            dout, dweights, dbias = layer.backward(dout, run.caches[index], index > 0, workspace)
-            if dweights is not None:
-                slot -= 1
-                buffer.weights[slot][...] = dweights
-                if dbias is not None:
-                    buffer.biases[slot][...] = dbias
+            dout = self.layers[index].backward(dout, run.caches[index], index > 0, workspace, out)[
+                0
+            ]
         return LayerGradients(loss, buffer.flat, buffer.weights, buffer.biases)
 
     def gradient_buffer(self) -> LayerBuffer:
