@@ -209,7 +209,7 @@ class Dense(Layer):
         bias[...] = rng.uniform(-limit, limit, size=bias.shape)
 
     def forward(self, x, params, workspace):
-        return L.dense_forward(x, params[0], params[1])
+        return L.dense_forward(x, params[0], params[1], workspace)
 
     def backward(self, dout, cache, need_dx, workspace, out=None):
         return L.dense_backward(dout, cache, need_dx, out)

@@ -268,9 +268,11 @@ def flatten_backward(dout: Array, cache: tuple) -> Array:
     return dout.reshape(shape)
 
 
-def dense_forward(x: Array, weights: Array, bias: Array) -> tuple[Array, tuple]:
+def dense_forward(
+    x: Array, weights: Array, bias: Array, workspace: dict | None = None
+) -> tuple[Array, tuple]:
     """`x : (N, n_in) @ weights : (n_in, n_out) + bias : (n_out,)` -> `(N, n_out)`."""
-    out = np.dot(x, weights)
+    out = np.dot(x, weights, out=_buffer(workspace, "out", (len(x), weights.shape[1]), x.dtype))
     out += bias
     return out, (x, weights)
 
@@ -331,9 +333,12 @@ def activation_backward(dout: Array, cache: tuple, workspace: dict | None = None
     z, a, name = cache
     dz = _buffer(workspace, "dz", z.shape, dout.dtype)
     if name == "relu":  # the derivative as a mask, into a kept buffer
-        return np.multiply(
-            dout, np.greater(z, 0, out=_buffer(workspace, "mask", z.shape, bool)), out=dz
-        )
+        mask = np.greater(z, 0, out=_buffer(workspace, "mask", z.shape, bool))
+        return np.multiply(dout, mask, out=dz)
+    if name == "tanh":  # 1 - a^2, without temporary arrays
+        np.multiply(a, a, out=dz)
+        np.subtract(1.0, dz, out=dz)
+        return np.multiply(dz, dout, out=dz)
     return np.multiply(dout, ACTIVATIONS[name][1](z, a), out=dz)
 
 
