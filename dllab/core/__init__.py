@@ -12,6 +12,7 @@ from .baselines import (
     compare,
     fit_baseline,
 )
+from .charmodel import char_model, char_split, next_probabilities, sample
 from .data import (
     DATASETS,
     PLAYGROUND_SETS,
@@ -26,6 +27,18 @@ from .data import (
 from .features import FEATURES, feature_matrix
 from .heads import DEFAULT_HEAD, HEADS
 from .io import load_network, save_network
+from .layered import (
+    LAYERS,
+    Activation,
+    Conv,
+    Dense,
+    Embedding,
+    Flatten,
+    LayerNetwork,
+    MaxPool,
+    ReLU,
+    Tanh,
+)
 from .network import Gradients, Network, Pass
 from .ngram import (
     SMOOTHING_CANDIDATES,
@@ -54,6 +67,20 @@ from .text import (
 from .training import History, Trainer
 
 __all__ = [
+    "LayerNetwork",
+    "LAYERS",
+    "Conv",
+    "MaxPool",
+    "Flatten",
+    "Dense",
+    "Activation",
+    "ReLU",
+    "Tanh",
+    "Embedding",
+    "char_model",
+    "char_split",
+    "sample",
+    "next_probabilities",
     "Alphabet",
     "LETTERS",
     "WordSplit",
