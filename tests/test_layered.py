@@ -218,7 +218,7 @@ def test_bad_inputs_get_a_named_error():
         chars.forward([[0, 27]])
     with pytest.raises(ValueError, match="whole numbers from 0 to 26"):
         chars.forward([[0, 1.5]])
-    with pytest.raises(TypeError, match="Network or LayerNetwork"):
+    with pytest.raises(TypeError, match="a LayerNetwork trains too"):
         Trainer("network", None)
 
 

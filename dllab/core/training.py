@@ -90,7 +90,8 @@ class Trainer:
     ) -> None:
         if not isinstance(network, (Network, LayerNetwork)):
             raise TypeError(
-                f"network must be a dllab Network or LayerNetwork; got {type(network).__name__}"
+                f"network must be a dllab Network; got {type(network).__name__} "
+                "(a LayerNetwork trains too)"
             )
         self.network = network
         self.data = check_split(data)
