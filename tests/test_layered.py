@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 
 import numpy as np
 import pytest
 
 from dllab.core.charmodel import char_model, char_split, next_probabilities, sample
-from dllab.core.data import Dataset, split
+from dllab.core.data import Dataset, Split, split
 from dllab.core.io import load_network, save_network
 from dllab.core.layered import (
     Activation,
@@ -156,19 +157,38 @@ def bars(n: int, rng: np.random.Generator, size: int = 8):
     return X.reshape(n, -1), y
 
 
-def test_a_small_cnn_learns_bars_through_the_trainer():
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_a_small_cnn_learns_bars_through_the_trainer(dtype):
     rng = np.random.default_rng(0)
     X, y = bars(300, rng)
     data = Dataset("bars", X, y, "multiclass", classes=("-", "|", "\\", "/"))
-    network = LayerNetwork(
-        (1, 8, 8), [Conv(4, 3), ReLU(), MaxPool(), Flatten(), Dense(16), ReLU()], n_outputs=4
-    )
+    layers = [Conv(4, 3), ReLU(), MaxPool(), Flatten(), Dense(16), ReLU()]
+    network = LayerNetwork((1, 8, 8), layers, n_outputs=4, dtype=dtype)
     trainer = Trainer(
         network, split(data, 0.7), batch_size=16, optimizer="adam", learning_rate=0.01
     )
     trainer.train(15)
     assert trainer.history["test_accuracy"][-1] > 0.9
     assert len(trainer.gradient_sizes()) == network.n_layers
+    assert network.params.dtype == dtype
+
+
+def test_the_trainer_refuses_data_that_does_not_fit_a_layer_network():
+    words = ("anna", "bob", "carl", "dora")
+    network = char_model(context=3, dim=2, hidden=4)
+    with pytest.raises(ValueError, match=r"give an input_shape of 2 values, not \(3,\)"):
+        Trainer(network, char_split(words, words, context=2))
+    data = char_split(words, words, context=3)
+    bad = Split(data.dataset, data.X_train + 30, data.y_train, data.X_test, data.y_test, 0.5)
+    with pytest.raises(ValueError, match="data.X_train holds 30.0.*whole numbers from 0 to 26"):
+        Trainer(network, bad)
+
+
+def test_pickling_rebuilds_a_layer_network():
+    network = NETWORKS["cnn relu then pool"]()
+    twin = pickle.loads(pickle.dumps(network))
+    np.testing.assert_array_equal(twin.params, network.params)
+    assert twin.weights[0].base is not None and np.shares_memory(twin.weights[0], twin.params)
 
 
 def test_a_char_model_beats_the_unigram_loss():
