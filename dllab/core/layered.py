@@ -278,8 +278,8 @@ class LayerNetwork:
             bad = (array != np.round(array)) | (array < 0) | (array >= n_symbols)
             if bad.any():
                 raise ValueError(
-                    f"{name} holds {array[bad][0].item()!r}, and the embedding reads symbol indices: "
-                    f"whole numbers from 0 to {n_symbols - 1}"
+                    f"{name} holds {array[bad][0].item()!r}, and the embedding reads symbol "
+                    f"indices: whole numbers from 0 to {n_symbols - 1}"
                 )
         elif not np.isfinite(array).all():
             raise ValueError(f"{name} contains NaN or infinite values")
