@@ -24,7 +24,7 @@ from dllab.core.layered import (
     ReLU,
     Tanh,
 )
-from dllab.core.network import MAX_PARAMS
+from dllab.core.network import MAX_PARAMS, with_ones
 from dllab.core.text import LETTERS, load_names, split_words
 from dllab.core.training import Trainer
 
@@ -338,3 +338,14 @@ def test_sampling_refuses_bad_arguments():
         sample(NETWORKS["cnn same"](), 2)
     with pytest.raises(ValueError, match="n=0"):
         sample(network, 0)
+
+
+def test_scoring_many_samples_runs_in_chunks_with_the_same_output():
+    network = NETWORKS["cnn relu then pool"]()
+    network.chunk = 16
+    X, _ = batch(network, np.random.default_rng(1), n=50)
+    whole = network.forward(X)
+    chunked = network._forward(with_ones(X))
+    assert len(chunked.outputs) == 1
+    np.testing.assert_allclose(chunked.output, whole.output, rtol=1e-12)
+    np.testing.assert_allclose(chunked.logits, whole.logits, rtol=1e-12)

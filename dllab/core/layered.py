@@ -65,6 +65,8 @@ DTYPES = ("float64", "float32")
 # Values one sample makes at any layer: 24 x 24 images with 64 filters make 36 864.
 MAX_VALUES_PER_SAMPLE = 1_000_000
 MAX_LAYERS = 100
+# Values kept by one chunk of a pass over a whole data set (32 MB in float64).
+EVALUATION_VALUES = 4_000_000
 
 
 @dataclass
@@ -167,6 +169,7 @@ class LayerNetwork:
             self._params[index] = (views.weights[slot], views.biases[slot])
         self._workspaces: list[dict] = [{} for _ in self.layers]
         self._embeds = isinstance(self.layers[0], Embedding)
+        self.chunk = max(16, EVALUATION_VALUES // _values_per_sample(self.layers))
         self.initialize(seed)
 
     # -- set-up ----------------------------------------------------------------------------
@@ -288,8 +291,19 @@ class LayerNetwork:
     # -- the hot path (arguments already checked) ------------------------------------------
     def _forward(self, X1: Array, reuse: bool = False) -> LayerPass:
         """The forward pass on inputs with a last column of ones (`with_ones(X)`, which the
-        Trainer gives every network), under np.errstate as in `Network._forward`."""
-        return self._run(X1[:, :-1], reuse)
+        Trainer gives every network), under np.errstate as in `Network._forward`.
+
+        Without `reuse` (the Trainer scoring a whole data set), a pass over more samples
+        than `chunk` runs chunk by chunk, so that memory holds one chunk's feature maps and
+        windows, and keeps only the logits and the output (`outputs` is [logits]).
+        """
+        X = X1[:, :-1]
+        if reuse or len(X) <= self.chunk:
+            return self._run(X, reuse)
+        parts = [self._run(X[i : i + self.chunk], False) for i in range(0, len(X), self.chunk)]
+        logits = np.concatenate([part.logits for part in parts])
+        output = np.concatenate([part.output for part in parts])
+        return LayerPass(X, [logits], [], output)
 
     def _run(self, X: Array, reuse: bool) -> LayerPass:
         x = X.reshape(len(X), *self.input_shape)
@@ -326,6 +340,17 @@ class LayerNetwork:
     def gradient_buffer(self) -> LayerBuffer:
         """A fresh vector shaped like `params`, with its per-layer views."""
         return LayerBuffer(np.zeros_like(self.params), self._shapes)
+
+
+def _values_per_sample(layers: list[Layer]) -> int:
+    """Values a forward pass keeps per sample: every layer's output, and each
+    convolution's windows (size * size per input value)."""
+    total = 0
+    for layer in layers:
+        total += math.prod(layer.out_shape)
+        if isinstance(layer, Conv):
+            total += layer.size**2 * math.prod(layer.in_shape)
+    return total
 
 
 def _rebuild(config: dict[str, Any], params: Array) -> LayerNetwork:
