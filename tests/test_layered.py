@@ -349,3 +349,6 @@ def test_scoring_many_samples_runs_in_chunks_with_the_same_output():
     assert len(chunked.outputs) == 1
     np.testing.assert_allclose(chunked.output, whole.output, rtol=1e-12)
     np.testing.assert_allclose(chunked.logits, whole.logits, rtol=1e-12)
+    np.testing.assert_allclose(network.output(X), whole.output, rtol=1e-12)
+    y = np.arange(50) % 3
+    assert math.isclose(network.loss(X, y), network.loss_and_gradients(X, y).loss, rel_tol=1e-12)

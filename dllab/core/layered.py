@@ -235,7 +235,10 @@ class LayerNetwork:
             return self._run(X, reuse=False)
 
     def output(self, X: Any) -> Array:
-        return self.forward(X).output
+        """The head's output for `X` (computed in chunks for many samples)."""
+        X = self.check_inputs("X", X)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            return self._scores(X).output
 
     def predict(self, X: Any) -> NDArray:
         """Labels in the dataset's convention: -1/+1, class index, or a real value."""
@@ -243,7 +246,9 @@ class LayerNetwork:
 
     def loss(self, X: Any, y: NDArray) -> float:
         """Mean loss on (X, y)."""
-        run = self.forward(X)
+        X = self.check_inputs("X", X)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            run = self._scores(X)
         T = self.encode_labels("y", y, len(run.output))
         return self.head.loss(run.logits, run.output, T)
 
@@ -298,8 +303,13 @@ class LayerNetwork:
         windows, and keeps only the logits and the output (`outputs` is [logits]).
         """
         X = X1[:, :-1]
-        if reuse or len(X) <= self.chunk:
-            return self._run(X, reuse)
+        return self._run(X, reuse) if reuse else self._scores(X)
+
+    def _scores(self, X: Array) -> LayerPass:
+        """A pass that keeps every layer's values up to `chunk` samples, and beyond, runs
+        chunk by chunk and keeps only the logits and the output."""
+        if len(X) <= self.chunk:
+            return self._run(X, False)
         parts = [self._run(X[i : i + self.chunk], False) for i in range(0, len(X), self.chunk)]
         logits = np.concatenate([part.logits for part in parts])
         output = np.concatenate([part.output for part in parts])
