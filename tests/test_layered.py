@@ -107,11 +107,8 @@ def test_forward_keeps_every_layers_output_and_feature_maps():
     network = NETWORKS["cnn same"]()
     X, _ = batch(network, np.random.default_rng(0), n=4)
     run = network.forward(X.reshape(4, 2, 6, 6))
-    assert [out.shape[1:] if out.ndim == 4 else out.shape for out in run.outputs][:3] == [
-        (4, 6, 6),
-        (4, 6, 6),
-        (4, 3, 3),
-    ]
+    assert [run.feature_maps(i).shape for i in range(3)] == [(4, 3, 6, 6)] * 2 + [(4, 3, 3, 3)]
+    np.testing.assert_array_equal(run.feature_maps(2)[1], run.outputs[2][..., 1])
     assert run.feature_maps(0).shape == (4, 3, 6, 6)
     assert run.output.shape == (4, 3)
     np.testing.assert_allclose(run.output.sum(axis=1), 1.0)
@@ -352,3 +349,18 @@ def test_scoring_many_samples_runs_in_chunks_with_the_same_output():
     np.testing.assert_allclose(network.output(X), whole.output, rtol=1e-12)
     y = np.arange(50) % 3
     assert math.isclose(network.loss(X, y), network.loss_and_gradients(X, y).loss, rel_tol=1e-12)
+
+
+def test_images_are_read_as_channel_row_column_rows_like_pytorch():
+    """A convolution of rows of (channel, row, column) values, computed the plain way on
+    (image, channel, row, column) arrays, as PyTorch's Conv2d(padding=1) would."""
+    network = LayerNetwork((2, 5, 4), [Conv(3, 3), Flatten()], head="linear", n_outputs=1)
+    X = np.random.default_rng(2).normal(size=(3, 40))
+    images = np.pad(X.reshape(3, 2, 5, 4), ((0, 0), (0, 0), (1, 1), (1, 1)))
+    kernels, bias = network.weights[0], network.biases[0]
+    expected = np.zeros((3, 3, 5, 4))
+    for n, f, i, j in np.ndindex(expected.shape):
+        expected[n, f, i, j] = (images[n, :, i : i + 3, j : j + 3] * kernels[f]).sum() + bias[f]
+    run = network.forward(X)
+    np.testing.assert_allclose(run.feature_maps(0), expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(run.outputs[1], expected.reshape(3, -1), rtol=1e-12, atol=1e-12)

@@ -40,13 +40,13 @@ CONV_SHAPES = [(1, 2, 3, 2, 5, 5), (3, 4, 3, 2, 6, 5), (2, 3, 1, 1, 4, 4), (2, 2
 def test_conv_matches_loops_and_central_differences(shape, padding):
     C, F, k, N, H, W = shape
     rng = np.random.default_rng(sum(shape))
-    x = rng.normal(size=(C, N, H, W))
+    x = rng.normal(size=(C, H, W, N))  # the layers' layout: images last
     kernels = rng.normal(size=(F, C, k, k))
     bias = rng.normal(size=F)
     out, cache = L.conv_forward(x, kernels, bias, padding)
     slow, slow_cache = L.conv_forward_naive(x, kernels, bias, padding)
     assert out.shape == slow.shape
-    assert out.shape[2] == (H if padding == "same" else H - k + 1)
+    assert out.shape[1] == (H if padding == "same" else H - k + 1)
     np.testing.assert_allclose(out, slow, rtol=1e-12, atol=1e-12)
 
     weights = rng.normal(size=out.shape)  # the loss is sum(out * weights)
@@ -66,7 +66,7 @@ def test_conv_reuses_its_workspace_without_changing_results():
     kernels, bias = rng.normal(size=(3, 2, 3, 3)), rng.normal(size=3)
     workspace: dict = {}
     for seed in range(3):
-        x = np.random.default_rng(seed).normal(size=(2, 2, 6, 6))
+        x = np.random.default_rng(seed).normal(size=(2, 6, 6, 2))
         out, cache = L.conv_forward(x, kernels, bias, "same", workspace)
         dout = np.ones_like(out)
         dx = L.conv_backward(dout, cache, workspace=workspace)[0]
@@ -76,7 +76,7 @@ def test_conv_reuses_its_workspace_without_changing_results():
     assert len(workspace) == 4  # windows, output, windows of dout, dx: kept, not remade
 
 
-@pytest.mark.parametrize("shape", [(2, 3, 4, 4), (1, 2, 5, 7), (3, 1, 2, 2)])
+@pytest.mark.parametrize("shape", [(2, 4, 4, 3), (1, 5, 7, 2), (3, 2, 2, 1)])
 def test_maxpool_matches_loops_and_central_differences(shape):
     rng = np.random.default_rng(sum(shape))
     x = rng.normal(size=shape)
@@ -94,12 +94,13 @@ def test_maxpool_matches_loops_and_central_differences(shape):
 
 
 def test_maxpool_gives_a_tied_window_gradient_once():
-    x = np.zeros((1, 1, 2, 4))
-    x[0, 0, :, 2:] = 1.0
+    x = np.zeros((1, 2, 4, 1))  # (channels, rows, columns, images)
+    x[0, :, 2:, 0] = 1.0
     out, cache = L.maxpool_forward(x)
-    dx = L.maxpool_backward(np.array([[[[2.0, 3.0]]]]), cache)
-    np.testing.assert_array_equal(dx, [[[[2.0, 0, 3.0, 0], [0, 0, 0, 0]]]])
-    np.testing.assert_array_equal(dx, L.maxpool_backward_naive(np.array([[[[2.0, 3.0]]]]), (x,)))
+    dout = np.array([2.0, 3.0]).reshape(1, 1, 2, 1)
+    dx = L.maxpool_backward(dout, cache)
+    np.testing.assert_array_equal(dx[0, :, :, 0], [[2.0, 0, 3.0, 0], [0, 0, 0, 0]])
+    np.testing.assert_array_equal(dx, L.maxpool_backward_naive(dout, (x,)))
 
 
 def test_dense_matches_loops_and_central_differences():
@@ -123,8 +124,8 @@ def test_dense_matches_loops_and_central_differences():
 def test_flatten_keeps_each_image_in_channel_row_column_order(maps):
     x = np.arange(2 * 3 * 2 * 2, dtype=float).reshape(2, 3, 2, 2)
     out, cache = L.flatten_forward(x, maps)
-    if maps:  # (C, N, H, W): image n's row holds x[:, n] in channel, row, column order
-        np.testing.assert_array_equal(out[1], x[:, 1].reshape(-1))
+    if maps:  # (C, H, W, N): image n's row holds x[..., n] in channel, row, column order
+        np.testing.assert_array_equal(out[1], x[..., 1].reshape(-1))
     else:
         np.testing.assert_array_equal(out, x.reshape(2, -1))
     np.testing.assert_array_equal(L.flatten_backward(out, cache), x)
@@ -165,7 +166,7 @@ def test_embedding_matches_loops_and_central_differences(context, dim, n_symbols
 def test_maxpool_after_relu_applies_the_relus_derivative():
     rng = np.random.default_rng(5)
     z = rng.normal(size=(2, 3, 4, 6))
-    z[:, :, :2, :2] = -1.0  # windows whose values are all cut to 0 by the ReLU
+    z[:, :2, :2, :] = -1.0  # windows whose values are all cut to 0 by the ReLU
     a, relu_cache = L.activation_forward(z, "relu")
     out, cache = L.maxpool_forward(a)
     dout = rng.normal(size=out.shape)

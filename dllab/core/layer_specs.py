@@ -2,7 +2,7 @@
 and gives (checked when the network is built, with errors naming the layer), its weights'
 shapes and initial values, and calls to its forward/backward pair in `layers.py`.
 
-Image layers hold feature maps as (channels, images, height, width) (see `layers.py`).
+Image layers hold feature maps as (channels, height, width, images) (see `layers.py`).
 """
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ class LayerPass:
     """Everything a forward pass computed, layer by layer.
 
     inputs : the network's input in the engine's layout.
-    outputs[i] : layer i's output; image layers' as (channels, images, height, width)
+    outputs[i] : layer i's output; image layers' as (channels, height, width, images)
         (`feature_maps(i)` shows them image first), others as (images, ...). The last is
         the output layer's, the head's input.
     output : (n_samples, n_outputs), the head's output.
@@ -97,7 +97,7 @@ class LayerPass:
     def feature_maps(self, layer: int) -> Array:
         """Layer `layer`'s output with images first: (n_samples, ...) (a view)."""
         out = self.outputs[layer]
-        return np.moveaxis(out, 0, 1) if out.ndim == 4 else out
+        return out.transpose(3, 0, 1, 2) if out.ndim == 4 else out
 
 
 @dataclass
@@ -320,9 +320,11 @@ class LayerNetwork:
         if self._embeds:
             x = x.astype(np.intp)
         else:
-            if x.ndim == 4:
-                x = x.transpose(1, 0, 2, 3)  # the layers' layout: (channels, images, ...)
-            x = x.astype(self.dtype, copy=False)
+            if x.ndim == 4:  # the layers' layout, (channels, rows, columns, images)
+                x = np.empty(x.shape[1:] + x.shape[:1], self.dtype)
+                x[...] = X.reshape(len(X), *self.input_shape).transpose(1, 2, 3, 0)
+            else:
+                x = x.astype(self.dtype, copy=False)
         inputs, outputs, caches = x, [], []
         for layer, params, workspace in zip(self.layers, self._params, self._workspaces):
             x, cache = layer.forward(x, params, workspace if reuse else None)
