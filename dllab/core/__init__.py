@@ -12,6 +12,7 @@ from .baselines import (
     compare,
     fit_baseline,
 )
+from .charmodel import char_model, char_split, next_probabilities, sample
 from .data import (
     DATASETS,
     PLAYGROUND_SETS,
@@ -27,6 +28,8 @@ from .edges import bar_kernels, edge_histograms, sobel_kernels
 from .features import FEATURES, feature_matrix
 from .heads import DEFAULT_HEAD, HEADS
 from .io import load_network, save_network
+from .layer_specs import LAYERS, Activation, Conv, Dense, Embedding, Flatten, MaxPool, ReLU, Tanh
+from .layered import LayerNetwork
 from .network import Gradients, Network, Pass
 from .ngram import (
     SMOOTHING_CANDIDATES,
@@ -61,6 +64,20 @@ __all__ = [
     "edge_histograms",
     "sobel_kernels",
     "bar_kernels",
+    "LayerNetwork",
+    "LAYERS",
+    "Conv",
+    "MaxPool",
+    "Flatten",
+    "Dense",
+    "Activation",
+    "ReLU",
+    "Tanh",
+    "Embedding",
+    "char_model",
+    "char_split",
+    "sample",
+    "next_probabilities",
     "Alphabet",
     "LETTERS",
     "WordSplit",

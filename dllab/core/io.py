@@ -8,6 +8,9 @@ A saved network is one `.npz` archive with two entries:
   the format version, `Network.config()` and the caller's extra settings.
 
 Version 1 files, whose "params" held all the weights and then all the biases, load too.
+A `LayerNetwork` is saved in the same format: its config is `LayerNetwork.config()`, which
+has a "layers" key (the list of layers), and its parameters are stored in float64 whatever
+the network's dtype.
 
 Nothing is pickled: loading uses `np.load(..., allow_pickle=False)` and checks every
 entry, so a damaged or foreign file gives a plain ValueError, never a half-built network.
@@ -33,6 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .checks import file_kind, open_regular_file, short_repr
+from .layered import LayerNetwork, count_config_params
 from .network import MAX_PARAMS, Network, check_sizes, count_params
 
 FORMAT = "dllab-network"
@@ -54,7 +58,9 @@ _CHUNK_BYTES = 1 << 18
 JSON_TYPES = "numbers, strings, true/false, None, and lists or dicts of those"
 
 
-def save_network(network: Network, path: str | os.PathLike, /, **extra_settings: Any) -> Path:
+def save_network(
+    network: Network | LayerNetwork, path: str | os.PathLike, /, **extra_settings: Any
+) -> Path:
     """Write `network`'s weights and settings to `path` (".npz" is added if missing).
 
     extra_settings : anything else the lesson needs to rebuild the run, e.g.
@@ -63,8 +69,11 @@ def save_network(network: Network, path: str | os.PathLike, /, **extra_settings:
     Returns the path written. The file is written whole beside `path` and then renamed
     over it, so a save that fails leaves an existing file at `path` as it was.
     """
-    if not isinstance(network, Network):
-        raise TypeError(f"network must be a dllab Network; got {type(network).__name__}")
+    if not isinstance(network, (Network, LayerNetwork)):
+        raise TypeError(
+            f"network must be a dllab Network; got {type(network).__name__} "
+            "(a LayerNetwork is saved too)"
+        )
     if not np.isfinite(network.params).all():
         raise ValueError(
             "the network's weights contain NaN or infinite values (training diverged); "
@@ -83,11 +92,11 @@ def save_network(network: Network, path: str | os.PathLike, /, **extra_settings:
             f"the extra settings take {len(config_text):,} characters as JSON, and a saved "
             f"network's settings take at most {MAX_CONFIG_CHARS:,}; save large data apart"
         )
-    _write(file_path, network.params, config_text)
+    _write(file_path, network.params.astype(np.float64, copy=False), config_text)
     return file_path
 
 
-def load_network(path: str | os.PathLike) -> tuple[Network, dict[str, Any]]:
+def load_network(path: str | os.PathLike) -> tuple[Network | LayerNetwork, dict[str, Any]]:
     """Read a file written by `save_network`: the network with its weights, and the
     extra settings saved with it (as JSON gives them back: tuples come back as lists).
 
@@ -99,7 +108,7 @@ def load_network(path: str | os.PathLike) -> tuple[Network, dict[str, Any]]:
         return _read_network(file, f"path={str(Path(path))!r}")
 
 
-def _read_network(file: BinaryIO, where: str) -> tuple[Network, dict[str, Any]]:
+def _read_network(file: BinaryIO, where: str) -> tuple[Network | LayerNetwork, dict[str, Any]]:
     not_ours = f"{where} is not a dllab network file"
     if not zipfile.is_zipfile(file):
         raise ValueError(
@@ -112,8 +121,16 @@ def _read_network(file: BinaryIO, where: str) -> tuple[Network, dict[str, Any]]:
             config_fits = functools.partial(_config_fits, where)
             config = _read_entry(archive, members["config"], not_ours, config_fits)
             document = _parse_config(config, where)
-            network_config = _check_network_config(document["network"], where)
-            params_fit = functools.partial(_params_fit, where, network_config["sizes"])
+            network_config = document["network"]
+            layered = "layers" in network_config
+            if layered:
+                n_params = _layered_params(where, network_config)
+                described = "the layer network it describes"
+            else:
+                network_config = _check_network_config(network_config, where)
+                n_params = _dense_params(where, network_config["sizes"])
+                described = f"a network of sizes {network_config['sizes']}"
+            params_fit = functools.partial(_params_fit, where, described, n_params)
             params = _read_entry(archive, members["params"], not_ours, params_fit)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
         raise ValueError(f"{not_ours}: the archive is damaged ({error})") from None
@@ -123,10 +140,13 @@ def _read_network(file: BinaryIO, where: str) -> tuple[Network, dict[str, Any]]:
             "infinite values"
         )
     try:
-        network = Network(**network_config)
+        if layered:
+            network = LayerNetwork.from_config(network_config)
+        else:
+            network = Network(**network_config)
     except (TypeError, ValueError) as error:
         raise ValueError(f"{where} holds invalid network settings: {error}") from None
-    if document["version"] == 1:
+    if document["version"] == 1 and not layered:
         _load_weights_then_biases(network, params)
     else:
         network.params[...] = params
@@ -368,16 +388,29 @@ def _check_network_config(config: dict[str, Any], where: str) -> dict[str, Any]:
     return config
 
 
-def _params_fit(where: str, sizes: Any, shape: tuple[int, ...], dtype: np.dtype) -> None:
-    """Refuse a params entry that is not the float64 vector the network of `sizes` has."""
+def _dense_params(where: str, sizes: Any) -> int:
+    """The number of parameters of a dense network of `sizes`, checked."""
     try:
-        sizes = check_sizes(sizes)
+        return count_params(check_sizes(sizes))
     except (TypeError, ValueError) as error:
         raise ValueError(f"{where} holds invalid network settings: {error}") from None
-    n_params = count_params(sizes)
+
+
+def _layered_params(where: str, config: Any) -> int:
+    """The number of parameters of the layer network `config` describes, checked."""
+    try:
+        return count_config_params(config)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{where} holds invalid network settings: {error}") from None
+
+
+def _params_fit(
+    where: str, described: str, n_params: int, shape: tuple[int, ...], dtype: np.dtype
+) -> None:
+    """Refuse a params entry that is not the float64 vector of the saved network's size."""
     if dtype != np.float64 or shape != (n_params,):
         raise ValueError(
-            f"{where} is a damaged dllab network file: a network of sizes {sizes} has "
+            f"{where} is a damaged dllab network file: {described} has "
             f"{n_params} float64 parameters; the file holds an array of dtype {dtype} "
             f"and shape {shape}"
         )

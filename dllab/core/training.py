@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from .checks import check_choice, check_int, check_rng
 from .data import Split, check_split
 from .features import check_features, feature_matrix
+from .layered import LayerNetwork
 from .network import Network, with_ones
 from .optimizers import OPTIMIZERS, check_learning_rate, make_optimizer
 
@@ -78,7 +79,7 @@ class Trainer:
 
     def __init__(
         self,
-        network: Network,
+        network: Network | LayerNetwork,
         data: Split,
         features: Sequence[str] | None = None,
         learning_rate: float = 0.03,
@@ -87,8 +88,11 @@ class Trainer:
         seed: int | np.random.Generator = 0,
         history_limit: int = 1000,
     ) -> None:
-        if not isinstance(network, Network):
-            raise TypeError(f"network must be a dllab Network; got {type(network).__name__}")
+        if not isinstance(network, (Network, LayerNetwork)):
+            raise TypeError(
+                f"network must be a dllab Network; got {type(network).__name__} "
+                "(a LayerNetwork trains too)"
+            )
         self.network = network
         self.data = check_split(data)
         self.features = None if features is None else check_features(features)
@@ -103,6 +107,9 @@ class Trainer:
         self._X_train1 = with_ones(self.X_train)
         self._X_test1 = with_ones(self.X_test)
         check_fits(network, data, self.X_train.shape[1])
+        if isinstance(network, LayerNetwork):  # e.g. an embedding's symbol indices
+            network.check_inputs("data.X_train", self.X_train)
+            network.check_inputs("data.X_test", self.X_test)
         self.learning_rate = check_learning_rate(learning_rate)
         n_train = len(self.X_train)
         self.batch_size = check_int("batch_size", batch_size, 1)
@@ -242,13 +249,17 @@ def accuracy(network: Network, output: Array, y: NDArray) -> float:
     return float(np.mean(predicted == y))
 
 
-def check_fits(network: Network, data: Split, n_inputs: int) -> None:
+def check_fits(network: Network | LayerNetwork, data: Split, n_inputs: int) -> None:
     """Refuse a network whose inputs or head do not fit the data, with a plain message."""
     dataset = data.dataset
     if network.sizes[0] != n_inputs:
+        if isinstance(network, LayerNetwork):
+            fix = f"give an input_shape of {n_inputs} values, not {network.input_shape}"
+        else:
+            fix = f"make sizes[0] = {n_inputs}"
         raise ValueError(
             f"the network takes {network.sizes[0]} inputs but the data gives {n_inputs} "
-            f"per sample: make sizes[0] = {n_inputs}"
+            f"per sample: {fix}"
         )
     if dataset.task not in network.head.tasks:
         raise ValueError(
