@@ -19,6 +19,8 @@ _HOMES = {
     "DigitQuiz": "digit_quiz",
     "DigitsReport": "digits_report",
     "DigitGrid": "digit_grid",
+    "ImageLesson": "images",
+    "ImagesModel": "images_model",
 }
 
 __all__ = list(_HOMES)

@@ -1,0 +1,118 @@
+"""What a trained convolutional network's layers hold, measured: how much its first
+layer's kernels look like edge and bar detectors a person would design, each channel's
+feature maps scaled for a picture, and the test pictures each class output is surest of.
+
+NumPy only; the image lesson (`dllab.lessons.images`) draws what these compute.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .checks import check_float, check_int
+from .edges import bar_kernels, sobel_kernels
+
+Array = NDArray[np.floating]
+EDGE_ANGLES = np.arange(8) * np.pi / 4  # Sobel kernels every 45 degrees
+BAR_ANGLES = np.arange(4) * np.pi / 4
+EDGE_LIKE = 0.6  # a kernel this correlated with some template counts as edge- or bar-like
+
+
+def edge_templates(size: int = 3) -> NDArray[np.float64]:
+    """`(12, size, size)`: Sobel edge kernels every 45 degrees and bars every 45 degrees;
+    only 3 x 3 kernels get the Sobel ones (they are 3 x 3)."""
+    size = check_int("size", size, 3, 15)
+    bars = bar_kernels(BAR_ANGLES, size)
+    if size != 3:
+        return bars
+    return np.concatenate([sobel_kernels(EDGE_ANGLES), bars])
+
+
+def template_match(kernels: Any, templates: Any) -> NDArray[np.float64]:
+    """For each kernel `(n, h, w)` (or `(n, 1, h, w)`), its best absolute correlation with
+    any of `templates (m, h, w)`: 1 is the template or its negative, 0 nothing alike.
+
+    Correlation is taken after the mean of each is taken off (a flat kernel gives 0)."""
+    kernels = np.asarray(kernels, dtype=np.float64)
+    templates = np.asarray(templates, dtype=np.float64)
+    if kernels.ndim == 4:
+        if kernels.shape[1] != 1:
+            raise ValueError(
+                f"kernels of shape {kernels.shape} read {kernels.shape[1]} channels: give "
+                "the first layer's kernels, which read one (the picture)"
+            )
+        kernels = kernels[:, 0]
+    if kernels.ndim != 3 or templates.ndim != 3 or kernels.shape[1:] != templates.shape[1:]:
+        raise ValueError(
+            f"kernels {kernels.shape} and templates {templates.shape} must be (n, h, w) "
+            "pictures of one size"
+        )
+    a = _unit_rows(kernels.reshape(len(kernels), -1))
+    b = _unit_rows(templates.reshape(len(templates), -1))
+    return np.abs(a @ b.T).max(axis=1)
+
+
+def edge_like_share(kernels: Any, threshold: float = EDGE_LIKE) -> float:
+    """The share of first-layer `kernels` whose best match with `edge_templates` is at
+    least `threshold`."""
+    threshold = check_float("threshold", threshold, 0.0, 1.0)
+    kernels = np.asarray(kernels, dtype=np.float64)
+    size = kernels.shape[-1]
+    return float(np.mean(template_match(kernels, edge_templates(size)) >= threshold))
+
+
+def scaled_maps(maps: Any) -> NDArray[np.float64]:
+    """Feature maps `(channels, h, w)` each divided by its largest absolute value, so
+    that every tile fills [-1, 1] (a map of zeros stays zeros)."""
+    maps = np.asarray(maps, dtype=np.float64)
+    if maps.ndim != 3:
+        raise ValueError(f"maps must be (channels, height, width); got shape {maps.shape}")
+    scale = np.abs(maps).max(axis=(1, 2), keepdims=True)
+    return maps / np.where(scale > 0, scale, 1.0)
+
+
+def surest(probabilities: Any, count: int) -> NDArray[np.int64]:
+    """`(n_classes, count)`: for each class, the rows of `probabilities (n, n_classes)`
+    it gets the highest probability, highest first."""
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    if probabilities.ndim != 2 or len(probabilities) == 0:
+        raise ValueError(f"probabilities must be (n_samples, n_classes); got {probabilities.shape}")
+    count = check_int("count", count, 1, len(probabilities))
+    return np.argsort(-probabilities, axis=0, kind="stable")[:count].T
+
+
+def top_patches(maps: Any, images: Any, field: int, stride: int, count: int) -> NDArray[np.float64]:
+    """For each channel of `maps (n_images, channels, h, w)`, the `count` patches of
+    `images (n_images, H, W)` (each `field x field`, centred under the map's cell, which
+    covers `stride` pixels) where the channel is largest: `(channels, count, field, field)`."""
+    maps = np.asarray(maps, dtype=np.float64)
+    images = np.asarray(images, dtype=np.float64)
+    if maps.ndim != 4 or images.ndim != 3 or len(maps) != len(images):
+        raise ValueError(
+            f"maps {maps.shape} must be (n_images, channels, h, w) and images {images.shape} "
+            "(n_images, H, W), one map per image"
+        )
+    field = check_int("field", field, 1, 64)
+    stride = check_int("stride", stride, 1, 64)
+    n, channels, h, w = maps.shape
+    count = check_int("count", count, 1, n * h * w)
+    pad = field
+    padded = np.pad(images, ((0, 0), (pad, pad), (pad, pad)))
+    flat = maps.transpose(1, 0, 2, 3).reshape(channels, -1)
+    best = np.argsort(-flat, axis=1, kind="stable")[:, :count]
+    image, row, column = np.unravel_index(best, (n, h, w))
+    top = (row * stride + (stride - field) // 2 + pad).ravel()
+    left = (column * stride + (stride - field) // 2 + pad).ravel()
+    rows = top[:, None] + np.arange(field)
+    columns = left[:, None] + np.arange(field)
+    patches = padded[image.ravel()[:, None, None], rows[:, :, None], columns[:, None, :]]
+    return patches.reshape(channels, count, field, field)
+
+
+def _unit_rows(rows: NDArray[np.float64]) -> NDArray[np.float64]:
+    rows = rows - rows.mean(axis=1, keepdims=True)
+    length = np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows / np.where(length > 0, length, 1.0)
