@@ -174,7 +174,8 @@ def test_the_view_draws_each_section_once_trained(lesson):
     assert "of 8 kernels" in lesson._edge_share.value
     assert "fresh, random weights" in lesson._edge_share.value
     assert lesson._bars.y.sum() == pytest.approx(1, abs=1e-5)
-    assert len(lesson._surest.captions) == 4 * 6
+    assert [len(grid.captions) for grid in lesson._surest] == [6] * 4
+    assert all(c.startswith("square ") for c in lesson._surest[1].captions)
     assert "Test picture 0" in lesson._answer.value
 
 

@@ -40,7 +40,9 @@ def paragraph(text: str, width: str = "880px") -> w.HTML:
     return w.HTML(f'<p style="{FONT}">{text}</p>', layout=w.Layout(max_width=width))
 
 
-def curve_figure(title: str, label: str, colours: list[str], y_max: float | None) -> bq.Figure:
+def curve_figure(
+    title: str, label: str, colours: list[str], y_max: float | None, legend: str
+) -> bq.Figure:
     x, y = bq.LinearScale(), bq.LinearScale(min=0.0, max=y_max)
     lines = bq.Lines(
         x=np.zeros(0),
@@ -59,7 +61,7 @@ def curve_figure(title: str, label: str, colours: list[str], y_max: float | None
         ],
         layout=w.Layout(width="380px", height="240px"),
         fig_margin={"top": 40, "bottom": 45, "left": 55, "right": 15},
-        legend_location="top-right",
+        legend_location=legend,
     )
 
 
@@ -97,8 +99,8 @@ class ImageLesson(w.VBox):
             self._messages,
         )
         self.controls = controls
-        self._loss = curve_figure("Loss", "loss", LOSS_COLOURS, None)
-        self._accuracy = curve_figure("Accuracy", "accuracy", ACCURACY_COLOURS, 1.0)
+        self._loss = curve_figure("Loss", "loss", LOSS_COLOURS, None, "top-right")
+        self._accuracy = curve_figure("Accuracy", "accuracy", ACCURACY_COLOURS, 1.0, "bottom-right")
         self._network = NetworkCanvas(width_px=760, height_px=560)
         self._network.add_class("dllab-images-network")
         self._kernels = NetworkCanvas(width_px=420, height_px=560)
@@ -128,9 +130,12 @@ class ImageLesson(w.VBox):
             layout=w.Layout(width="340px", height="260px"),
             fig_margin={"top": 40, "bottom": 35, "left": 60, "right": 10},
         )
-        self._surest = DigitGrid(cell_px=48)
-        self._surest.add_class("dllab-images-surest")
-        self._compare_button = w.Button(description="Compare the five models", icon="play")
+        self._surest = [DigitGrid(cell_px=48) for _ in model.classes]  # a row per class
+        for grid in self._surest:
+            grid.add_class("dllab-images-surest")
+        self._compare_button = w.Button(
+            description="Compare the five models", icon="play", layout=w.Layout(width="240px")
+        )
         self._compare_button.on_click(lambda _: model.comparison.start())
         self._compare_status = w.HTML()
         self._compare_status.add_class("dllab-compare-status")
@@ -178,7 +183,7 @@ class ImageLesson(w.VBox):
                 w.HTML(f'<h3 style="{FONT}">3. Objects</h3>'),
                 w.HBox([probabilities, self._answer], layout=w.Layout(align_items="center")),
                 paragraph("The test pictures each class output is surest of (most sure first):"),
-                self._surest,
+                *self._surest,
                 w.HTML(f'<h3 style="{FONT}">4. Deep learning against traditional models</h3>'),
                 paragraph(EDGES_EXPLAINED),
                 w.HBox(
@@ -289,12 +294,14 @@ class ImageLesson(w.VBox):
         images = self.model.data.X_test[indices.ravel()].reshape(-1, 24, 24)
         truth = self.model.data.y_test[indices.ravel()]
         classes = self.model.classes
-        captions = [
-            f"{classes[c]} {p:.0%}\n(a {classes[int(y)]})"
-            for c, row in enumerate(probabilities)
-            for p, y in zip(row, truth[c * len(row) : (c + 1) * len(row)])
-        ]
-        self._surest.show(images, captions)
+        count = indices.shape[1]
+        for c, grid in enumerate(self._surest):
+            shown = slice(c * count, (c + 1) * count)
+            captions = [
+                f"{classes[c]} {p:.0%}\n(a {classes[int(y)]})"
+                for p, y in zip(probabilities[c], truth[shown])
+            ]
+            grid.show(images[shown], captions)
 
     def _show_status(self, change=None) -> None:
         model = self.model

@@ -197,8 +197,8 @@ class Comparison(t.HasTraits):
                 return
             self.rows = [*self.rows, Row(name, float(accuracy), time.thread_time() - started)]
         self.message = (
-            f"Done: {len(MODELS)} models, each trained on the same {n_train} pictures and "
-            f"tested on the other {len(self.data.X_test)}."
+            f"Done: {len(MODELS)} models, each trained on the same {n_train:,} pictures and "
+            f"tested on the other {len(self.data.X_test):,}."
         )
         self.status = "done"
 

@@ -304,3 +304,33 @@ def test_digits_report_shows_the_digits_of_a_clicked_cell(open_lesson):
     assert shown.count() == min(count, 60)
     harness.screenshot(page, "lesson-06-cell")
     no_traceback(page)
+
+
+def test_image_lesson_redraws_its_feature_maps_for_another_depth(open_lesson):
+    root = ".dllab-image-lesson"
+    maps = f"{root} .dllab-images-network canvas"
+    page = open_lesson("07_images", f"{maps}[data-columns='1,8,16,16,4']")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.wait_for_function(
+        "() => /Trained 15 epochs/.test(document.querySelector('.dllab-image-lesson').innerText)",
+        timeout=TIMEOUT,
+    )
+    run = int(page.get_attribute(maps, "data-run"))
+    assert "of 8 kernels" in page.inner_text(f"{root} .dllab-edge-share")
+    harness.screenshot(page, "lesson-07-images")
+    slider = page.locator(f"{root} .widget-slider").filter(has_text="Convolutional layers")
+    slider.locator(".noUi-handle").focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_selector(f"{maps}[data-columns='1,8,16,4']", timeout=TIMEOUT)
+    assert int(page.get_attribute(maps, "data-run")) > run
+    page.locator(f"{root} .dllab-images-kernels").scroll_into_view_if_needed()
+    harness.screenshot(page, "lesson-07-edges")
+    button(page, root, "Compare the five models").click()
+    page.wait_for_function(
+        "() => /Done: 5 models/.test(document.querySelector('.dllab-compare-status').innerText)",
+        timeout=3 * TIMEOUT,
+    )
+    assert page.locator(f"{root} .dllab-compare-table tr").count() == 6
+    page.locator(f"{root} .dllab-compare-table").scroll_into_view_if_needed()
+    harness.screenshot(page, "lesson-07-compare")
+    no_traceback(page)
