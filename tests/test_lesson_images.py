@@ -130,6 +130,19 @@ def test_a_new_setting_cancels_the_run_and_trains_afresh(model):
     assert model.edge_share() is None
 
 
+def test_the_middle_patches_are_where_each_channel_is_largest(model):
+    from dllab.lessons.images_model import middle_patches
+
+    assert middle_patches(model) is None
+    model.train()
+    patches = middle_patches(model, count=2)
+    assert patches.shape == (16, 2, 8, 8)
+    assert patches.max() <= 1 and patches.min() >= 0
+    model.conv_layers = 1
+    model.wait(60)
+    assert middle_patches(model) is None
+
+
 def test_the_model_refuses_bad_settings(model):
     for trait, value in (("conv_layers", 4), ("filters", 1), ("example", -1)):
         with pytest.raises(t.TraitError, match=trait):
@@ -177,6 +190,8 @@ def test_the_view_draws_each_section_once_trained(lesson):
     assert [len(grid.captions) for grid in lesson._surest] == [6] * 4
     assert all(c.startswith("square ") for c in lesson._surest[1].captions)
     assert "Test picture 0" in lesson._answer.value
+    assert [c["count"] for c in lesson._patches.columns] == [16] * 4
+    assert [c["height"] for c in lesson._patches.columns] == [8] * 4
 
 
 def test_the_depth_slider_retrains_and_redraws(lesson):
@@ -191,6 +206,7 @@ def test_the_depth_slider_retrains_and_redraws(lesson):
     lesson.controls["conv_layers"].value = 0
     lesson.model.wait(60)
     assert lesson._kernels.layout.display == "none"
+    assert lesson._patches.layout.display == "none"
     assert "no kernels" in lesson._edge_share.value
 
 

@@ -25,13 +25,19 @@ from ..ui import MessageArea, NetworkCanvas, build_controls, update
 from ..ui.theme import ACCURACY_COLOURS, BLUE, FONT, LOSS_COLOURS, plural
 from .digit_grid import DigitGrid
 from .images_compare import EDGES_EXPLAINED, Comparison, summary
-from .images_model import FILTER_RANGE, MAX_CONV_LAYERS, ImagesModel
+from .images_model import FILTER_RANGE, MAX_CONV_LAYERS, ImagesModel, middle_patches
 
 FRAME_INTERVAL = 0.1  # seconds: at most 10 frames a second
 KERNELS_TEXT = (
     "Left: edge filters a person designs (Sobel's, every 45 degrees). Middle: the 3 x 3 "
     "kernels the first layer learned, redrawn as it trains (blue positive, orange "
     "negative). Right: what each kernel makes of the test picture."
+)
+PATCHES_TEXT = (
+    "Each row is one channel of the second convolutional layer; the squares beside it are "
+    "the 8 x 8 pieces of test pictures (all that one of its cells sees) where it is "
+    "largest, most first. Drawn once the network is trained; with fewer than two "
+    "convolutional layers there is no second layer to show."
 )
 RATES = [0.0003, 0.001, 0.003, 0.01, 0.03]
 
@@ -107,6 +113,8 @@ class ImageLesson(w.VBox):
         self._kernels.add_class("dllab-images-kernels")
         self._edge_share = w.HTML(layout=w.Layout(max_width="420px"))
         self._edge_share.add_class("dllab-edge-share")
+        self._patches = NetworkCanvas(width_px=300, height_px=560)
+        self._patches.add_class("dllab-images-patches")
         self._answer = w.HTML()
         self._answer.add_class("dllab-images-answer")
         self._bars = bq.Bars(
@@ -180,11 +188,13 @@ class ImageLesson(w.VBox):
                         ),
                     ]
                 ),
-                w.HTML(f'<h3 style="{FONT}">3. Objects</h3>'),
+                w.HTML(f'<h3 style="{FONT}">3. Shapes</h3>'),
+                w.HBox([self._patches, paragraph(PATCHES_TEXT, "420px")]),
+                w.HTML(f'<h3 style="{FONT}">4. Objects</h3>'),
                 w.HBox([probabilities, self._answer], layout=w.Layout(align_items="center")),
                 paragraph("The test pictures each class output is surest of (most sure first):"),
                 *self._surest,
-                w.HTML(f'<h3 style="{FONT}">4. Deep learning against traditional models</h3>'),
+                w.HTML(f'<h3 style="{FONT}">5. Deep learning against traditional models</h3>'),
                 paragraph(EDGES_EXPLAINED),
                 w.HBox(
                     [self._compare_button, self._compare_status],
@@ -229,6 +239,8 @@ class ImageLesson(w.VBox):
         self._draw_kernels(frame)
         self._draw_answer(frame)
         self._draw_surest()
+        if self.model.status == "done":
+            self._draw_patches()
 
     def _draw_curves(self) -> None:
         history = self.model.history()
@@ -274,6 +286,15 @@ class ImageLesson(w.VBox):
         if start is not None:
             text += f" With the fresh, random weights it began from: {start:.0%}."
         return f'<p style="{FONT}">{text}</p>'
+
+    def _draw_patches(self) -> None:
+        patches = middle_patches(self.model)
+        self._patches.layout.display = "none" if patches is None else None
+        if patches is None:
+            return
+        tiles = [2 * patches[:, rank] - 1 for rank in range(patches.shape[1])]
+        titles = ["Most", *[f"{rank + 1}." for rank in range(1, len(tiles))]]
+        self._patches.show(tiles, [], titles, link_from=len(tiles), run=self.model.run_id)
 
     def _draw_answer(self, frame) -> None:
         update(self._bars, y=frame.probabilities)

@@ -18,7 +18,7 @@ import numpy as np
 import traitlets as t
 
 from ..core.checks import check_int
-from ..core.conv_insight import edge_like_share, scaled_maps, surest
+from ..core.conv_insight import edge_like_share, scaled_maps, surest, top_patches
 from ..core.data import Split, split
 from ..core.layer_specs import Activation, Conv
 from ..core.optimizers import check_learning_rate
@@ -32,6 +32,10 @@ MAX_CONV_LAYERS = 3
 FILTER_RANGE = (2, 16)
 NOISE = 0.2
 SUREST_COUNT = 6
+PATCH_COUNT = 4
+# The second convolutional layer's cells (before pooling) see 8 x 8 pixels of the picture,
+# one cell every 2 pixels: 3 x 3 kernels on 2 x 2 pools of 3 x 3 kernels.
+PATCH_FIELD, PATCH_STRIDE = 8, 2
 
 
 def lesson_data(n_samples: int, seed: int = 0) -> Split:
@@ -237,3 +241,24 @@ def _trait_int(name: str, value: Any, low: int, high: int) -> int:
         return check_int(name, value, low, high)
     except (TypeError, ValueError) as error:
         raise t.TraitError(str(error)) from None
+
+
+def middle_patches(model: ImagesModel, count: int = PATCH_COUNT) -> np.ndarray | None:
+    """For each channel of the second convolutional layer, the `count` test-picture
+    patches (8 x 8, its receptive field) where it is largest: (channels, count, 8, 8);
+    None with fewer than two convolutional layers."""
+    with model.lock:
+        trainer = model.trainer
+        if trainer is None:
+            return None
+        network = trainer.network
+        maps = [
+            i
+            for i, layer in enumerate(network.layers)
+            if isinstance(layer, Activation) and len(layer.out_shape) == 3
+        ]
+        if len(maps) < 2:
+            return None
+        values = network.forward(trainer.X_test).feature_maps(maps[1])
+        images = model.data.X_test.reshape(-1, 24, 24)
+        return top_patches(values, images, PATCH_FIELD, PATCH_STRIDE, count)
