@@ -317,6 +317,7 @@ def test_image_lesson_redraws_its_feature_maps_for_another_depth(open_lesson):
     )
     run = int(page.get_attribute(maps, "data-run"))
     assert "of 8 kernels" in page.inner_text(f"{root} .dllab-edge-share")
+    page.locator(maps).scroll_into_view_if_needed()
     harness.screenshot(page, "lesson-07-images")
     page.locator(f"{root} .dllab-images-patches").scroll_into_view_if_needed()
     page.wait_for_selector(f"{root} .dllab-images-patches canvas[data-columns='16,16,16,16']")
