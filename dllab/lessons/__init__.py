@@ -19,6 +19,8 @@ _HOMES = {
     "DigitQuiz": "digit_quiz",
     "DigitsReport": "digits_report",
     "DigitGrid": "digit_grid",
+    "NameMaker": "language",
+    "NameMakerModel": "language_model",
 }
 
 __all__ = list(_HOMES)
