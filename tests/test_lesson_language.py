@@ -78,7 +78,10 @@ def test_counting_shows_every_order_and_that_long_contexts_do_worse(lesson):
     table = view._table.value
     assert table.count("<tr") == 7 and "2.222" in table and "2.452" in table
     for names in model.ngram_names.values():
-        assert len(names) == 6 and all(name in table for name in names)
+        assert len(names) == 6 and all(name[:16] in table for name in names)
+    assert "(empty)" in table  # the unigram ends names before their first letter
+    long = max((n for names in model.ngram_names.values() for n in names), key=len)
+    assert len(long) > 16 and long not in table and f"{long[:16]}…" in table
     assert "4-gram" in view._counting.value and "6-gram" in view._counting.value
     assert view._bigram_line.visible and view._bigram_line.y[0] == pytest.approx(2.566, abs=1e-3)
     assert view._best_line.y[0] == pytest.approx(best.validation_loss)
@@ -104,6 +107,9 @@ def test_play_trains_live_and_passes_the_bigram(lesson):
     status = view._status.value
     assert "Done" in status and "below the bigram" in status and f"{model.final_loss:.3f}" in status
     assert 0 < model.new_share(50) <= 1
+    # For the last third of the run the learning rate is a tenth of the slider's.
+    assert model.slowed_at == pytest.approx(4 * 2 / 3, abs=0.5)
+    assert "learning rate divided by 10" in status
 
 
 def test_a_changed_setting_trains_a_new_network_and_cancels_the_old(lesson):

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..ui import MessageArea, build_controls, update
 from ..ui.theme import BLUE, FONT, GREY, LOSS_COLOURS, ORANGE, format_number, lines_legend
-from .language_model import NameMakerModel, lesson_words
+from .language_model import BATCH_SIZE, SLOW_FACTOR, NameMakerModel, lesson_words
 from .language_quiz import QuizPanel
 
 CONTROLS = (
@@ -44,6 +44,13 @@ STATUS_TEXT = {
 }
 
 
+def _shown_name(name: str, longest: int = 16) -> str:
+    """A sampled name for the table: '(empty)' for none, cut after `longest` letters."""
+    if not name:
+        return "(empty)"
+    return name if len(name) <= longest else name[:longest] + "…"
+
+
 def _html(text: str, css_class: str) -> str:
     return f'<div class="{css_class}" style="{FONT}">{text}</div>'
 
@@ -63,6 +70,7 @@ class NameMaker(w.VBox):
         controls = build_controls(model, CONTROLS, self._message)
         for control in controls.values():
             control.continuous_update = False
+            control.layout.width = "400px"
         self._controls = controls
         self._play = w.Button(description="Play", icon="play", button_style="success")
         self._pause = w.Button(description="Pause", icon="pause", disabled=True)
@@ -76,7 +84,7 @@ class NameMaker(w.VBox):
         model.observe(self._show_counts, names=["count_status"])
         model.observe(self._draw, names=["frame", "run_id"])
         model.observe(self._show_state, names=["status", "message"])
-        sliders = w.VBox(list(controls.values()), layout=w.Layout(width="420px"))
+        sliders = w.VBox(list(controls.values()), layout=w.Layout(width="420px", min_width="420px"))
         buttons = w.HBox([self._play, self._pause])
         super().__init__(
             [
@@ -114,7 +122,7 @@ class NameMaker(w.VBox):
         rows = []
         for result in model.ngrams:
             style = ' style="font-weight:bold;background:#e3f0fa"' if result is best else ""
-            names = ", ".join(model.ngram_names[result.order])
+            names = ", ".join(map(_shown_name, model.ngram_names[result.order]))
             rows.append(
                 f"<tr{style}><td>{result.order}</td><td>{result.order - 1}</td>"
                 f"<td>{format_number(result.smoothing)}</td>"
@@ -150,8 +158,9 @@ class NameMaker(w.VBox):
         self._y = bq.LinearScale(min=1.8, max=3.4)
         scales = {"x": self._x, "y": self._y}
         self._curves = bq.Lines(
-            x=[0],
-            y=[[np.nan], [np.nan]],
+            x=[0, 1],
+            y=[[2.5, 2.5], [2.5, 2.5]],
+            visible=False,
             scales=scales,
             colors=LOSS_COLOURS,
             labels=["validation loss", "training loss"],
@@ -166,7 +175,9 @@ class NameMaker(w.VBox):
         self._curve_figure = bq.Figure(
             marks=[self._bigram_line, self._best_line, self._curves],
             axes=[
-                bq.Axis(scale=self._x, label="training steps (batches of 64)", num_ticks=5),
+                bq.Axis(
+                    scale=self._x, label=f"training steps (batches of {BATCH_SIZE})", num_ticks=5
+                ),
                 bq.Axis(scale=self._y, side="left", label="nats per character", tick_format=".2f"),
             ],
             title="Loss per character",
@@ -188,9 +199,11 @@ class NameMaker(w.VBox):
         colours = [
             ORANGE if letter in VOWELS else (GREY if letter == "." else BLUE) for letter in letters
         ]
+        around = np.linspace(0, 2 * np.pi, len(letters), endpoint=False)
         self._letters = bq.Label(
-            x=np.zeros(len(letters)),
-            y=np.zeros(len(letters)),
+            x=np.cos(around),
+            y=np.sin(around),
+            visible=False,
             text=letters,
             colors=colours,
             scales={"x": x, "y": y},
@@ -201,11 +214,11 @@ class NameMaker(w.VBox):
         self._embedding_figure = bq.Figure(
             marks=[self._letters],
             axes=[
-                bq.Axis(scale=x, label="first principal axis", num_ticks=0),
-                bq.Axis(scale=y, side="left", label="second principal axis", num_ticks=0),
+                bq.Axis(scale=x, label="first principal axis", tick_values=[]),
+                bq.Axis(scale=y, side="left", label="second principal axis", tick_values=[]),
             ],
             title="Each character's embedding (vowels orange)",
-            fig_margin=dict(top=40, bottom=35, left=35, right=15),
+            fig_margin=dict(top=40, bottom=35, left=50, right=15),
             layout=w.Layout(width="380px", height="380px"),
         )
 
@@ -219,15 +232,16 @@ class NameMaker(w.VBox):
             top = max(2.6, min(3.4, max(max(c) for c in curves) + 0.05))
             low = min(1.8, min(min(c) for c in curves) - 0.05)
             end = max(float(x[-1]), 1.0)
-            update(self._curves, x=x, y=curves)
+            update(self._curves, x=x, y=curves, visible=True)
             update(self._y, min=low, max=top)
             update(self._x, max=end)
             for line in (self._bigram_line, self._best_line):
                 update(line, x=[0, end])
             points = model.embedding
-            update(self._letters, x=points[:, 0], y=points[:, 1])
+            update(self._letters, x=points[:, 0], y=points[:, 1], visible=True)
         else:
-            update(self._curves, x=[0], y=[[np.nan], [np.nan]])
+            update(self._curves, visible=False)
+            update(self._letters, visible=False)
         names = ", ".join(model.samples)
         self._names.value = _html(
             f"<b>Names the network makes now:</b> {html.escape(names)}" if names else "",
@@ -238,11 +252,15 @@ class NameMaker(w.VBox):
     def _status_text(self) -> str:
         model = self.model
         text = STATUS_TEXT[model.status]
+        if model.network is not None:
+            text += f" A network of {format_number(model.network.params.size)} numbers:"
         if model.steps:
             text += (
                 f" {format_number(model.steps[-1])} steps in {model.seconds[-1]:.0f} s; "
                 f"validation loss {model.validation_losses[-1]:.3f}"
             )
+        if model.slowed_at is not None:
+            text += f"; learning rate divided by {SLOW_FACTOR} after {model.slowed_at:.0f} s"
         if model.bigram_seconds is not None:
             text += f"; below the bigram after {model.bigram_seconds:.1f} s"
         best = model.best_ngram

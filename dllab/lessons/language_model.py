@@ -38,7 +38,9 @@ N_ENDINGS = 5
 QUIZ_TEMPERATURE = 0.5
 TRAIN_SUBSET = 2000  # training pairs scored each frame
 VALIDATION_SUBSET = 4000  # validation pairs scored each frame
-BATCH_SIZE = 64
+BATCH_SIZE = 256
+SLOW_DOWN = 2 / 3  # share of max_seconds after which the learning rate is cut
+SLOW_FACTOR = 10  # ... by this factor (makemore's step decay)
 MAX_BEGINNING = 20
 ALLOWED = "abcdefghijklmnopqrstuvwxyz"
 
@@ -187,6 +189,7 @@ class NameMakerModel(t.HasTraits):
         self.bigram_seconds: float | None = None  # when the validation line passed the bigram's
         self.final_loss: float | None = None  # on every validation name, at the end
         self.trained_seconds = 0.0
+        self.slowed_at: float | None = None  # when the learning rate was cut
 
     def _train(self, should_stop) -> None:
         settings = {name: getattr(self, name) for name in SETTINGS}
@@ -222,6 +225,9 @@ class NameMakerModel(t.HasTraits):
                 self.status = "error"
                 return
             now = time.monotonic()
+            if self.slowed_at is None and now - start >= SLOW_DOWN * self.max_seconds:
+                trainer.optimizer.learning_rate = settings["learning_rate"] / SLOW_FACTOR
+                self.slowed_at = now - start
             if now - last >= FRAME_INTERVAL:
                 self._frame(network, trainer.steps, now - start, scored)
                 last = time.monotonic()

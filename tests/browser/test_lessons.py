@@ -304,3 +304,32 @@ def test_digits_report_shows_the_digits_of_a_clicked_cell(open_lesson):
     assert shown.count() == min(count, 60)
     harness.screenshot(page, "lesson-06-cell")
     no_traceback(page)
+
+
+def test_language_lesson_counts_then_trains_when_a_slider_moves(open_lesson):
+    page = open_lesson("08_language", ".dllab-ngram-table")
+    root = ".dllab-name-maker"
+    assert page.locator(f"{root} .dllab-ngram-table tr").count() == 7
+    assert "4-gram" in page.inner_text(f"{root} .dllab-count-status")
+    harness.press(page, "Context (characters)", "ArrowLeft")  # 6 -> 5: a network trains
+    page.wait_for_function(
+        f"() => /below the bigram/.test(document.querySelector('{root} .dllab-status')"
+        ".textContent)",
+        timeout=TIMEOUT,
+    )
+    page.wait_for_selector(f"{root} .dllab-samples b", timeout=TIMEOUT)
+    assert page.locator(f"{root} g.curve path.line").count() >= 3  # both losses, two lines
+    button(page, root, "Pause").click()
+    page.wait_for_function(
+        f"() => /Paused/.test(document.querySelector('{root} .dllab-status').textContent)",
+        timeout=TIMEOUT,
+    )
+    box = page.locator(f"{root} .dllab-quiz input[type=text]")
+    box.fill("mc")
+    box.press("Enter")
+    page.wait_for_function(
+        f"() => /After mc/.test(document.querySelector('{root} .dllab-endings').textContent)",
+        timeout=TIMEOUT,
+    )
+    harness.screenshot(page, "lesson-08-language")
+    no_traceback(page)
