@@ -164,3 +164,43 @@ def test_quiz_shows_the_next_character_and_endings(lesson):
     assert greedy in quiz._endings.value
     quiz._box.value = "m3"
     assert view.model.beginning == "mc" and "letters a to z" in quiz._message.value
+
+
+# -- the depth x context sweep ---------------------------------------------------------------
+def test_context_sweep_fills_its_heatmap_and_names_the_lowest():
+    from dllab.lessons import ContextDepthSweep
+
+    view = ContextDepthSweep(depths=(0, 1), contexts=(1, 3), seconds=0.5, width=16)
+    try:
+        assert "Press Run: 4 networks" in view._progress.value
+        view._run.click()
+        assert view.model.runner.wait(WAIT)
+        model = view.model
+        assert model.status == "done" and model.n_done == 4
+        assert np.isfinite(model.losses).all()
+        # Three characters of context beat one, with or without a hidden layer.
+        assert (model.losses[:, 1] < model.losses[:, 0]).all()
+        np.testing.assert_allclose(view._cells.color, model.losses)
+        assert sorted(view._numbers.text) == sorted(f"{v:.2f}" for v in model.losses.ravel())
+        assert "Lowest:" in view._progress.value and "2.222" in view._progress.value
+    finally:
+        view.close()
+
+
+def test_context_sweep_can_be_cancelled_and_refuses_a_one_row_grid():
+    from dllab.lessons import ContextSweepModel
+
+    model = ContextSweepModel(depths=(0, 1), contexts=(1, 2), seconds=30, width=16)
+    try:
+        model.runner.request()
+        while model.status != "running":
+            model.runner.wait(0.05)
+        model.runner.cancel()
+        assert model.runner.wait(WAIT)
+        assert model.status == "cancelled" and model.n_done < 4
+    finally:
+        model.runner.close()
+    with pytest.raises(ValueError, match="depths"):
+        ContextSweepModel(depths=(1,))
+    with pytest.raises(ValueError, match="contexts"):
+        ContextSweepModel(contexts=(9, 1))

@@ -21,6 +21,8 @@ _HOMES = {
     "DigitGrid": "digit_grid",
     "NameMaker": "language",
     "NameMakerModel": "language_model",
+    "ContextDepthSweep": "language_sweep",
+    "ContextSweepModel": "language_sweep",
 }
 
 __all__ = list(_HOMES)
