@@ -217,7 +217,7 @@ class NameMaker(w.VBox):
                 bq.Axis(scale=x, label="first principal axis", tick_values=[]),
                 bq.Axis(scale=y, side="left", label="second principal axis", tick_values=[]),
             ],
-            title="Each character's embedding (vowels orange)",
+            title="Embeddings (vowels orange)",
             fig_margin=dict(top=40, bottom=35, left=50, right=15),
             layout=w.Layout(width="380px", height="380px"),
         )

@@ -103,11 +103,11 @@ class ContextDepthSweep(w.VBox):
         self._rows = [plural(depth, "hidden layer") for depth in model.depths]
         self._columns = [f"{context} back" for context in model.contexts]
         rows, columns = bq.OrdinalScale(reverse=True), bq.OrdinalScale()
-        self._colours = bq.ColorScale(colors=[BLUE, WHITE, ORANGE], min=2.0, mid=2.25, max=2.6)
+        self._colours = bq.ColorScale(colors=[BLUE, WHITE, ORANGE], min=2.1, mid=2.35, max=2.6)
         self._cells = bq.GridHeatMap(
             row=self._rows,
             column=self._columns,
-            color=np.full(model.losses.shape, 2.25),
+            color=np.full(model.losses.shape, 2.35),
             scales={"row": rows, "column": columns, "color": self._colours},
             stroke="white",
         )
@@ -140,7 +140,7 @@ class ContextDepthSweep(w.VBox):
         losses = model.losses
         done = np.isfinite(losses)
         cells = [tuple(cell) for cell in np.argwhere(done)]
-        update(self._cells, color=np.where(done, losses, 2.25))
+        update(self._cells, color=np.where(done, losses, 2.35))
         update(
             self._numbers,
             x=[self._columns[c] for _, c in cells],

@@ -332,4 +332,8 @@ def test_language_lesson_counts_then_trains_when_a_slider_moves(open_lesson):
         timeout=TIMEOUT,
     )
     harness.screenshot(page, "lesson-08-language")
+    sweep = page.locator(".dllab-context-sweep")
+    sweep.scroll_into_view_if_needed()
+    assert "Press Run: 18 networks" in page.inner_text(".dllab-context-sweep .dllab-sweep-status")
+    page.screenshot(path=str(harness.ARTIFACTS / "lesson-08-quiz-and-sweep.png"))
     no_traceback(page)
