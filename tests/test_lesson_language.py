@@ -8,7 +8,7 @@ import pytest
 import traitlets as t
 
 from dllab.core.charmodel import char_model
-from dllab.core.language import greedy_ending, new_share, principal_axes
+from dllab.core.language import greedy_ending, new_share, principal_axes, rare_contexts
 from dllab.lessons import NameMaker, NameMakerModel
 
 WAIT = 120
@@ -44,6 +44,17 @@ def test_greedy_ending_follows_the_likeliest_symbol():
     assert greedy_ending(network, "b", max_length=5) == "baaaa"
     network.biases[-1][0] = 20.0  # then the end mark
     assert greedy_ending(network, "bo") == "bo"
+
+
+def test_rare_contexts_counts_contexts_seen_few_times_in_training():
+    # Contexts of one letter in training: "." 3 times, "a" 3, "b" 2, "c" 1. The eight
+    # validation characters follow ".", "a", "b", ".", "a", "d", ".", "x": "d" and "x"
+    # were never seen.
+    assert rare_contexts(["ab", "ab", "ac"], ["ab", "ad", "x"], 1, 2) == (0.25, 0.25)
+    assert rare_contexts(["ab", "ab", "ac"], ["ab", "ad", "x"], 1, 4) == (1.0, 0.25)
+    # No context: every character follows the empty context, seen 3 times in training.
+    assert rare_contexts(["ab"], ["cd"], 0) == (1.0, 0.0)
+    assert rare_contexts(["ab"], ["cd"], 0, 3) == (0.0, 0.0)
 
 
 def test_new_share_counts_words_not_known():
@@ -83,6 +94,9 @@ def test_counting_shows_every_order_and_that_long_contexts_do_worse(lesson):
     long = max((n for names in model.ngram_names.values() for n in names), key=len)
     assert len(long) > 16 and long not in table and f"{long[:16]}…" in table
     assert "4-gram" in view._counting.value and "6-gram" in view._counting.value
+    assert model.rare == pytest.approx((0.299, 0.120), abs=0.001)
+    assert "<b>30%</b> of the characters" in view._counting.value
+    assert "fewer than 5 times" in view._counting.value and "12%, never" in view._counting.value
     assert view._bigram_line.visible and view._bigram_line.y[0] == pytest.approx(2.566, abs=1e-3)
     assert view._best_line.y[0] == pytest.approx(best.validation_loss)
 

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from .charmodel import next_probabilities
 from .checks import check_int
 from .layered import LayerNetwork
-from .text import LETTERS, Alphabet
+from .text import LETTERS, Alphabet, context_windows
 
 MAX_ENDING = 30
 
@@ -72,3 +72,20 @@ def new_share(words: Sequence[str], known: Collection[str]) -> float:
     if not words:
         return 0.0
     return sum(word not in known for word in words) / len(words)
+
+
+def rare_contexts(
+    train: Sequence[str], validation: Sequence[str], context: int, fewer_than: int = 5
+) -> tuple[float, float]:
+    """For the characters of `validation` words: the share whose `context` symbols before
+    them occur fewer than `fewer_than` times in `train`, and the share never seen there
+    (end marks before a word count as context, as an n-gram reads it)."""
+    fewer_than = check_int("fewer_than", fewer_than, 1)
+    X_train, _ = context_windows(train, context)
+    X_valid, _ = context_windows(validation, context)
+    places = LETTERS.size ** np.arange(context, dtype=np.int64)
+    train_ids, counts = np.unique(X_train @ places, return_counts=True)
+    valid_ids = X_valid @ places
+    at = np.minimum(np.searchsorted(train_ids, valid_ids), len(train_ids) - 1)
+    found = np.where(train_ids[at] == valid_ids, counts[at], 0)
+    return float(np.mean(found < fewer_than)), float(np.mean(found == 0))

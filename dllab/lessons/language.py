@@ -17,7 +17,7 @@ import numpy as np
 
 from ..ui import MessageArea, build_controls, update
 from ..ui.theme import BLUE, FONT, GREY, LOSS_COLOURS, ORANGE, format_number, lines_legend
-from .language_model import BATCH_SIZE, SLOW_FACTOR, NameMakerModel, lesson_words
+from .language_model import BATCH_SIZE, RARE, SLOW_FACTOR, NameMakerModel, lesson_words
 from .language_quiz import QuizPanel
 
 CONTROLS = (
@@ -144,8 +144,10 @@ class NameMaker(w.VBox):
             f"The best on validation names is the {best.order}-gram "
             f"(<b>{best.validation_loss:.3f}</b> nats per character); the "
             f"{worst.order}-gram, with the longest context, scores "
-            f"<b>{worst.validation_loss:.3f}</b>: its training loss is lower, but most "
-            "of its contexts were seen too few times to count on.",
+            f"<b>{worst.validation_loss:.3f}</b>: its training loss is lower, but for "
+            f"<b>{model.rare[0]:.0%}</b> of the characters of validation names, the "
+            f"{worst.order - 1} letters before them came fewer than {RARE} times in the "
+            f"training names (for {model.rare[1]:.0%}, never): too few counts to go by.",
             "dllab-count-status",
         )
         update(self._bigram_line, y=[model.bigram_loss] * 2, visible=True)

@@ -19,7 +19,7 @@ import traitlets as t
 from ..core.charmodel import char_model, char_split, next_probabilities, sample
 from ..core.checks import check_float, check_int
 from ..core.data import Split
-from ..core.language import greedy_ending, new_share, principal_axes
+from ..core.language import greedy_ending, new_share, principal_axes, rare_contexts
 from ..core.ngram import OrderResult, sweep_orders
 from ..core.optimizers import check_learning_rate
 from ..core.text import END, LETTERS, WordSplit, load_names, split_words
@@ -42,6 +42,7 @@ BATCH_SIZE = 256
 SLOW_DOWN = 2 / 3  # share of max_seconds after which the learning rate is cut
 SLOW_FACTOR = 10  # ... by this factor (makemore's step decay)
 MAX_BEGINNING = 20
+RARE = 5  # a context seen fewer times than this in training is rare
 ALLOWED = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -57,13 +58,16 @@ def known_names() -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def counted() -> tuple[tuple[OrderResult, ...], dict[int, tuple[str, ...]]]:
-    """The n-gram models of orders 1 to 6 with their best smoothing, and names sampled
-    from each: computed once per process (a room's kernels each count once)."""
+def counted() -> tuple[tuple[OrderResult, ...], dict[int, tuple[str, ...]], tuple[float, float]]:
+    """The n-gram models of orders 1 to 6 with their best smoothing, names sampled from
+    each, and for the longest: the shares of validation characters whose context was seen
+    fewer than RARE times in training, and never. Computed once per process (a room's
+    kernels each count once)."""
     words = lesson_words()
     results = tuple(sweep_orders(words.train, words.validation, ORDERS))
     names = {result.order: result.model.sample(6, seed=0) for result in results}
-    return results, names
+    rare = rare_contexts(words.train, words.validation, ORDERS[-1] - 1, RARE)
+    return results, names, rare
 
 
 @functools.lru_cache(maxsize=2)
@@ -106,6 +110,7 @@ class NameMakerModel(t.HasTraits):
         self.seed = check_int("seed", seed, 0)
         self.ngrams: tuple[OrderResult, ...] = ()
         self.ngram_names: dict[int, tuple[str, ...]] = {}
+        self.rare = (0.0, 0.0)  # the longest order's rare and unseen contexts (shares)
         self.network = None
         self._clear()
         self._counter = Runner(self._count, self._count_failed, name="dllab-ngrams")
@@ -152,7 +157,7 @@ class NameMakerModel(t.HasTraits):
         return self._counter.wait(timeout)
 
     def _count(self, should_stop) -> None:
-        self.ngrams, self.ngram_names = counted()
+        self.ngrams, self.ngram_names, self.rare = counted()
         self.count_status = "counted"
 
     def _count_failed(self, error: Exception) -> None:
