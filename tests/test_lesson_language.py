@@ -8,7 +8,13 @@ import pytest
 import traitlets as t
 
 from dllab.core.charmodel import char_model
-from dllab.core.language import greedy_ending, new_share, principal_axes, rare_contexts
+from dllab.core.language import (
+    greedy_ending,
+    hidden_activations,
+    new_share,
+    principal_axes,
+    rare_contexts,
+)
 from dllab.lessons import NameMaker, NameMakerModel
 
 WAIT = 120
@@ -55,6 +61,17 @@ def test_rare_contexts_counts_contexts_seen_few_times_in_training():
     # No context: every character follows the empty context, seen 3 times in training.
     assert rare_contexts(["ab"], ["cd"], 0) == (1.0, 0.0)
     assert rare_contexts(["ab"], ["cd"], 0, 3) == (0.0, 0.0)
+
+
+def test_hidden_activations_are_each_hidden_layers_tanh_outputs():
+    network = char_model(context=3, dim=4, hidden=[8, 5], seed=0)
+    first, second = hidden_activations(network, "mc")
+    assert first.shape == (8,) and second.shape == (5,)
+    assert np.abs(first).max() <= 1 and np.abs(second).max() <= 1
+    embedded = network.weights[0][[0, 13, 3]].ravel()  # ".", "m", "c"
+    expected = np.tanh(embedded @ network.weights[1] + network.biases[1])
+    np.testing.assert_allclose(first, expected, atol=1e-9)
+    assert hidden_activations(char_model(context=2, hidden=[]), "a") == []
 
 
 def test_new_share_counts_words_not_known():
@@ -147,6 +164,7 @@ def test_a_changed_setting_trains_a_new_network_and_cancels_the_old(lesson):
         "Dense",
     ]
     assert "Paused" in view._status.value and view._pause.disabled
+    assert view.quiz._activations.children == ()  # no hidden layer to show
 
 
 def test_settings_out_of_range_are_refused_with_their_name():
@@ -173,9 +191,14 @@ def test_quiz_shows_the_next_character_and_endings(lesson):
     bars = np.asarray(quiz._bars.y)
     assert bars.shape == (27,) and bars.sum() == pytest.approx(1.0)
     assert "After <b>mc</b>" in quiz._endings.value
-    probabilities, greedy, drawn = view.model.quiz()
+    probabilities, greedy, drawn, activations = view.model.quiz()
     assert greedy.startswith("mc") and all(word.startswith("mc") for word in drawn)
     assert greedy in quiz._endings.value
+    # Both hidden layers of 32 neurons, as rows of the heatmap.
+    assert [len(values) for values in activations] == [32, 32]
+    np.testing.assert_allclose(quiz._cells.color, np.concatenate(activations))
+    assert list(quiz._cells.y) == [1] * 32 + [2] * 32
+    assert quiz._activations.children == (quiz._activations_figure,)
     quiz._box.value = "m3"
     assert view.model.beginning == "mc" and "letters a to z" in quiz._message.value
 

@@ -15,8 +15,9 @@ from collections.abc import Collection, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from .charmodel import next_probabilities
+from .charmodel import _check_model, _context_of, next_probabilities
 from .checks import check_int
+from .layer_specs import Activation
 from .layered import LayerNetwork
 from .text import LETTERS, Alphabet, context_windows
 
@@ -89,3 +90,18 @@ def rare_contexts(
     at = np.minimum(np.searchsorted(train_ids, valid_ids), len(train_ids) - 1)
     found = np.where(train_ids[at] == valid_ids, counts[at], 0)
     return float(np.mean(found < fewer_than)), float(np.mean(found == 0))
+
+
+def hidden_activations(
+    network: LayerNetwork, beginning: str = "", alphabet: Alphabet = LETTERS
+) -> list[NDArray[np.float64]]:
+    """Each hidden layer's output (after its activation) for the context of `beginning`:
+    one 1-D array per hidden layer, none for a network without hidden layers."""
+    alphabet = _check_model(network, alphabet)
+    context = _context_of(beginning, network.input_shape[0], alphabet)
+    run = network._run(context[None, :].astype(np.float64), reuse=False)
+    return [
+        np.asarray(out[0], dtype=np.float64)
+        for layer, out in zip(network.layers, run.outputs)
+        if isinstance(layer, Activation)
+    ]

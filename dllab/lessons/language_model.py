@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import traitlets as t
@@ -19,7 +19,13 @@ import traitlets as t
 from ..core.charmodel import char_model, char_split, next_probabilities, sample
 from ..core.checks import check_float, check_int
 from ..core.data import Split
-from ..core.language import greedy_ending, new_share, principal_axes, rare_contexts
+from ..core.language import (
+    greedy_ending,
+    hidden_activations,
+    new_share,
+    principal_axes,
+    rare_contexts,
+)
 from ..core.ngram import OrderResult, sweep_orders
 from ..core.optimizers import check_learning_rate
 from ..core.text import END, LETTERS, WordSplit, load_names, split_words
@@ -75,6 +81,15 @@ def lesson_data(context: int) -> Split:
     """(context, next character) pairs: training names to train on, validation to score."""
     words = lesson_words()
     return char_split(words.train, words.validation, context)
+
+
+class Answer(NamedTuple):
+    """What the network says after a beginning."""
+
+    probabilities: np.ndarray  # (27,): the end mark, then a to z
+    greedy: str  # the likeliest letter each time
+    drawn: list[str]  # endings drawn at QUIZ_TEMPERATURE, without repeats
+    activations: list[np.ndarray]  # each hidden layer's outputs
 
 
 def _refuse(check, *args):
@@ -270,9 +285,10 @@ class NameMakerModel(t.HasTraits):
             raise RuntimeError("no network yet: play() first")
         return new_share(sample(self.network, n, seed=seed), known_names())
 
-    def quiz(self) -> tuple[np.ndarray, str, list[str]] | None:
+    def quiz(self) -> Answer | None:
         """For `beginning`: the next character's probabilities (index 0 the end mark), the
-        greedy ending, and a few endings sampled at low temperature; None before training."""
+        greedy ending, a few endings sampled at low temperature and the hidden layers'
+        activations; None before training."""
         network = self.network
         if network is None:
             return None
@@ -282,7 +298,8 @@ class NameMakerModel(t.HasTraits):
         drawn = sample(
             network, N_ENDINGS, seed=0, temperature=QUIZ_TEMPERATURE, beginning=beginning
         )
-        return probabilities, greedy, list(dict.fromkeys(drawn))
+        activations = hidden_activations(network, beginning)
+        return Answer(probabilities, greedy, list(dict.fromkeys(drawn)), activations)
 
 
 SYMBOLS = tuple(END + ALLOWED)
