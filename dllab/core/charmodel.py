@@ -88,9 +88,9 @@ def next_probabilities(
 ) -> NDArray[np.float64]:
     """The probability of each symbol after `beginning` (symbol i: `alphabet.symbols[i]`,
     index 0 the end of the word): shape (alphabet.size,)."""
-    alphabet = _check_model(network, alphabet)
+    alphabet = check_model(network, alphabet)
     context = network.input_shape[0]
-    indices = _context_of(beginning, context, alphabet)
+    indices = context_of(beginning, context, alphabet)
     return _probabilities(network, indices[None, :], temperature)[0]
 
 
@@ -106,13 +106,13 @@ def sample(
     """`n` new words, each drawn one character at a time from the model's probabilities
     (raised to 1 / temperature: below 1 safer, above 1 wilder) until the end mark or
     `max_length` characters. Words start with `beginning`. Reproducible with `seed`."""
-    alphabet = _check_model(network, alphabet)
+    alphabet = check_model(network, alphabet)
     n = check_int("n", n, 1, MAX_SAMPLES)
     max_length = check_int("max_length", max_length, 1, MAX_WORD_LENGTH)
     temperature = _check_temperature(temperature)
     rng = check_rng("seed", seed)
     context = network.input_shape[0]
-    start = _context_of(beginning, context, alphabet)
+    start = context_of(beginning, context, alphabet)
     contexts = np.tile(start, (n, 1))
     drawn = np.zeros((n, max_length), dtype=np.int64)
     running = np.arange(n)  # the words not yet ended
@@ -145,7 +145,7 @@ def _probabilities(network: LayerNetwork, contexts: NDArray, temperature: float)
     return E / E.sum(axis=1, keepdims=True)
 
 
-def _context_of(beginning: str, context: int, alphabet: Alphabet) -> NDArray[np.int64]:
+def context_of(beginning: str, context: int, alphabet: Alphabet) -> NDArray[np.int64]:
     """The last `context` symbols of the end marks and `beginning`, as indices."""
     if not isinstance(beginning, str):
         raise TypeError(f"beginning must be text; got {beginning!r}")
@@ -156,7 +156,7 @@ def _context_of(beginning: str, context: int, alphabet: Alphabet) -> NDArray[np.
     return padded[len(padded) - context :]
 
 
-def _check_model(network: LayerNetwork, alphabet: Alphabet) -> Alphabet:
+def check_model(network: LayerNetwork, alphabet: Alphabet) -> Alphabet:
     alphabet = check_alphabet(alphabet)
     if not isinstance(network, LayerNetwork) or not isinstance(network.layers[0], Embedding):
         raise TypeError(

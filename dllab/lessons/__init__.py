@@ -21,6 +21,10 @@ _HOMES = {
     "DigitGrid": "digit_grid",
     "ImageLesson": "images",
     "ImagesModel": "images_model",
+    "NameMaker": "language",
+    "NameMakerModel": "language_model",
+    "ContextDepthSweep": "language_sweep",
+    "ContextSweepModel": "language_sweep",
 }
 
 __all__ = list(_HOMES)

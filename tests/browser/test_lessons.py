@@ -329,4 +329,36 @@ def test_image_lesson_redraws_its_feature_maps_for_another_depth(open_lesson):
     assert int(page.get_attribute(maps, "data-run")) > run
     page.locator(f"{root} .dllab-images-kernels").scroll_into_view_if_needed()
     harness.screenshot(page, "lesson-07-edges")
+
+
+def test_language_lesson_counts_then_trains_when_a_slider_moves(open_lesson):
+    page = open_lesson("08_language", ".dllab-ngram-table")
+    root = ".dllab-name-maker"
+    assert page.locator(f"{root} .dllab-ngram-table tr").count() == 7
+    assert "4-gram" in page.inner_text(f"{root} .dllab-count-status")
+    harness.press(page, "Context (characters)", "ArrowLeft")  # 6 -> 5: a network trains
+    page.wait_for_function(
+        f"() => /below the bigram/.test(document.querySelector('{root} .dllab-status')"
+        ".textContent)",
+        timeout=TIMEOUT,
+    )
+    page.wait_for_selector(f"{root} .dllab-samples b", timeout=TIMEOUT)
+    assert page.locator(f"{root} g.curve path.line").count() >= 3  # both losses, two lines
+    button(page, root, "Pause").click()
+    page.wait_for_function(
+        f"() => /Paused/.test(document.querySelector('{root} .dllab-status').textContent)",
+        timeout=TIMEOUT,
+    )
+    box = page.locator(f"{root} .dllab-quiz input[type=text]")
+    box.fill("mc")
+    box.press("Enter")
+    page.wait_for_function(
+        f"() => /After mc/.test(document.querySelector('{root} .dllab-endings').textContent)",
+        timeout=TIMEOUT,
+    )
+    harness.screenshot(page, "lesson-08-language")
+    sweep = page.locator(".dllab-context-sweep")
+    sweep.scroll_into_view_if_needed()
+    assert "Press Run: 18 networks" in page.inner_text(".dllab-context-sweep .dllab-sweep-status")
+    page.screenshot(path=str(harness.ARTIFACTS / "lesson-08-quiz-and-sweep.png"))
     no_traceback(page)
