@@ -233,3 +233,28 @@ def test_network_canvas_ignores_a_malformed_message_from_the_page(content):
     canvas = NetworkCanvas()
     canvas._on_browser_message(canvas, content, [])
     assert canvas.drawn == 0
+
+
+def test_background_gives_a_model_its_runners_calls():
+    from dllab.ui import Background
+
+    class Work(Background, t.HasTraits):
+        def __init__(self):
+            super().__init__()
+            self.steps = 0
+            self._runner = Runner(self._job, lambda error: None)
+
+        def _job(self, should_stop):
+            while not should_stop():
+                self.steps += 1
+                time.sleep(0.001)
+
+    work = Work()
+    work._runner.request()
+    while not work.steps:
+        time.sleep(0.005)
+    assert work.running
+    work.cancel()
+    assert work.wait(5) and not work.running
+    work.close()
+    assert work._runner.closed

@@ -21,7 +21,7 @@ import traitlets as t
 from ..core.checks import check_int
 from ..core.sweep import MAX_EPOCHS
 from ..lab.model import MAX_NEURONS_PER_LAYER, LabModel
-from ..ui import MessageArea, NetworkCanvas, Runner
+from ..ui import Background, MessageArea, NetworkCanvas, Runner
 from ..ui.theme import ERROR_RED, FONT, STYLE
 
 STAGES = ("ready", "spiral", "digits", "done", "error")
@@ -47,7 +47,7 @@ class Answer:
         )
 
 
-class GalleryModel(t.HasTraits):
+class GalleryModel(Background, t.HasTraits):
     """Two trained networks to look inside: a deep one on the spiral and one on digits.
 
     Both are the lab's own models (`LabModel`), so the pictures are the lab's. `start()`
@@ -95,9 +95,7 @@ class GalleryModel(t.HasTraits):
         if self.digits is not None:
             self.digits.example = change.new
 
-    @property
-    def training(self) -> bool:
-        return self._runner.running
+    training = Background.running
 
     def start(self) -> None:
         """Train on a background thread (once; again only after it has finished)."""
@@ -108,14 +106,6 @@ class GalleryModel(t.HasTraits):
         """Train both networks and wait until they are trained."""
         self.start()
         self.wait()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait for the training to end; False on timeout."""
-        return self._runner.wait(timeout)
-
-    def close(self) -> None:
-        """Stop training for good."""
-        self._runner.close()
 
     def answer(self) -> Answer | None:
         """What the digits network says about the chosen test example (None before it

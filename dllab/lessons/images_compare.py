@@ -21,7 +21,7 @@ from ..core.edges import edge_histograms
 from ..core.layered import Conv, Dense, Flatten, LayerNetwork, MaxPool, ReLU
 from ..core.recipe import make_trainer
 from ..core.training import Trainer
-from ..ui import Runner
+from ..ui import Background, Runner
 
 STATUSES = ("ready", "running", "done", "cancelled", "error")
 DENSE_UNITS = 32
@@ -158,7 +158,7 @@ def summary(rows: list[Row]) -> str:
     return " ".join(parts)
 
 
-class Comparison(t.HasTraits):
+class Comparison(Background, t.HasTraits):
     """Every model of MODELS on one split, run on a background thread by `start()`."""
 
     status = t.Enum(STATUSES, default_value="ready")
@@ -170,19 +170,9 @@ class Comparison(t.HasTraits):
         self.data, self.seed = data, seed
         self._runner = Runner(self._run, self._failed, name="dllab-images-compare")
 
-    @property
-    def running(self) -> bool:
-        return self._runner.running
-
     def start(self) -> None:
         if not self.running:
             self._runner.request()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self._runner.wait(timeout)
-
-    def close(self) -> None:
-        self._runner.close()
 
     def _run(self, should_stop) -> None:
         self.rows = []

@@ -24,7 +24,7 @@ from ..core.layer_specs import Activation, Conv
 from ..core.optimizers import check_learning_rate
 from ..core.shapes import make_shapes
 from ..core.training import Trainer
-from ..ui import Runner
+from ..ui import Background, Runner
 from .images_compare import Comparison, build_network
 
 STATUSES = ("ready", "training", "done", "cancelled", "error")
@@ -56,7 +56,7 @@ class Frame:
     classes: tuple[str, ...]
 
 
-class ImagesModel(t.HasTraits):
+class ImagesModel(Background, t.HasTraits):
     """A convolutional network on pictures of shapes, retrained when a setting changes.
 
     conv_layers : 0 (a dense network on the pixels) to 3 convolutional blocks.
@@ -113,10 +113,6 @@ class ImagesModel(t.HasTraits):
             self.start()
 
     @property
-    def running(self) -> bool:
-        return self._runner.running
-
-    @property
     def classes(self) -> tuple[str, ...]:
         return tuple(self.data.dataset.classes)
 
@@ -127,12 +123,8 @@ class ImagesModel(t.HasTraits):
 
     def close(self) -> None:
         """Stop training and the comparison for good."""
-        self._runner.close()
+        super().close()
         self.comparison.close()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait for the training to end; False on timeout."""
-        return self._runner.wait(timeout)
 
     def train(self, timeout: float | None = None) -> bool:
         """Train a new network and wait until it is trained; False on timeout."""

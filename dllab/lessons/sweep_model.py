@@ -14,7 +14,7 @@ from ..core.data import Split
 from ..core.optimizers import check_learning_rate
 from ..core.plane import plane_extent
 from ..core.sweep import MAX_EPOCHS, Pick, SweepResult, check_grid, sweep
-from ..ui import Runner
+from ..ui import Background, Runner
 from ..ui.theme import format_number, plural
 
 SWEEP_DATASETS = ("spiral", "xor", "circle")
@@ -48,7 +48,7 @@ def pick_text(pick: Pick, n_networks: int) -> str:
     )
 
 
-class SweepModel(t.HasTraits):
+class SweepModel(Background, t.HasTraits):
     """A depth x width sweep: its settings, its (partial) result and its progress.
 
     `start()` sweeps on a background thread, `run()` waits for it, `cancel()` stops it
@@ -114,10 +114,6 @@ class SweepModel(t.HasTraits):
     def n_networks(self) -> int:
         return len(self.depths) * len(self.widths)
 
-    @property
-    def running(self) -> bool:
-        return self._runner.running
-
     # -- running ------------------------------------------------------------------------------
     def start(self) -> bool:
         """Sweep on a background thread; False (and nothing changes) if one is running."""
@@ -132,18 +128,6 @@ class SweepModel(t.HasTraits):
             raise RuntimeError("a sweep is running on its own thread: cancel() or wait() first")
         self.wait()
         return self.result
-
-    def cancel(self) -> None:
-        """Stop the running sweep after its current epoch."""
-        self._runner.cancel()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait for a background sweep to end; False on timeout."""
-        return self._runner.wait(timeout)
-
-    def close(self) -> None:
-        """Stop the sweep and its thread for good."""
-        self._runner.close()
 
     def _job(self, should_stop) -> None:
         self._clear()

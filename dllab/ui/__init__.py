@@ -7,7 +7,8 @@ widget), a thin view built from these pieces, and a thin notebook.
 - `theme`: colours, labels, styles, numbers written as a person reads them;
 - `MessageArea`: refusals (kept on screen) and status messages;
 - `bind`, `build_controls`: a control bound to a model's trait, declared as data;
-- `Runner`: long work on a background thread (start, cancel, close, one error path);
+- `Runner`: long work on a background thread (start, cancel, close, one error path),
+  and `Background`, the same calls for a model whose work runs on one;
 - `PlaneFigure`, `update`: the plane plot, and changing a mark in one message;
 - `NetworkCanvas`: the network picture (tiles and weighted links), drawn by the browser.
 """
@@ -16,9 +17,10 @@ from .binding import Control, bind, build_controls, make_room
 from .figures import PlaneFigure, diverging_scale, update
 from .messages import MessageArea, message_html
 from .network_canvas import NetworkCanvas
-from .runner import Runner
+from .runner import Background, Runner
 
 __all__ = [
+    "Background",
     "Control",
     "MessageArea",
     "NetworkCanvas",

@@ -107,3 +107,26 @@ class Runner:
                 self._in_job = False
                 if not self._wanted.is_set():
                     self._idle.set()
+
+
+class Background:
+    """Mixed into a model whose work runs on `self._runner` (a Runner): whether it runs,
+    waiting for it, cancelling it, and stopping it for good."""
+
+    _runner: Runner
+
+    @property
+    def running(self) -> bool:
+        return self._runner.running
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the work to end; False if `timeout` seconds passed first."""
+        return self._runner.wait(timeout)
+
+    def cancel(self) -> None:
+        """Stop the running work at its next check."""
+        self._runner.cancel()
+
+    def close(self) -> None:
+        """Stop the work and its thread for good."""
+        self._runner.close()
