@@ -13,11 +13,11 @@ heatmaps).
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 
 import numpy as np
+from against_torch import arguments, import_torch
 from threadpoolctl import threadpool_limits
 
 from dllab.core.network import Network, with_ones
@@ -118,17 +118,8 @@ def grid_milliseconds(repeats: int = 200) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
-    parser.add_argument("--rounds", type=int, default=7, help="alternating rounds per network")
-    args = parser.parse_args()
-    try:
-        import torch
-
-        print(f"PyTorch {torch.__version__}, eager, CPU, 1 thread; numpy {np.__version__}")
-    except ImportError:
-        torch = None
-        print(f"PyTorch is not installed: dllab figures only; numpy {np.__version__}")
+    args = arguments(__doc__, rounds=7)
+    torch = import_torch()
     rng = np.random.default_rng(0)
     print(
         f"{'network':34s} {'dllab':>8s} {'torch64':>8s} {'ratio':>6s} "
