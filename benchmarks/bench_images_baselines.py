@@ -28,13 +28,11 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from dllab.core.baselines import fit_baseline
-from dllab.core.data import Dataset, Split, split
-from dllab.core.edges import DEFAULT_BINS, DEFAULT_CELLS, edge_histograms
-from dllab.core.recipe import make_trainer
+from dllab.core.data import Split, split
+from dllab.core.edges import edge_split
 from dllab.core.shapes import make_shapes
+from dllab.lessons.images_compare import dense_network
 
-DENSE_HIDDEN = (128, 64)
-DENSE_EPOCHS = 30
 CNN_EPOCHS = 15
 CURVE_SIZES = (125, 250, 500, 1000, 2000)
 CURVE_TEST_SIZE = 1000
@@ -52,34 +50,9 @@ def forest_on_edges(data: Split, seed: int) -> float:
     return fit_baseline("random_forest", edge_split(data), seed=seed).test_score
 
 
-def edge_split(data: Split) -> Split:
-    """The same split, each picture replaced by its edge histograms."""
-    shape = data.dataset.image_shape
-    train = edge_histograms(data.X_train, DEFAULT_CELLS, DEFAULT_BINS, image_shape=shape)
-    test = edge_histograms(data.X_test, DEFAULT_CELLS, DEFAULT_BINS, image_shape=shape)
-    edges = Dataset(
-        name=f"{data.dataset.name}, edge histograms",
-        X=np.vstack([train, test]),
-        y=np.concatenate([data.y_train, data.y_test]),
-        task=data.dataset.task,
-        classes=data.dataset.classes,
-    )
-    return Split(edges, train, data.y_train, test, data.y_test, data.train_share)
-
-
 def dense_network_on_pixels(data: Split, seed: int) -> float:
-    trainer = make_trainer(
-        data,
-        hidden=DENSE_HIDDEN,
-        activation="relu",
-        init="he",
-        optimizer="adam",
-        learning_rate=0.001,
-        batch_size=32,
-        seed=seed,
-    )
-    trainer.train(DENSE_EPOCHS)
-    return trainer.evaluate()["test_accuracy"]
+    """The image lesson's dense network (dllab.lessons.images_compare)."""
+    return dense_network(data, seed, should_stop=lambda: False)
 
 
 def convolutional_network_on_pixels(data: Split, seed: int) -> float:

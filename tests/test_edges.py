@@ -211,3 +211,14 @@ def test_a_forest_sees_shapes_better_in_edges_than_in_pixels(seed):
     edge_data = Split(edges, train_edges, data.y_train, test_edges, data.y_test, 0.5)
     on_edges = fit_baseline("random_forest", edge_data, seed=seed).test_score
     assert on_edges > on_pixels + 0.25
+
+
+def test_edge_split_keeps_the_split_and_gives_each_picture_its_histograms():
+    from dllab.core.data import split
+    from dllab.core.edges import edge_split
+    from dllab.core.shapes import make_shapes
+
+    data = split(make_shapes(40, 0.1, 0), 0.5, seed=0)
+    edges = edge_split(data)
+    assert edges.X_train.shape == (20, 81) and np.array_equal(edges.y_test, data.y_test)
+    assert np.allclose(edges.X_test[0], edge_histograms(data.X_test[:1], image_shape=(24, 24))[0])

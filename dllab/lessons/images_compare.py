@@ -12,12 +12,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import traitlets as t
 
 from ..core.baselines import fit_baseline
-from ..core.data import Dataset, Split
-from ..core.edges import edge_histograms
+from ..core.data import Split
+from ..core.edges import edge_split
 from ..core.layered import Conv, Dense, Flatten, LayerNetwork, MaxPool, ReLU
 from ..core.recipe import make_trainer
 from ..core.training import Trainer
@@ -54,21 +53,6 @@ def build_network(conv_layers: int, filters: int, n_classes: int, seed: int) -> 
         seed=seed,
         dtype="float32",
     )
-
-
-def edge_split(data: Split) -> Split:
-    """The same split, each picture replaced by its edge histograms."""
-    shape = data.dataset.image_shape
-    train = edge_histograms(data.X_train, image_shape=shape)
-    test = edge_histograms(data.X_test, image_shape=shape)
-    edges = Dataset(
-        name=f"{data.dataset.name}, edge histograms",
-        X=np.vstack([train, test]),
-        y=np.concatenate([data.y_train, data.y_test]),
-        task=data.dataset.task,
-        classes=data.dataset.classes,
-    )
-    return Split(edges, train, data.y_train, test, data.y_test, data.train_share)
 
 
 def _trained(trainer: Trainer, epochs: int, should_stop) -> float | None:
