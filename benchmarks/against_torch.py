@@ -4,8 +4,12 @@ PyTorch itself when it is installed (each benchmark prints dllab's figures alone
 from __future__ import annotations
 
 import argparse
+import time
 
 import numpy as np
+
+from dllab.core.network import with_ones
+from dllab.core.optimizers import SGD
 
 
 def arguments(doc: str, rounds: int) -> argparse.Namespace:
@@ -24,3 +28,20 @@ def import_torch():
         return None
     print(f"PyTorch {torch.__version__}, eager, CPU, 1 thread; numpy {np.__version__}")
     return torch
+
+
+def sgd_steps_per_second(network, batches, seconds: float, learning_rate: float) -> float:
+    """Plain SGD steps a second of `network` over `batches` ((X, y) pairs), run as the
+    Trainer runs them: inputs with their column of ones, targets encoded, buffers kept."""
+    optimizer = SGD(learning_rate)
+    encoded = [(with_ones(X), network.targets(y)) for X, y in batches]
+    buffer = network.gradient_buffer()
+    steps, start = 0, time.perf_counter()
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        while time.perf_counter() - start < seconds:
+            for X1, T in encoded:
+                run = network._forward(X1, reuse=True)
+                network._backward(run, T, buffer, with_loss=False)
+                optimizer.update(network.params, buffer.flat)
+            steps += len(encoded)
+    return steps / (time.perf_counter() - start)

@@ -17,10 +17,10 @@ import statistics
 import time
 
 import numpy as np
-from against_torch import arguments, import_torch
+from against_torch import arguments, import_torch, sgd_steps_per_second
 from threadpoolctl import threadpool_limits
 
-from dllab.core.network import Network, with_ones
+from dllab.core.network import Network
 
 CASES = [
     # (label, sizes, hidden activation, head, batch size)
@@ -47,22 +47,8 @@ def dllab_steps_per_second(sizes, activation, head, batches, seconds):
 
 
 def _dllab_steps_per_second(sizes, activation, head, batches, seconds):
-    from dllab.core.optimizers import SGD
-
     network = Network(sizes, activation=activation, head=head, init="xavier", seed=0)
-    optimizer = SGD(LEARNING_RATE)
-    # As the Trainer holds them: inputs with their column of ones, targets encoded.
-    encoded = [(with_ones(X), network.targets(y)) for X, y in batches]
-    buffer = network.gradient_buffer()
-    steps, start = 0, time.perf_counter()
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        while time.perf_counter() - start < seconds:
-            for X1, T in encoded:
-                run = network._forward(X1, reuse=True)
-                network._backward(run, T, buffer, with_loss=False)
-                optimizer.update(network.params, buffer.flat)
-            steps += len(encoded)
-    return steps / (time.perf_counter() - start)
+    return sgd_steps_per_second(network, batches, seconds, LEARNING_RATE)
 
 
 def torch_steps_per_second(sizes, activation, head, batches, seconds, dtype):

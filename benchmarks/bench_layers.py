@@ -17,13 +17,11 @@ import statistics
 import time
 
 import numpy as np
-from against_torch import arguments, import_torch
+from against_torch import arguments, import_torch, sgd_steps_per_second
 from threadpoolctl import threadpool_limits
 
 from dllab.core.charmodel import char_model
 from dllab.core.layered import Conv, Dense, Flatten, LayerNetwork, MaxPool, ReLU
-from dllab.core.network import with_ones
-from dllab.core.optimizers import SGD
 
 N_SAMPLES = 640
 BATCH = 32
@@ -51,19 +49,7 @@ def make_batches(case: str, rng: np.random.Generator):
 def dllab_steps_per_second(case: str, batches, seconds: float, dtype: str) -> float:
     with threadpool_limits(1):
         network = make_cnn(dtype) if case == "cnn" else char_model(3, 10, 200, dtype=dtype)
-        optimizer = SGD(LEARNING_RATE)
-        # As the Trainer holds them: inputs with their column of ones, targets encoded.
-        encoded = [(with_ones(X), network.targets(y)) for X, y in batches]
-        buffer = network.gradient_buffer()
-        steps, start = 0, time.perf_counter()
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            while time.perf_counter() - start < seconds:
-                for X1, T in encoded:
-                    run = network._forward(X1, reuse=True)
-                    network._backward(run, T, buffer, with_loss=False)
-                    optimizer.update(network.params, buffer.flat)
-                steps += len(encoded)
-        return steps / (time.perf_counter() - start)
+        return sgd_steps_per_second(network, batches, seconds, LEARNING_RATE)
 
 
 def torch_model(case: str, dtype):
