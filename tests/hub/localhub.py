@@ -1,7 +1,8 @@
 """A real JupyterHub on 127.0.0.1 for dllab's tests and benchmarks.
 
-The hub runs with deploy/z2jh/config.yaml's authenticator settings (`hub.config`) and
-default page (`singleuser.defaultUrl`), configurable-http-proxy, a local process spawner
+The hub runs with deploy/z2jh/config.yaml's authenticator settings (`hub.config`),
+single-user command (`singleuser.cmd`) and default page (`singleuser.defaultUrl`),
+configurable-http-proxy, a local process spawner
 that needs no system users (each learner's home a folder of a temporary directory,
 holding the repository's notebooks and voila.json as the image built by repo2docker
 does) and an sqlite database in that directory. Ports are free ones on 127.0.0.1.
@@ -178,24 +179,18 @@ class LocalHub:
             self._seen.setdefault(pid, _start_time(pid))
 
     def stop(self) -> None:
-        """Stop the culler and the hub (which stops the servers it spawned), then end by
-        its PID every process of the hub's that is left."""
+        """End the hub and every process of its (proxy, servers, kernels, culler) by its
+        PID: all asked to stop at once, then killed if still there after a few seconds."""
         self.remember_processes()
-        if self.culler is not None and self.culler.poll() is None:
-            self.culler.terminate()
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self.remember_processes()
-        for pid, started in self._seen.items():
-            if started is not None and _start_time(pid) == started:  # the same process
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
+        alive = self._alive()
+        for pid in alive:
+            _signal(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 8
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.2)
+            alive = self._alive()
+        for pid in alive:
+            _signal(pid, signal.SIGKILL)
         for process in (self.process, self.culler):
             if process is not None:
                 try:
@@ -209,6 +204,31 @@ class LocalHub:
             if (self.workdir / name).exists():
                 shutil.copy(self.workdir / name, harness.ARTIFACTS / f"hub-{name}")
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _alive(self) -> list[int]:
+        """The processes seen that still run (the same process: the same start time)."""
+        for process in (self.process, self.culler):
+            if process is not None:
+                process.poll()  # reap it, so that it no longer counts
+        return [
+            pid
+            for pid, started in self._seen.items()
+            if started is not None and _start_time(pid) == started and not _zombie(pid)
+        ]
+
+
+def _signal(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def _start_time(pid: int) -> str | None:
@@ -224,7 +244,8 @@ def hub_settings(workdir: Path, port: int, activity_interval: int) -> tuple[dict
     users, frequent activity reports). Returns them with the tests' and culler's tokens."""
     values = chart_values()
     settings: dict = json.loads(json.dumps(values["hub"]["config"]))
-    singleuser = harness.executable("jupyterhub-singleuser")
+    command = values["singleuser"]["cmd"]  # the chart's command, from this environment
+    command = [harness.executable(command[0]), *command[1:]]
     test_token, culler_token = secrets.token_hex(16), secrets.token_hex(16)
     settings.setdefault("JupyterHub", {}).update(
         ip="127.0.0.1",
@@ -258,7 +279,7 @@ def hub_settings(workdir: Path, port: int, activity_interval: int) -> tuple[dict
     args = ["--allow-root"] if os.getuid() == 0 else []
     settings["SimpleLocalProcessSpawner"] = {"home_dir_template": str(workdir / "home/{username}")}
     settings["Spawner"] = {
-        "cmd": [singleuser],
+        "cmd": command,
         "args": args,
         "default_url": values["singleuser"]["defaultUrl"],
         "start_timeout": 120,

@@ -88,6 +88,10 @@ def test_each_learner_logs_in_and_gets_the_lab_on_their_own_server(hub, learners
         kernel_ids.add(kernel_id)
         assert hub.server(name)["url"] == f"/user/{name}/"
     assert len(kernel_ids) == len(LEARNERS)
+    # the servers run the config's command: kernels of vanished pages are culled
+    timeout = [arg for arg in hub.settings["Spawner"]["cmd"] if "cull_idle_timeout=" in arg]
+    seconds = timeout[0].split("=")[1]
+    assert f"Culling kernels with idle durations > {seconds} seconds" in hub.log.read_text()
 
 
 def test_a_password_belongs_to_its_learner(hub, learners):
