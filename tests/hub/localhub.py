@@ -151,7 +151,6 @@ class LocalHub:
             f"--url={self.api_url.rstrip('/')}",
             f"--timeout={timeout}",
             f"--cull-every={every}",
-            "--cull-admin-users=false",
         ]
         env = dict(os.environ, JUPYTERHUB_API_TOKEN=self.culler_token)
         log = open(self.workdir / "culler.log", "w")  # noqa: SIM115 - closed by stop()
@@ -180,13 +179,15 @@ class LocalHub:
 
     def stop(self) -> None:
         """End the hub and every process of its (proxy, servers, kernels, culler) by its
-        PID: all asked to stop at once, then killed if still there after a few seconds."""
+        PID: all asked to stop at once, then killed if still there after a few seconds.
+        The hub itself is killed once the rest has stopped (its own clean-up of servers
+        already stopped takes seconds, and this hub's database is thrown away)."""
         self.remember_processes()
         alive = self._alive()
         for pid in alive:
             _signal(pid, signal.SIGTERM)
         deadline = time.monotonic() + 8
-        while alive and time.monotonic() < deadline:
+        while set(alive) - {self.process.pid} and time.monotonic() < deadline:
             time.sleep(0.2)
             alive = self._alive()
         for pid in alive:

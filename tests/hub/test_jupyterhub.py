@@ -2,9 +2,9 @@
 on their own single-user server, one trains it in Chromium, none can reach another's
 server, and jupyterhub-idle-culler stops the idle servers and only those.
 
-The hub (tests/hub/localhub.py) uses deploy/z2jh/config.yaml's authenticator and default
-page. The tests share one hub and run in this file's order; the culler's test is last
-because it stops servers.
+The hub (tests/hub/localhub.py) uses deploy/z2jh/config.yaml's authenticator, single-user
+command and default page. The tests share one hub and run in this file's order; the
+culler's test is last because it stops servers.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 import requests
@@ -57,7 +58,8 @@ def hub():
 
 def _open_lab(hub, name: str, password: str) -> Learner:
     session, login = hub.log_in(name, password)
-    session.get(hub.url + "hub/spawn", timeout=60)  # what the hub does after a login
+    if login.status_code == 302:  # where the hub sends a learner who logged in: the spawn
+        session.get(urljoin(hub.url, login.headers["Location"]), timeout=60)
     hub.wait_ready(name)
     page = session.get(f"{hub.url}user/{name}/voila/render/notebooks/lab.ipynb", timeout=120)
     return Learner(name, session, login, page, hub.token_for(name))
@@ -158,6 +160,7 @@ def playing(hub, learners):
             browser.close()
 
 
+@pytest.mark.browser
 def test_a_learner_trains_the_lab_through_the_hub(playing):
     start = harness.wait_state(playing, "s.play === 'Pause' && s.epoch >= 1", None, WAIT)
     later = harness.wait_state(
@@ -171,6 +174,7 @@ def _gone(pid: int) -> bool:
     return not Path(f"/proc/{pid}").exists()
 
 
+@pytest.mark.browser
 def test_the_idle_culler_stops_idle_servers_and_leaves_a_training_lab(hub, learners, playing):
     servers = {name: hub.server(name) for name in learners}
     assert all(server and server["ready"] for server in servers.values())
@@ -178,7 +182,7 @@ def test_the_idle_culler_stops_idle_servers_and_leaves_a_training_lab(hub, learn
     for name, pids in processes.items():  # each server and the kernels below it
         pids += harness.descendants(pids[0])
         assert len(pids) >= 2, f"{name}'s server has no kernel process"
-    hub.start_culler(timeout=10, every=2)
+    hub.start_culler(timeout=15, every=2)
 
     idle = ["grace", "alan"]
     deadline = time.monotonic() + 60
