@@ -9,6 +9,7 @@ culler's test is last because it stops servers.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,8 @@ from urllib.parse import urljoin
 import pytest
 import requests
 from localhub import harness, start_hub
+from tornado.httpclient import HTTPClientError, HTTPRequest
+from tornado.websocket import websocket_connect
 
 pytestmark = pytest.mark.slow
 
@@ -123,9 +126,29 @@ def test_a_learner_cannot_reach_another_learners_server(hub, learners):
     )
     assert deleted.status_code == 403
     assert grace_kernel in [kernel["id"] for kernel in grace.kernels(hub).json()]
+    # nor can ada open the websocket that runs code in grace's kernel; grace can
+    channels = f"user/grace/api/kernels/{grace_kernel}/channels"
+    assert _websocket_status(hub, channels, ada.token) == 403
+    assert _websocket_status(hub, channels, grace.token) == 101
     # nor can the hub's API stop grace's server for ada
     assert hub.api("DELETE", "users/grace/server", token=ada.token).status_code in (403, 404)
     assert hub.server("grace")["ready"]
+
+
+def _websocket_status(hub, path: str, token: str) -> int:
+    """The HTTP status of a websocket handshake on `path` with `token` (101: opened)."""
+
+    async def handshake() -> int:
+        url = hub.url.replace("http", "ws", 1) + path
+        request = HTTPRequest(url, headers={"Authorization": f"token {token}"})
+        try:
+            connection = await websocket_connect(request)
+        except HTTPClientError as error:
+            return error.code
+        connection.close()
+        return 101
+
+    return asyncio.run(handshake())
 
 
 @pytest.fixture(scope="module")
