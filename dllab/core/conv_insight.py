@@ -22,9 +22,9 @@ Array = NDArray[np.floating]
 EDGE_ANGLES = np.arange(8) * np.pi / 4  # Sobel kernels every 45 degrees
 BAR_ANGLES = np.arange(4) * np.pi / 4
 # A kernel this correlated with one of Sobel's kernels counts as edge-like. Fresh random
-# 3 x 3 kernels reach 0.8 about 4% of the time, trained ones of the lesson's network
-# about 35% (benchmarks/bench_edge_likeness.py); at 0.6, with bars added to the
-# templates, fresh kernels already passed 57% of the time.
+# 3 x 3 kernels reach 0.8 4.0% of the time; the lesson's network, trained, had 36% of its
+# first-layer kernels there (80 kernels of 10 networks, benchmarks/bench_edge_likeness.py).
+# At 0.6 with bars added to the templates, fresh kernels already passed 56% of the time.
 EDGE_LIKE = 0.8
 CHANCE_KERNELS = 100_000  # fresh kernels drawn to measure the share reached by chance
 
