@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -138,3 +141,12 @@ def test_a_partial_curve_speaks_only_of_the_sizes_every_model_has():
     assert partial.gains() == pytest.approx({"forest": 0.2, "cnn": 0.35})
     assert partial.ahead_from("cnn") == 400
     assert curve({"forest": [0.6, np.nan], "cnn": [0.5, 0.7]}, (100, 200)).gains() == {}
+
+
+def test_the_engine_modules_of_lesson_7_import_no_widget():
+    code = (
+        "import sys, dllab.core.learning_curve, dllab.core.conv_insight;"
+        "print(any(m.split('.')[0] in ('ipywidgets', 'traitlets', 'bqplot') for m in sys.modules))"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert shown.stdout.strip() == "False", shown.stderr

@@ -6,7 +6,8 @@ it whenever the number of convolutional layers, the filters or the learning rate
 it shows, as it trains, the loss and accuracy, every layer's feature maps for the chosen
 test picture, the first layer's kernels beside edge filters a person designs, the class
 probabilities and the pictures each class is surest of. A button runs the side-by-side
-with traditional models. `ImagesModel` (in `images_model`) holds it all.
+with traditional models, another their learning curves (`images_curve`). `ImagesModel`
+(in `images_model`) holds it all.
 """
 
 from __future__ import annotations
