@@ -97,11 +97,13 @@ def test_the_edge_sentences_are_written_from_the_counts():
     assert "<b>4 of 8 kernels</b> are edge-like now" in many
     assert f"correlates at {EDGE_LIKE} or more" in many
     assert "edge-like 4% of the time (this network began with 0)" in many
-    assert "would give 4 or more edge-like ones less than once in 1,000 tries" in many
-    assert "more than chance explains" in many
+    assert (
+        "8 random kernels would give 4 or more edge-like ones less than once in 1,000 tries, "
+        "so training, not chance, made these edge detectors."
+    ) in many
     one = edge_share_sentences(1, 8, 0.04, 0.125)
     assert "<b>1 of 8 kernels</b> is edge-like" in one
-    assert "1 or more edge-like ones 27.9% of the time: so few could be chance" in one
+    assert "1 or more edge-like ones 27.9% of the time, so as many could come by chance." in one
     assert "None is edge-like" in edge_share_sentences(0, 8, 0.04, None)
     assert "Fresh random" not in edge_share_sentences(2, 8, None, None)
 

@@ -99,13 +99,13 @@ def edge_share_sentences(count: int, total: int, chance: float | None, start: fl
     if count == 0:
         return text + " None is edge-like: no more than chance."
     verdict = (
-        "more than chance explains: training turned them into edge detectors"
+        "so training, not chance, made these edge detectors"
         if odds < 0.05
-        else "so few could be chance"
+        else "so as many could come by chance"
     )
     return (
         f"{text} {total} random kernels would give {count} or more edge-like ones "
-        f"{how_often}: {verdict}."
+        f"{how_often}, {verdict}."
     )
 
 
