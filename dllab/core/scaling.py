@@ -63,10 +63,10 @@ def training_pool(dataset: str = "digits", noise: float = 0.0, seed: int = 0) ->
         n_test = PLANE_TEST_SIZE
     order = np.random.default_rng(seed).permutation(data.n_samples)
     test, pool = order[:n_test], order[n_test:]
-    return TrainingPool(data, _classes_in_turn(pool, data.y[pool]), test)
+    return TrainingPool(data, classes_in_turn(pool, data.y[pool]), test)
 
 
-def _classes_in_turn(indices: NDArray[np.int64], labels: NDArray) -> NDArray[np.int64]:
+def classes_in_turn(indices: NDArray[np.int64], labels: NDArray) -> NDArray[np.int64]:
     """`indices` reordered round-robin over the classes, keeping their order within a class."""
     rank_in_class = np.empty(len(labels), dtype=np.int64)
     for label in np.unique(labels):

@@ -6,7 +6,8 @@ it whenever the number of convolutional layers, the filters or the learning rate
 it shows, as it trains, the loss and accuracy, every layer's feature maps for the chosen
 test picture, the first layer's kernels beside edge filters a person designs, the class
 probabilities and the pictures each class is surest of. A button runs the side-by-side
-with traditional models. `ImagesModel` (in `images_model`) holds it all.
+with traditional models, another their learning curves (`images_curve`). `ImagesModel`
+(in `images_model`) holds it all.
 """
 
 from __future__ import annotations
@@ -19,12 +20,19 @@ import bqplot as bq
 import ipywidgets as w
 import numpy as np
 
-from ..core.conv_insight import EDGE_ANGLES, EDGE_LIKE, edge_templates, scaled_maps
+from ..core.conv_insight import (
+    EDGE_ANGLES,
+    EDGE_LIKE,
+    chance_of_at_least,
+    edge_like_share,
+    scaled_maps,
+)
 from ..core.edges import sobel_kernels
 from ..ui import MessageArea, NetworkCanvas, build_controls, update
 from ..ui.theme import ACCURACY_COLOURS, BLUE, FONT, LOSS_COLOURS, plural
 from .digit_grid import DigitGrid
 from .images_compare import EDGES_EXPLAINED, Comparison, summary
+from .images_curve import CurvePanel
 from .images_model import FILTER_RANGE, MAX_CONV_LAYERS, ImagesModel, middle_patches
 
 FRAME_INTERVAL = 0.1  # seconds: at most 10 frames a second
@@ -68,6 +76,36 @@ def curve_figure(
         layout=w.Layout(width="380px", height="240px"),
         fig_margin={"top": 40, "bottom": 45, "left": 55, "right": 15},
         legend_location=legend,
+    )
+
+
+def edge_share_sentences(count: int, total: int, chance: float | None, start: float | None) -> str:
+    """What the page says of `count` edge-like kernels out of `total`, beside `chance`
+    (the share fresh random kernels reach) and `start` (the share this run began with)."""
+    text = (
+        f"<b>{count} of {plural(total, 'kernel')}</b> {'is' if count == 1 else 'are'} "
+        f"edge-like now (a kernel is edge-like when it correlates at {EDGE_LIKE} or more, "
+        "sign ignored, with one of Sobel's edge filters on the left)."
+    )
+    if chance is None:
+        return text
+    text += (
+        f" Fresh random kernels, drawn the way this network draws its first weights, are "
+        f"edge-like {chance:.0%} of the time"
+    )
+    text += "." if start is None else f" (this network began with {round(start * total)})."
+    odds = chance_of_at_least(count, total, chance)
+    how_often = "less than once in 1,000 tries" if odds < 0.001 else f"{odds:.1%} of the time"
+    if count == 0:
+        return text + " None is edge-like: no more than chance."
+    verdict = (
+        "so training, not chance, made these edge detectors"
+        if odds < 0.05
+        else "so as many could come by chance"
+    )
+    return (
+        f"{text} {total} random kernels would give {count} or more edge-like ones "
+        f"{how_often}, {verdict}."
     )
 
 
@@ -150,6 +188,7 @@ class ImageLesson(w.VBox):
         self._table = w.HTML()
         self._table.add_class("dllab-compare-table")
         self._compare_text = w.HTML(layout=w.Layout(max_width="880px"))
+        self.curve = CurvePanel(model.data_curve)
         self._last_draw = 0.0
         model.observe(self._frame_due, names=["version"])
         model.observe(self._redraw, names=["example", "status"])
@@ -202,6 +241,8 @@ class ImageLesson(w.VBox):
                 ),
                 self._table,
                 self._compare_text,
+                w.HTML(f'<h3 style="{FONT}">6. Who gains from more data</h3>'),
+                self.curve,
             ]
         )
         self.add_class("dllab-image-lesson")
@@ -276,15 +317,9 @@ class ImageLesson(w.VBox):
 
     def _edge_share_text(self, kernels: np.ndarray) -> str:
         model = self.model
-        share, start = model.edge_share(), model.start_edge_share
-        n = len(kernels)
-        text = (
-            f"Measured now: <b>{round(share * n)} of {plural(n, 'kernel')}</b> "
-            f"({share:.0%}) correlate at {EDGE_LIKE} or more (absolute) with one of "
-            f"{len(edge_templates())} oriented edge or bar filters."
-        )
-        if start is not None:
-            text += f" With the fresh, random weights it began from: {start:.0%}."
+        total = len(kernels)
+        count = round(edge_like_share(kernels) * total)
+        text = edge_share_sentences(count, total, model.chance_edge_share, model.start_edge_share)
         return f'<p style="{FONT}">{text}</p>'
 
     def _draw_patches(self) -> None:

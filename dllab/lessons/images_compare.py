@@ -63,8 +63,9 @@ def _trained(trainer: Trainer, epochs: int, should_stop) -> float | None:
     return trainer.evaluate()["test_accuracy"]
 
 
-def dense_network(data: Split, seed: int, should_stop) -> float | None:
-    trainer = make_trainer(
+def dense_trainer(data: Split, seed: int) -> Trainer:
+    """The dense network of the comparison, fresh, with its trainer."""
+    return make_trainer(
         data,
         hidden=DENSE_HIDDEN,
         activation="relu",
@@ -74,15 +75,24 @@ def dense_network(data: Split, seed: int, should_stop) -> float | None:
         batch_size=32,
         seed=seed,
     )
-    return _trained(trainer, DENSE_EPOCHS, should_stop)
+
+
+def conv_trainer(data: Split, seed: int) -> Trainer:
+    """The convolutional network of the comparison, fresh, with its trainer (batches of
+    32, or the whole training set if smaller)."""
+    network = build_network(CNN_LAYERS, CNN_FILTERS, data.dataset.n_classes, seed)
+    batch_size = min(32, len(data.y_train))
+    return Trainer(
+        network, data, learning_rate=0.003, batch_size=batch_size, optimizer="adam", seed=seed
+    )
+
+
+def dense_network(data: Split, seed: int, should_stop) -> float | None:
+    return _trained(dense_trainer(data, seed), DENSE_EPOCHS, should_stop)
 
 
 def conv_network(data: Split, seed: int, should_stop) -> float | None:
-    network = build_network(CNN_LAYERS, CNN_FILTERS, data.dataset.n_classes, seed)
-    trainer = Trainer(
-        network, data, learning_rate=0.003, batch_size=32, optimizer="adam", seed=seed
-    )
-    return _trained(trainer, CNN_EPOCHS, should_stop)
+    return _trained(conv_trainer(data, seed), CNN_EPOCHS, should_stop)
 
 
 MODELS: dict[str, Callable[[Split, int, Callable[[], bool]], float | None]] = {

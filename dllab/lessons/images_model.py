@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,14 +19,22 @@ import numpy as np
 import traitlets as t
 
 from ..core.checks import check_int
-from ..core.conv_insight import edge_like_share, scaled_maps, surest, top_patches
+from ..core.conv_insight import (
+    chance_edge_share,
+    edge_like_share,
+    scaled_maps,
+    surest,
+    top_patches,
+)
 from ..core.data import Split, split
 from ..core.layer_specs import Activation, Conv
+from ..core.learning_curve import CURVE_SIZES, CURVE_TEST_SIZE
 from ..core.optimizers import check_learning_rate
 from ..core.shapes import make_shapes
 from ..core.training import Trainer
 from ..ui import Background, Runner
 from .images_compare import Comparison, build_network
+from .images_curve import DataCurve
 
 STATUSES = ("ready", "training", "done", "cancelled", "error")
 MAX_CONV_LAYERS = 3
@@ -63,6 +72,8 @@ class ImagesModel(Background, t.HasTraits):
     filters : channels of the first convolution, 2 to 16 (twice as many after).
     learning_rate : Adam's.
     example : the test picture shown.
+    curve_sizes, curve_test : the training-set sizes of the learning curve
+        (`data_curve`) and the pictures it tests on.
     """
 
     conv_layers = t.Int(3)
@@ -75,9 +86,18 @@ class ImagesModel(Background, t.HasTraits):
     run_id = t.Int(0)
     # The share of edge-like first-layer kernels in the fresh weights the run began from.
     start_edge_share = t.Float(None, allow_none=True)
+    # The share of edge-like kernels among many fresh ones drawn as the first layer draws
+    # its weights: what chance gives (measured once, at the first run with a convolution).
+    chance_edge_share = t.Float(None, allow_none=True)
 
     def __init__(
-        self, epochs: int = 15, n_samples: int = 2000, seed: int = 0, **settings: Any
+        self,
+        epochs: int = 15,
+        n_samples: int = 2000,
+        seed: int = 0,
+        curve_sizes: Sequence[int] = CURVE_SIZES,
+        curve_test: int = CURVE_TEST_SIZE,
+        **settings: Any,
     ) -> None:
         self.epochs = check_int("epochs", epochs, 1, 500)
         self.seed = check_int("seed", seed, 0)
@@ -86,6 +106,7 @@ class ImagesModel(Background, t.HasTraits):
         self.trainer: Trainer | None = None
         self._runner = Runner(self._train, self._failed, name="dllab-images")
         self.comparison = Comparison(self.data, self.seed)
+        self.data_curve = DataCurve(curve_sizes, curve_test, NOISE, self.seed)
         super().__init__(**settings)
 
     @t.validate("conv_layers")
@@ -122,9 +143,10 @@ class ImagesModel(Background, t.HasTraits):
         self._runner.request()
 
     def close(self) -> None:
-        """Stop training and the comparison for good."""
+        """Stop training, the comparison and the learning curve for good."""
         super().close()
         self.comparison.close()
+        self.data_curve.close()
 
     def train(self, timeout: float | None = None) -> bool:
         """Train a new network and wait until it is trained; False on timeout."""
@@ -148,6 +170,8 @@ class ImagesModel(Background, t.HasTraits):
         self.start_edge_share = (
             edge_like_share(network.weights[0][:, 0]) if isinstance(first, Conv) else None
         )
+        if isinstance(first, Conv) and self.chance_edge_share is None:
+            self.chance_edge_share = chance_edge_share(first)
         self.run_id += 1
         self.status, self.message = "training", "Training a new network..."
         self.version += 1

@@ -331,6 +331,45 @@ def test_image_lesson_redraws_its_feature_maps_for_another_depth(open_lesson):
     harness.screenshot(page, "lesson-07-edges")
 
 
+# The learning curve's lines drawn: [with a point or more, with a segment (two points)].
+CURVE_LINES_JS = """() => {
+  const paths = [...document.querySelectorAll('.dllab-images-curve g.curve path.line')]
+    .map((path) => path.getAttribute('d') || '');
+  return [paths.filter((d) => /^M/.test(d)).length, paths.filter((d) => /L/.test(d)).length];
+}"""
+# The first 6 of the 25 fits (every model on 100 pictures, then one on 200) take about
+# 4 s of CPU, but over a minute when the machine's two cores are shared with others.
+CURVE_TIMEOUT = 240_000
+
+
+def test_image_lesson_draws_its_learning_curve_and_cancels_it(open_lesson):
+    root = ".dllab-images-curve"
+    page = open_lesson("07_images", f"{root} button")
+    page.set_viewport_size(harness.PROJECTOR)
+    assert page.evaluate(CURVE_LINES_JS) == [0, 0]  # nothing runs before the button
+    panel = page.locator(root)
+    panel.scroll_into_view_if_needed()
+    button(page, root, "Run the learning curve").click()
+    page.wait_for_function(
+        f"() => {{ const [some, two] = ({CURVE_LINES_JS})(); return some === 5 && two >= 1; }}",
+        timeout=CURVE_TIMEOUT,
+    )
+    assert "Training " in page.inner_text(root)
+    legend = panel.locator("svg[width='26'] line")
+    assert legend.count() == 5
+    assert "convolutional network, pixels" in page.inner_text(root)
+    page.locator(f"{root} .bqplot.figure").scroll_into_view_if_needed()
+    page.screenshot(path=str(harness.ARTIFACTS / "lesson-07-curve.png"))
+    button(page, root, "Cancel").click()
+    page.wait_for_function(
+        "() => /Cancelled after \\d+ of 25 models/"
+        f".test(document.querySelector('{root}').innerText)",
+        timeout=TIMEOUT,
+    )
+    assert page.locator(f"{root} button").filter(has_text="Run the learning curve").is_enabled()
+    no_traceback(page)
+
+
 def test_language_lesson_counts_then_trains_when_a_slider_moves(open_lesson):
     page = open_lesson("08_language", ".dllab-ngram-table")
     root = ".dllab-name-maker"
