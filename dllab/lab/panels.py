@@ -146,8 +146,9 @@ class GradientPlot:
         self.legend = w.HTML(layout=w.Layout(margin=LEGEND_MARGIN))
         self.box = w.VBox([self.figure, self.legend])
 
-    def new_run(self, n_layers: int) -> None:
-        labels = [f"layer {i + 1}" for i in range(n_layers - 1)] + ["output"]
+    def new_run(self, labels: list[str]) -> None:
+        """One line per layer with weights, named by `labels` (the last is the output)."""
+        n_layers = len(labels)
         # Placeholders, one line per layer, hidden until the first epoch's gradients.
         update(
             self.lines,
