@@ -221,6 +221,13 @@ class Trainer:
         """True while the scores of a finished pass are still being computed."""
         return self._pending is not None
 
+    def start_record(self) -> None:
+        """Record the current weights a chunk at a time (see `record_some`), as at the end
+        of a pass with `defer_record`: a slow network's first scores need not hold up its
+        first picture."""
+        if self._pending is None:
+            self._pending = self._recording()
+
     def record_some(self, most: int | None = 1) -> bool:
         """Compute up to `most` chunks (None: all) of the record under way (see
         `run_batches(defer_record=True)`); the history gets it once whole. False if the

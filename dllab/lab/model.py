@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -125,6 +126,7 @@ class LabModel(t.HasTraits):
         self.trainer: Trainer | None = None
         self._diagnosis: Diagnosis | None = None
         self.data: Dataset | None = None
+        self._data_key: tuple | None = None  # (dataset, noise, data_seed) of `data`
         self._pictures = PlanePictures()
         self.observe(self._mark_stale, names=self.SETTINGS)
         self.stale.set()
@@ -379,8 +381,11 @@ class LabModel(t.HasTraits):
         return True
 
     def _build(self) -> None:
+        key = (self.dataset, self.noise, self.data_seed)
         if self.dataset == OWN_DATA:
             data = self.own_data
+        elif key == self._data_key and self.data is not None:
+            data = self.data  # the same points (drawing 2,000 shapes takes a moment)
         else:
             data = make_dataset(self.dataset, noise=self.noise, seed=self.data_seed)
         # Conv layers on pictures only; a convolutional network has no regularisation
@@ -402,8 +407,28 @@ class LabModel(t.HasTraits):
             conv_layers=conv_layers,
             filters=self.filters,
         )
-        self.data = data
-        self.trainer.record()
+        self.data, self._data_key = data, key
+        if conv_layers:  # its first scores take a moment: a chunk per frame (see loop.py)
+            self.trainer.start_record()
+        else:
+            self.trainer.record()
+
+    @property
+    def recording(self) -> bool:
+        """True while the run's latest scores are being computed, a chunk per frame."""
+        trainer = self.trainer
+        return trainer is not None and trainer.recording
+
+    def go_on_recording(self) -> None:
+        """Compute the scores under way for one frame's time, without training (a paused
+        lab's new convolutional run)."""
+        with self.lock:
+            trainer = self.trainer
+            deadline = time.perf_counter() + TRAIN_SECONDS_PER_FRAME
+            while trainer is not None and trainer.recording:
+                trainer.record_some(1)
+                if time.perf_counter() >= deadline:
+                    break
 
     def reset(self) -> None:
         """Start the same run again from its first weights."""

@@ -104,6 +104,12 @@ class LossPlot:
 
     def show(self, history: dict[str, list], classifying: bool) -> None:
         epochs = np.asarray(history["epoch"], dtype=float)
+        # No score yet (a new convolutional run's first is computed over a few frames):
+        # no line, rather than the last run's.
+        update(self.loss_lines, visible=bool(len(epochs)))
+        update(self.accuracy_lines, visible=bool(len(epochs)) and classifying)
+        if not len(epochs):
+            return
         # A diverged run's losses (up to infinite) are drawn at a ceiling: past it the axis's
         # ticks are written in a notation SVG cannot read.
         losses = np.asarray([history["test_loss"], history["train_loss"]], dtype=float)
