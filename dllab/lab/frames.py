@@ -113,6 +113,11 @@ def layer_names(network) -> list[str]:
     return names + ["output"]
 
 
+def _at_most_one(values: Array) -> Array:
+    """`values` divided by their largest absolute value when that is above 1."""
+    return values / max(1.0, float(np.abs(values).max(initial=0.0)))
+
+
 def _normalise_inputs(columns: Array) -> Array:
     """Scale each input feature's picture to [-1, 1] (x1 spans -6..6, sin x1 spans -1..1)."""
     return columns / (np.abs(columns).max(axis=1, keepdims=True) + 1e-12)
@@ -127,7 +132,9 @@ def conv_pictures(trainer: Trainer, example: int, version: int, history: dict) -
     Links join a column's tiles to the next one's: between convolutional layers, the sum
     of each (input channel, output channel) kernel's weights (what a flat input map would
     pass on); from the last feature maps to the first dense layer, each channel's weights
-    summed over its places; between dense layers, the weights."""
+    summed over its places (these sums, of many weights, are scaled down so that the
+    largest is 1 when it is larger: a trained network's would otherwise all be drawn as
+    thick as links get); between dense layers, the weights."""
     network = trainer.network
     index = example % len(trainer.X_test)
     run = network.forward(trainer.X_test[index : index + 1])
@@ -141,13 +148,13 @@ def conv_pictures(trainer: Trainer, example: int, version: int, history: dict) -
     for position, layer in enumerate(network.layers):
         if isinstance(layer, Conv):
             kernels = np.asarray(next(layer_weights), dtype=np.float64)
-            links.append(kernels.sum(axis=(2, 3)).T)
+            links.append(_at_most_one(kernels.sum(axis=(2, 3)).T))
         elif isinstance(layer, Dense):
             weights = np.asarray(next(layer_weights), dtype=np.float64)
             before = network.layers[position - 1] if position else None
             if isinstance(before, Flatten) and before.maps:
                 channels = before.in_shape[0]
-                weights = weights.reshape(channels, -1, weights.shape[1]).sum(axis=1)
+                weights = _at_most_one(weights.reshape(channels, -1, weights.shape[1]).sum(axis=1))
             links.append(weights)
         if not isinstance(layer, Activation):
             continue

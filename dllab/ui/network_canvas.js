@@ -39,6 +39,8 @@ function asFloats(value) {
 
 const LABEL_GAP = 8; // px between a label and its tile, and to the canvas's edge
 const MAX_TILE = 44;
+const LINK_LEVELS = 32; // a link's colour and width follow its weight in steps of 1/32
+const LINK_LIMIT = 2.5; // past this a link is as thick as it gets (6 px)
 const MAX_DOT = 30; // px: a column of single values (dense neurons, outputs)
 
 // The room the labels of a column take (the widest, in the canvas's 12px font).
@@ -113,7 +115,10 @@ function render({ model, el }) {
     const tiles = asBytes(model.get("tiles"));
     const links = asFloats(model.get("links"));
     const linkFrom = model.get("link_from");
-    // Links first, under the tiles.
+    // Links first, under the tiles: grouped by their colour and width (a weight rounded
+    // to 1/LINK_LEVELS), one path per group, so that a thousand links are a few dozen
+    // strokes.
+    const groups = new Map();
     let w = 0;
     for (let c = linkFrom; c < columns.length - 1; c++) {
       const left = boxes[c];
@@ -121,22 +126,30 @@ function render({ model, el }) {
       for (let i = 0; i < left.length; i++) {
         for (let j = 0; j < right.length; j++, w++) {
           const value = links[w];
-          if (value === undefined) continue;
-          const a = left[i];
-          const b = right[j];
-          const x0 = a.x + a.size;
-          const y0 = a.y + a.size / 2;
-          const x1 = b.x;
-          const y1 = b.y + b.size / 2;
-          const mid = (x0 + x1) / 2;
-          ctx.beginPath();
-          ctx.moveTo(x0, y0);
-          ctx.bezierCurveTo(mid, y0, mid, y1, x1, y1);
-          ctx.strokeStyle = colour(Math.max(-1, Math.min(1, value)));
-          ctx.lineWidth = Math.min(6, 0.4 + Math.abs(value) * 2.5);
-          ctx.stroke();
+          if (value === undefined || Number.isNaN(value)) continue;
+          const level = Math.round(Math.max(-LINK_LIMIT, Math.min(LINK_LIMIT, value)) * LINK_LEVELS);
+          if (!groups.has(level)) groups.set(level, []);
+          groups.get(level).push(left[i], right[j]);
         }
       }
+    }
+    for (const [level, ends] of groups) {
+      const value = level / LINK_LEVELS;
+      ctx.beginPath();
+      for (let k = 0; k < ends.length; k += 2) {
+        const a = ends[k];
+        const b = ends[k + 1];
+        const x0 = a.x + a.size;
+        const y0 = a.y + a.size / 2;
+        const x1 = b.x;
+        const y1 = b.y + b.size / 2;
+        const mid = (x0 + x1) / 2;
+        ctx.moveTo(x0, y0);
+        ctx.bezierCurveTo(mid, y0, mid, y1, x1, y1);
+      }
+      ctx.strokeStyle = colour(Math.max(-1, Math.min(1, value)));
+      ctx.lineWidth = Math.min(6, 0.4 + Math.abs(value) * 2.5);
+      ctx.stroke();
     }
     // Tiles.
     let offset = 0;
