@@ -41,7 +41,7 @@ const LABEL_GAP = 8; // px between a label and its tile, and to the canvas's edg
 const MAX_TILE = 44;
 const LINK_LEVELS = 32; // a link's colour and width follow its weight in steps of 1/32
 const LINK_LIMIT = 2.5; // past this a link is as thick as it gets (6 px)
-const MAX_DOT = 30; // px: a column of single values (dense neurons, outputs)
+const MAX_DOT = MAX_TILE; // px: a column of single values (dense neurons, outputs)
 
 // The room the labels of a column take (the widest, in the canvas's 12px font).
 function labelRoom(ctx, column) {
