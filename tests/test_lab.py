@@ -1317,3 +1317,18 @@ def test_training_learns_shapes_in_a_short_run():
         assert gradients.shape == (5, 4) and np.all(gradients > 0)
     finally:
         lab.close()
+
+
+def test_the_loop_scores_a_paused_conv_run_without_training_it():
+    lab = Lab(preset="shapes need convolutions")  # the loop runs; the lab starts paused
+    try:
+        model = lab.model
+        wait_until(
+            lambda: model.trainer.history["epoch"] == [0] and lab._loss.loss_lines.visible,
+            timeout=60,
+            what="the first scores of the paused run",
+        )
+        assert not model.recording and not model.playing and model.trainer.steps == 0
+        assert "accuracy" in lab._output.stats.value
+    finally:
+        lab.close()
