@@ -1324,11 +1324,11 @@ def test_the_loop_scores_a_paused_conv_run_without_training_it():
     try:
         model = lab.model
         wait_until(
-            lambda: model.trainer.history["epoch"] == [0] and lab._loss.loss_lines.visible,
+            lambda: "accuracy" in lab._output.stats.value,  # drawn after the curves
             timeout=60,
-            what="the first scores of the paused run",
+            what="the first scores of the paused run on the page",
         )
+        assert model.trainer.history["epoch"] == [0] and lab._loss.loss_lines.visible
         assert not model.recording and not model.playing and model.trainer.steps == 0
-        assert "accuracy" in lab._output.stats.value
     finally:
         lab.close()

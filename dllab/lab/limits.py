@@ -135,12 +135,17 @@ def named_task(dataset: str) -> str | None:
     return TASKS.get(dataset)
 
 
+def most_conv_layers(image_shape: tuple[int, int]) -> int:
+    """The most conv layers the lab gives pictures of `image_shape` (8 x 8 digits take 2)."""
+    return min(MAX_CONV_LAYERS, max_conv_layers(image_shape))
+
+
 def check_conv_layers(conv_layers: int, image_shape: tuple[int, int] | None, dataset: str) -> None:
     """Refuse more convolutional layers than pictures of `image_shape` take (2-D data, with
     no pictures, keeps any: there the setting is unused)."""
     if image_shape is None:
         return
-    most = min(MAX_CONV_LAYERS, max_conv_layers(image_shape))
+    most = most_conv_layers(image_shape)
     if conv_layers > most:
         height, width = image_shape
         raise ValueError(

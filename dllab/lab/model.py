@@ -55,6 +55,7 @@ from .limits import (  # noqa: F401 (the lab's limits, read from here by the con
     LayerWidths,
     check_conv_layers,
     known_choice,
+    most_conv_layers,
     named_task,
     plain_value,
     read_features,
@@ -68,7 +69,14 @@ class LabModel(t.HasTraits):
     `sync()` (the training loop calls it) rebuilds data, network and trainer from scratch.
 
     `hidden` is the one truth about the layers: `depth` and `width` are its views for the
-    sliders (writing one rewrites `hidden`)."""
+    sliders (writing one rewrites `hidden`).
+
+    `conv_layers` and `filters` apply to pictures (shapes, digits, your own data with an
+    image_shape): with conv_layers > 0 the network is convolutional, its blocks before the
+    hidden layers (dllab.core.recipe). On 2-D data they are kept but unused (the view
+    hides their sliders), so that going back to pictures brings them back. A data set
+    whose pictures take fewer blocks (8 x 8 digits take 2) lowers conv_layers when chosen,
+    and more is refused with a message saying how many fit."""
 
     # data
     dataset = t.Unicode("circle")
@@ -237,11 +245,10 @@ class LabModel(t.HasTraits):
         # A new kind of data brings the output that fits it (the playground does the same).
         if self.task not in HEADS[self.head].tasks:
             self.head = DEFAULT_HEAD[self.task]
-        # and as many conv layers as its pictures take (8 x 8 digits take 2)
-        try:
-            check_conv_layers(self.conv_layers, self.image_shape_of(self.dataset), self.dataset)
-        except ValueError:
-            self.conv_layers = self.most_conv_layers()
+        # and no more conv layers than its pictures take (8 x 8 digits take 2)
+        shape = self.image_shape_of(self.dataset)
+        if shape is not None:
+            self.conv_layers = min(self.conv_layers, most_conv_layers(shape))
         self.focus = (-1, -1)
 
     def set_layer_width(self, layer: int, width: int) -> None:
@@ -273,16 +280,6 @@ class LabModel(t.HasTraits):
     def on_pictures(self) -> bool:
         """True when the data are pictures: the conv layers and filters apply."""
         return self.image_shape_of(self.dataset) is not None
-
-    def most_conv_layers(self) -> int:
-        """The most conv layers this data's pictures take in the lab (0 to MAX_CONV_LAYERS)."""
-        for count in range(MAX_CONV_LAYERS, 0, -1):
-            try:
-                check_conv_layers(count, self.image_shape_of(self.dataset), self.dataset)
-                return count
-            except ValueError:
-                continue
-        return 0
 
     @property
     def is_conv(self) -> bool:
