@@ -1332,3 +1332,19 @@ def test_the_loop_scores_a_paused_conv_run_without_training_it():
         assert not model.recording and not model.playing and model.trainer.steps == 0
     finally:
         lab.close()
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("dataset=shapes&conv_layers=two", "conv_layers='two': it must be a whole number"),
+        ("dataset=shapes&conv_layers=5", "conv_layers=5 is not allowed: it must be from 0 to 3"),
+        ("dataset=digits&conv_layers=3", "conv_layers=3 is too many for digits"),
+        ("dataset=shapes&filters=40", "filters=40 is not allowed: it must be from 2 to 16"),
+    ],
+)
+def test_a_bad_conv_setup_is_refused_and_changes_nothing(shapes_lab, text, words):
+    before = shapes_lab.model.settings()
+    shapes_lab._setup.value = text
+    assert words in shapes_lab._messages.value.replace("&#x27;", "'")
+    assert shapes_lab.model.settings() == before
