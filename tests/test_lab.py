@@ -411,7 +411,7 @@ def test_digits_shows_images_bars_and_disables_the_features(lab):
     assert not on_page(lab, lab._output.bars_figure) and on_page(lab, lab._output.plane.figure)
 
 
-@pytest.mark.parametrize("dataset", [*PLAYGROUND_SETS, "digits"])
+@pytest.mark.parametrize("dataset", [*PLAYGROUND_SETS, "digits", "shapes"])
 @pytest.mark.parametrize("depth", [0, 3])
 def test_every_data_set_draws_a_consistent_canvas(lab, dataset, depth):
     lab.model.dataset = dataset
@@ -1100,3 +1100,251 @@ def test_epoch_axes_end_where_their_five_ticks_fall_on_whole_epochs(last):
     assert top >= last
     ticks = np.linspace(0, top, 5)
     assert last < 4 or np.allclose(ticks, np.round(ticks))
+
+
+# --- pictures of shapes and convolutional layers -----------------------------------------------
+
+
+def conv_lab(**settings) -> Lab:
+    settings = {"dataset": "shapes", "conv_layers": 2, "filters": 4, "hidden": [6], **settings}
+    return Lab(autostart=False, **settings)
+
+
+@pytest.fixture
+def shapes_lab():
+    lab = conv_lab()
+    yield lab
+    lab.close()
+
+
+def test_shapes_with_conv_layers_build_a_convolutional_network(shapes_lab):
+    lab, model = shapes_lab, shapes_lab.model
+    assert ("Shapes (24x24 pictures)", "shapes") in lab._controls["dataset"].options
+    assert model.status == "ready" and model.task == "multiclass" and model.head == "softmax"
+    network = model.trainer.network
+    assert isinstance(network, dllab.LayerNetwork) and model.is_conv
+    kinds = [(layer.kind, layer.settings()) for layer in network.layers if layer.param_shapes()]
+    assert kinds == [
+        ("conv", {"filters": 4, "size": 3, "padding": "same"}),
+        ("conv", {"filters": 8, "size": 3, "padding": "same"}),
+        ("dense", {"units": 6}),  # the hidden layers follow the conv blocks
+        ("dense", {"units": 4}),  # one output per shape
+    ]
+    assert on_page(lab, lab._controls["conv_layers"]) and on_page(lab, lab._controls["filters"])
+    # A convolutional network has no regularisation and its own first weights: said so.
+    for name in ("init", "regularization", "regularization_rate"):
+        assert lab._controls[name].disabled and "dense networks" in lab._controls[name].tooltip
+    assert lab._gradient.lines.labels == ["conv 1", "conv 2", "dense 1", "output"]
+
+
+def test_conv_settings_go_through_setup_strings_and_presets(shapes_lab):
+    setup = shapes_lab.setup
+    assert "conv_layers=2" in setup and "filters=4" in setup and "dataset=shapes" in setup
+    twin = Lab(autostart=False, setup=setup)
+    try:
+        assert twin.model.settings() == shapes_lab.model.settings()
+        assert twin.model.trainer.network.config() == shapes_lab.model.trainer.network.config()
+        shapes_lab.model.apply(dllab.lab.presets.preset("shapes need convolutions"), whole=True)
+        assert shapes_lab.model.matching_preset() == "shapes need convolutions"
+        assert (shapes_lab.model.conv_layers, shapes_lab.model.filters) == (3, 8)
+        assert shapes_lab._preset.value == "shapes need convolutions"
+        shapes_lab.model.apply({"conv_layers": 0})  # no longer the preset
+        assert shapes_lab.model.matching_preset() == "" and shapes_lab._preset.value == ""
+    finally:
+        twin.close()
+
+
+@pytest.mark.parametrize(
+    "settings, error, words",
+    [
+        (dict(conv_layers=4), ValueError, "conv_layers=4 is not allowed: it must be from 0 to 3"),
+        (dict(conv_layers=-1), ValueError, "conv_layers=-1 is not allowed"),
+        (dict(conv_layers=1.5), TypeError, "conv_layers must be a whole number"),
+        (dict(filters=1), ValueError, "filters=1 is not allowed: it must be from 2 to 16"),
+        (dict(filters=17), ValueError, "filters=17 is not allowed"),
+        (dict(filters="8"), TypeError, "filters must be a whole number"),
+        (
+            dict(dataset="digits", conv_layers=3),
+            ValueError,
+            "conv_layers=3 is too many for digits (8 x 8 pictures)",
+        ),
+    ],
+)
+def test_bad_conv_settings_are_named(settings, error, words):
+    with pytest.raises(error) as raised:
+        LabModel(**settings)
+    assert words in str(raised.value)
+
+
+def test_conv_refusals_on_the_controls_and_in_apply_change_nothing(shapes_lab):
+    lab, model = shapes_lab, shapes_lab.model
+    lab._controls["dataset"].value = "digits"  # 8 x 8 pictures take 2 conv layers
+    assert model.conv_layers == 2
+    lab._controls["conv_layers"].value = 3
+    assert model.conv_layers == 2 and lab._controls["conv_layers"].value == 2
+    assert "too many for digits" in lab._messages.value
+    before = model.settings()
+    with pytest.raises(ValueError, match="conv_layers=3 is too many for digits"):
+        model.apply({"conv_layers": 3})
+    assert model.settings() == before
+    # Coming from shapes with 3 conv layers, digits takes as many as it can.
+    model.apply({"dataset": "shapes", "conv_layers": 3})
+    lab._controls["dataset"].value = "digits"
+    assert model.conv_layers == 2
+    rebuild(lab)
+    assert model.status == "ready" and model.is_conv
+
+
+def test_a_frame_shows_each_conv_layers_feature_maps(shapes_lab):
+    lab, model = shapes_lab, shapes_lab.model
+    model.example = 5
+    rebuild(lab)
+    columns = lab._canvas.columns
+    shapes = [(c["count"], c["height"], c["width"]) for c in columns]
+    assert shapes == [(1, 24, 24), (4, 24, 24), (8, 12, 12), (6, 1, 1), (4, 1, 1)]
+    assert [c["title"] for c in columns] == ["Input", "Conv 1", "Conv 2", "Dense 1", "Output"]
+    assert columns[-1]["labels"] == list(dllab.SHAPES)
+    frame = model.frame()
+    network, x = model.trainer.network, model.trainer.X_test[5:6]
+    run = network.forward(x)
+    first_maps = run.feature_maps(1)[0]  # after the first ReLU: (4, 24, 24)
+    scale = np.abs(first_maps).max(axis=(1, 2), keepdims=True)
+    np.testing.assert_allclose(frame.tiles[1], first_maps / np.where(scale > 0, scale, 1))
+    assert all(np.abs(tiles).max() <= 1 for tiles in frame.tiles)
+    np.testing.assert_allclose(frame.tiles[0][0], 2 * x.reshape(24, 24) - 1)
+    # Links: each (in channel, out channel) kernel's sum; channels summed over places.
+    assert lab._canvas.link_from == 0
+    kernels = [np.asarray(W, dtype=float) for W in network.weights]
+
+    def scaled(sums):  # sums of many weights: the largest drawn at 1 when it is larger
+        return sums / max(1.0, np.abs(sums).max())
+
+    np.testing.assert_allclose(frame.weights[0], scaled(kernels[0].sum(axis=(2, 3)).T), rtol=1e-6)
+    np.testing.assert_allclose(frame.weights[1], scaled(kernels[1].sum(axis=(2, 3)).T), rtol=1e-6)
+    by_channel = kernels[2].reshape(8, 36, 6).sum(axis=1)
+    np.testing.assert_allclose(frame.weights[2], scaled(by_channel), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(frame.weights[3], kernels[3], rtol=1e-6)
+    # Trained, the sums grow past 1: drawn with the largest at 1, in the same proportions.
+    network.weights[1] = kernels[1] * 50
+    grown = model.frame().weights[1]
+    assert np.abs(grown).max() == pytest.approx(1.0)
+    expected = scaled(50 * kernels[1].sum(axis=(2, 3)).T)
+    np.testing.assert_allclose(grown, expected, rtol=1e-4, atol=1e-5)
+    pairs = zip(shapes, shapes[1:])
+    assert len(lab._canvas.links) == 4 * sum(left[0] * right[0] for left, right in pairs)
+    assert len(lab._canvas.tiles) == sum(n * h * w for n, h, w in shapes)
+    np.testing.assert_allclose(frame.probabilities, run.output[0], rtol=1e-6)
+
+
+def test_switching_shapes_to_circle_and_back(shapes_lab):
+    lab, model = shapes_lab, shapes_lab.model
+    lab._controls["dataset"].value = "circle"
+    rebuild(lab)
+    assert not model.is_conv and model.trainer.network.sizes == [2, 6, 2]
+    assert model.conv_layers == 2  # kept, unused, and its controls hidden
+    assert not on_page(lab, lab._controls["conv_layers"])
+    assert not on_page(lab, lab._controls["filters"])
+    assert counts(lab) == [2, 6, 2] and lab._canvas.link_from == 0
+    assert_canvas_matches_frame(lab)
+    assert on_page(lab, lab._output.plane.figure)
+    assert not lab._controls["regularization"].disabled
+    model.advance(1)
+    lab._controls["dataset"].value = "shapes"
+    rebuild(lab)
+    assert model.is_conv and counts(lab) == [1, 4, 8, 6, 4]
+    assert on_page(lab, lab._controls["conv_layers"]) and model.epoch == 0
+    assert on_page(lab, lab._output.bars_figure)
+    model.advance(1)
+    lab.draw()
+    assert len(np.asarray(lab._loss.loss_lines.x)) >= 2
+
+
+def test_conv_controls_are_hidden_for_two_dimensional_data(lab):
+    assert not on_page(lab, lab._controls["conv_layers"])
+    lab._controls["dataset"].value = "digits"
+    assert on_page(lab, lab._controls["conv_layers"]) and on_page(lab, lab._controls["filters"])
+    lab._controls["conv_layers"].value = 1
+    lab._controls["filters"].value = 3
+    rebuild(lab)
+    assert counts(lab) == [1, 3, 4, 2, 10]
+
+
+def test_a_frame_trains_part_of_an_epoch_and_the_counter_says_how_far(shapes_lab, monkeypatch):
+    import dllab.lab.model as lab_model
+
+    lab, model = shapes_lab, shapes_lab.model
+    monkeypatch.setattr(lab_model, "TRAIN_SECONDS_PER_FRAME", 0.0)  # one mini-batch a frame
+    batches = model.trainer.batches_per_epoch
+    # A new run's first scores come a chunk per frame: the first picture waits for none.
+    assert model.recording and model.trainer.history["epoch"] == []
+    rebuild(lab)
+    assert not lab._loss.loss_lines.visible
+    while model.recording:
+        model.go_on_recording()
+    lab.draw()
+    assert lab._loss.loss_lines.visible and model.trainer.steps == 0
+    for _ in range(3):
+        model.advance()
+    assert model.trainer.steps == 3 and model.epoch == 0
+    assert model.progress == pytest.approx(3 / batches)
+    lab._show_state()
+    assert f"width:{3 / batches:.0%}" in lab._epoch.value
+    assert model.trainer.history["epoch"] == [0]  # the curves: one point per epoch ended
+    frames_recording = 0
+    while model.trainer.history["epoch"][-1] < 1:
+        model.advance()
+        frames_recording += model.trainer.recording
+    assert model.trainer.history["epoch"] == [0, 1] and model.epoch == 1
+    # The epoch's scores were computed a chunk per frame, of the weights it ended with.
+    assert frames_recording >= 1 and model.trainer.steps == batches
+    scores = model.trainer.evaluate()
+    assert model.trainer.history["test_loss"][-1] == pytest.approx(scores["test_loss"], rel=1e-5)
+    assert model.trainer.history["train_accuracy"][-1] == pytest.approx(scores["train_accuracy"])
+
+
+def test_training_learns_shapes_in_a_short_run():
+    lab = Lab(autostart=False, preset="shapes need convolutions")
+    try:
+        model = lab.model
+        model.advance(4)
+        lab.draw()
+        history = model.trainer.history
+        assert history["epoch"] == [0, 1, 2, 3, 4]
+        start = history["test_accuracy"][0]
+        assert history["test_accuracy"][-1] > 0.75 > start + 0.4, history["test_accuracy"]
+        assert history["train_loss"][-1] < history["train_loss"][0]
+        gradients = np.asarray(lab._gradient.lines.y)
+        assert gradients.shape == (5, 4) and np.all(gradients > 0)
+    finally:
+        lab.close()
+
+
+def test_the_loop_scores_a_paused_conv_run_without_training_it():
+    lab = Lab(preset="shapes need convolutions")  # the loop runs; the lab starts paused
+    try:
+        model = lab.model
+        wait_until(
+            lambda: "accuracy" in lab._output.stats.value,  # drawn after the curves
+            timeout=60,
+            what="the first scores of the paused run on the page",
+        )
+        assert model.trainer.history["epoch"] == [0] and lab._loss.loss_lines.visible
+        assert not model.recording and not model.playing and model.trainer.steps == 0
+    finally:
+        lab.close()
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("dataset=shapes&conv_layers=two", "conv_layers='two': it must be a whole number"),
+        ("dataset=shapes&conv_layers=5", "conv_layers=5 is not allowed: it must be from 0 to 3"),
+        ("dataset=digits&conv_layers=3", "conv_layers=3 is too many for digits"),
+        ("dataset=shapes&filters=40", "filters=40 is not allowed: it must be from 2 to 16"),
+    ],
+)
+def test_a_bad_conv_setup_is_refused_and_changes_nothing(shapes_lab, text, words):
+    before = shapes_lab.model.settings()
+    shapes_lab._setup.value = text
+    assert words in shapes_lab._messages.value.replace("&#x27;", "'")
+    assert shapes_lab.model.settings() == before

@@ -175,6 +175,11 @@ def test_gallery_shows_digit_weights_and_activations_for_the_chosen_example(gall
         ("Layer 2", 16, 1),
         ("Output", 10, 1),
     ]
+    # Links join layer 1 to layer 2 and layer 2 to the output: 16 x 16 + 16 x 10.
+    canvas, network = gallery._digits_canvas, gallery.model.digits.trainer.network
+    assert canvas.link_from == 1 and len(canvas.links) == 4 * (16 * 16 + 16 * 10)
+    links = np.frombuffer(canvas.links, dtype=np.float32)
+    np.testing.assert_allclose(links[-160:], network.weights[2].ravel(), rtol=1e-6)
     frame, tiles = gallery._digits_canvas.frame, gallery._digits_canvas.tiles
     gallery._example.value = 7
     assert gallery.model.digits.example == 7

@@ -12,10 +12,14 @@ after each chunk of epochs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .layer_specs import Activation
+from .layered import LayerNetwork
+from .network import Network
 from .training import Trainer
 
 Array = NDArray[np.float64]
@@ -80,7 +84,7 @@ def diagnose(trainer: Trainer, previous: Diagnosis | None = None) -> Diagnosis |
             f"previous must be the last Diagnosis of this run, or None; "
             f"got {type(previous).__name__}"
         )
-    if trainer.diverged or trainer.epoch < MIN_EPOCHS or trainer.network.depth == 0:
+    if trainer.diverged or trainer.epoch < MIN_EPOCHS or not hidden_activation(trainer.network):
         return None
     if len(trainer.history) == 0 or not at_chance(trainer):
         return None
@@ -92,7 +96,7 @@ def diagnose(trainer: Trainer, previous: Diagnosis | None = None) -> Diagnosis |
     if flat <= STUCK_SHARE * total and not flat_layers and not output_pinned:
         return None
     message = stuck_message(
-        trainer.network.activation,
+        hidden_activation(trainer.network),
         flat,
         total,
         flat_layers,
@@ -187,20 +191,51 @@ def flat_neurons(trainer: Trainer) -> tuple[list[int], list[int], bool]:
     kin: flat on every point), the layers' widths, and whether a tanh output is pinned on
     every point. A pinned tanh output passes no gradient back (its squared-error gradient
     is multiplied by 1 - a^2); the cross-entropy and linear outputs' gradients do not
-    vanish that way."""
+    vanish that way. In a convolutional layer a neuron is a channel, flat when it is flat
+    at every place of the picture."""
     network = trainer.network
     X = trainer.X_train
     X = X[:: max(1, len(X) // MAX_POINTS)][:MAX_POINTS]
-    run = network.forward(X)
-    needed = PINNED_SHARE if network.activation in PINNED_AT else 1.0
+    activation = hidden_activation(network)
+    run, layers = hidden_values(network, X)
+    needed = PINNED_SHARE if activation in PINNED_AT else 1.0
     flat_counts = [
-        int(np.count_nonzero(flat_region(network.activation, Z, A).mean(axis=0) >= needed))
-        for Z, A in zip(run.pre_activations[:-1], run.activations[:-1])
+        int(np.count_nonzero(flat_region(activation, Z, A).mean(axis=0) >= needed))
+        for Z, A in layers
     ]
     output_pinned = network.head_name == "tanh" and bool(
         flat_region("tanh", run.pre_activations[-1], run.output).all()
     )
-    return flat_counts, list(network.sizes[1:-1]), output_pinned
+    return flat_counts, [A.shape[1] for _, A in layers], output_pinned
+
+
+def hidden_activation(network: Network | LayerNetwork) -> str | None:
+    """The activation of a network's hidden layers (a LayerNetwork's first), or None
+    when it has no hidden layer."""
+    if isinstance(network, LayerNetwork):
+        names = [layer.name for layer in network.layers if isinstance(layer, Activation)]
+        return names[0] if names else None
+    return network.activation if network.depth else None
+
+
+def hidden_values(
+    network: Network | LayerNetwork, X: Array
+) -> tuple[Any, list[tuple[Array, Array]]]:
+    """A forward pass on `X` and each hidden layer's (values in, values out) of its
+    activation, `(n_points, neurons)`; a convolutional layer's are `(n_points * places,
+    channels)`."""
+    run = network.forward(X)
+    if not isinstance(network, LayerNetwork):
+        return run, list(zip(run.pre_activations[:-1], run.activations[:-1]))
+    layers = []
+    for index, layer in enumerate(network.layers):
+        if isinstance(layer, Activation) and index > 0:
+            before, after = run.outputs[index - 1], run.outputs[index]
+            if after.ndim == 4:  # (channels, height, width, images): a row per place
+                before = before.reshape(len(before), -1).T
+                after = after.reshape(len(after), -1).T
+            layers.append((before, after))
+    return run, layers
 
 
 def flat_region(activation: str, Z: Array, A: Array) -> NDArray[np.bool_]:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import copy
 import math
+import time
 from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .checks import check_choice, check_int, check_rng
+from .checks import check_choice, check_float, check_int, check_rng
 from .data import Split, check_split
 from .features import check_features, feature_matrix
 from .layered import LayerNetwork
@@ -128,6 +129,7 @@ class Trainer:
         self.T_test = network.encode_labels("data.y_test", data.y_test, len(self.X_test))
         self._initial_params = network.params.copy()
         self._gradients = network.gradient_buffer()
+        self._twin = network.copy()  # scores a pass's weights while training goes on
         self.reset()
 
     def inputs(self, X: Array) -> Array:
@@ -145,6 +147,9 @@ class Trainer:
         self.message = ""
         self.history = History(self.history_limit)
         self.last_gradients = None
+        self._epoch_data: tuple[Array, Array] | None = None  # the pass under way, shuffled
+        self._next_batch = 0
+        self._pending = None  # the record of a pass, being computed (see run_batches)
 
     @property
     def diverged(self) -> bool:
@@ -159,19 +164,133 @@ class Trainer:
         return self.history
 
     def run_epoch(self) -> bool:
-        """One pass over the shuffled training set in mini-batches, then one history
-        record. Returns False (and sets status "diverged") if the loss became non-finite."""
+        """One pass over the shuffled training set in mini-batches (or the rest of the pass
+        under way), then one history record. Returns False (and sets status "diverged") if
+        the loss became non-finite."""
+        return self.run_batches()
+
+    def run_batches(self, most: int | None = None, defer_record: bool = False) -> bool:
+        """Up to `most` mini-batches (None: all) of the current pass over the shuffled
+        training set; a pass that ends is recorded in the history. False if the run
+        diverged.
+
+        defer_record : the scores of a pass that ends are computed later, a chunk of
+            samples at a time, by `record_some` (on a copy of the weights it ended with),
+            so that no call takes longer than a few mini-batches."""
+        if self._pending is not None and (not defer_record or most is None):
+            self.record_some(None)
         if self.diverged:
             return False
-        order = self.rng.permutation(len(self.X_train))
-        X, T = self._X_train1[order], self.T_train[order]
-        size = self.batch_size
-        # A diverging run overflows: record() catches it at the end of the epoch.
+        if self._epoch_data is None:
+            order = self.rng.permutation(len(self.X_train))
+            self._epoch_data = (self._X_train1[order], self.T_train[order])
+            self._next_batch = 0
+        X, T = self._epoch_data
+        size, n_batches = self.batch_size, self.batches_per_epoch
+        stop = n_batches if most is None else min(n_batches, self._next_batch + max(0, most))
+        # A diverging run overflows: the record catches it at the end of the pass.
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            for start in range(0, len(X) - size + 1, size):
+            for batch in range(self._next_batch, stop):
+                start = batch * size
                 self._step(X[start : start + size], T[start : start + size], with_loss=False)
+        self._next_batch = stop
+        if stop < n_batches:
+            return True
+        self._epoch_data, self._next_batch = None, 0
         self.epoch += 1
-        return self.record()
+        if not defer_record:
+            return self.record()
+        if not np.isfinite(self.network.params).all():
+            return self._diverge()
+        self._pending = self._recording()
+        return True
+
+    @property
+    def batches_per_epoch(self) -> int:
+        """Mini-batches in one pass (a last batch smaller than batch_size is left out)."""
+        return len(self.X_train) // self.batch_size
+
+    @property
+    def progress(self) -> float:
+        """Epochs trained, counting the part of the pass under way: 3.25 is a quarter
+        into the fourth epoch."""
+        return self.epoch + self._next_batch / self.batches_per_epoch
+
+    @property
+    def recording(self) -> bool:
+        """True while the scores of a finished pass are still being computed."""
+        return self._pending is not None
+
+    def start_record(self) -> None:
+        """Record the current weights a chunk at a time (see `record_some`), as at the end
+        of a pass with `defer_record`: a slow network's first scores need not hold up its
+        first picture."""
+        if self._pending is None:
+            self._pending = self._recording()
+
+    def record_some(self, most: int | None = 1) -> bool:
+        """Compute up to `most` chunks (None: all) of the record under way (see
+        `run_batches(defer_record=True)`); the history gets it once whole. False if the
+        run diverged."""
+        count = 0
+        while self._pending is not None and (most is None or count < most):
+            try:
+                next(self._pending)
+            except StopIteration:
+                self._pending = None
+            count += 1
+        return not self.diverged
+
+    def train_within(self, epochs: int, seconds: float) -> bool:
+        """Train until `epochs` more passes have ended and been recorded, or `seconds`
+        have gone by, whichever comes first (at least one mini-batch or one chunk of a
+        record): a live view calls this once a frame, and a slow network then trains part
+        of an epoch per frame. Returns False if the run diverged."""
+        epochs = check_int("epochs", epochs, 1)
+        deadline = time.perf_counter() + check_float("seconds", seconds, 0.0)
+        goal = self.epoch + epochs
+        while not self.diverged:
+            if self._pending is not None:
+                self.record_some(1)
+            elif self.epoch >= goal:
+                break
+            else:
+                self.run_batches(1, defer_record=True)
+            if time.perf_counter() >= deadline:
+                break
+        return not self.diverged
+
+    def _recording(self):
+        """The record of the pass just ended, a chunk at a time (a generator): the weights
+        are copied now, and scored on the training and test sets chunk by chunk."""
+        twin = self._twin
+        twin.params[...] = self.network.params
+        epoch, gradient_size = self.epoch, self.gradient_sizes()
+        chunk = getattr(twin, "chunk", None)
+        scores = {}
+        for part, X1, T, y in self._parts():
+            loss, right, step = 0.0, 0.0, chunk or len(X1)
+            for start in range(0, len(X1), step):
+                stop = start + step
+                with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+                    run = twin._forward(X1[start:stop])
+                    share = len(T[start:stop]) / len(T)
+                    loss += share * twin.head.loss(
+                        run.pre_activations[-1], run.output, T[start:stop]
+                    )
+                    right += share * accuracy(twin, run.output, y[start:stop])
+                yield
+            scores[f"{part}_loss"], scores[f"{part}_accuracy"] = float(loss), float(right)
+        if not (math.isfinite(scores["train_loss"]) and math.isfinite(scores["test_loss"])):
+            self._diverge()
+            return
+        self.history.append(epoch=epoch, gradient_size=gradient_size, **scores)
+
+    def _parts(self):
+        return (
+            ("train", self._X_train1, self.T_train, self.data.y_train),
+            ("test", self._X_test1, self.T_test, self.data.y_test),
+        )
 
     def step(self) -> bool:
         """One mini-batch step on a random batch (the backprop inspector steps this way)."""
@@ -197,10 +316,7 @@ class Trainer:
     def evaluate(self) -> dict[str, float]:
         """Loss and accuracy on the training and test sets."""
         scores = {}
-        for part, X1, T, y in (
-            ("train", self._X_train1, self.T_train, self.data.y_train),
-            ("test", self._X_test1, self.T_test, self.data.y_test),
-        ):
+        for part, X1, T, y in self._parts():
             with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
                 run = self.network._forward(X1)
             scores[f"{part}_loss"] = self.network.head.loss(run.pre_activations[-1], run.output, T)

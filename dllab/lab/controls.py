@@ -12,7 +12,14 @@ from ..core import ACTIVATIONS, FEATURES, OPTIMIZERS
 from ..core.network import INITIALIZERS, REGULARIZERS
 from ..ui import Control
 from ..ui.theme import HEAD_LABELS, dataset_options, rate_label
-from .model import MAX_HIDDEN_LAYERS, MAX_NEURONS_PER_LAYER, MAX_SEED, TRAIN_SHARE_RANGE
+from .model import (
+    FILTER_RANGE,
+    MAX_CONV_LAYERS,
+    MAX_HIDDEN_LAYERS,
+    MAX_NEURONS_PER_LAYER,
+    MAX_SEED,
+    TRAIN_SHARE_RANGE,
+)
 
 # TensorFlow Playground's choices of learning rate and regularisation rate (any other rate
 # the engine accepts is added to a control when the model holds it).
@@ -130,6 +137,13 @@ CONTROLS: list[Control] = [
         dict(description="Layer widths", placeholder="e.g. 8, 6, 4", continuous_update=False),
     ),
     ("activation", w.Dropdown, dict(description="Activation", options=list(ACTIVATIONS))),
+    # Shown for pictures only (see Lab._show_conv).
+    ("conv_layers", w.IntSlider, dict(description="Conv layers", min=0, max=MAX_CONV_LAYERS)),
+    (
+        "filters",
+        w.IntSlider,
+        dict(description="Filters", min=FILTER_RANGE[0], max=FILTER_RANGE[1]),
+    ),
     (
         "head",
         w.Dropdown,

@@ -88,7 +88,8 @@ class TrainingLoop:
         self.model.playing = False
 
     def _has_work(self) -> bool:
-        return self.model.stale.is_set() or self.model.playing or self.redraw.is_set()
+        model = self.model
+        return model.stale.is_set() or model.playing or self.redraw.is_set() or model.recording
 
     def _job(self, should_stop: Callable[[], bool]) -> None:
         model = self.model
@@ -104,6 +105,8 @@ class TrainingLoop:
             rebuilt = model.sync()
             if model.playing and not rebuilt:
                 model.advance()
+            elif model.recording and not rebuilt:
+                model.go_on_recording()  # a paused new run's first scores
             # ...and send it once the browser has caught up enough.
             caught_up = self.wait_drawn(self.patience, self.in_flight - 1)
             count = self.drawn() if self.drawn is not None else self._seen

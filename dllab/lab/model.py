@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import difflib
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -20,11 +21,11 @@ from numpy.typing import NDArray
 from ..core import (
     ACTIVATIONS,
     DEFAULT_HEAD,
-    FEATURES,
     HEADS,
     OPTIMIZERS,
     PLAYGROUND_SETS,
     Dataset,
+    LayerNetwork,
     Trainer,
     make_dataset,
     make_trainer,
@@ -36,85 +37,31 @@ from ..core.data import MAX_NOISE
 from ..core.diagnosis import Diagnosis, diagnose
 from ..core.network import INITIALIZERS, REGULARIZERS
 from ..core.optimizers import check_learning_rate
-from .frames import Frame, PlanePictures, example_pictures
+from .frames import Frame, PlanePictures, conv_pictures, example_pictures
+from .limits import (  # noqa: F401 (the lab's limits, read from here by the controls)
+    FILTER_RANGE,
+    IMAGE_SHAPES,
+    MAX_BATCH_SIZE,
+    MAX_CONV_LAYERS,
+    MAX_EPOCHS_PER_FRAME,
+    MAX_HIDDEN_LAYERS,
+    MAX_NEURONS_PER_LAYER,
+    MAX_REGULARIZATION_RATE,
+    MAX_SEED,
+    OWN_DATA,
+    STATUSES,
+    TRAIN_SECONDS_PER_FRAME,
+    TRAIN_SHARE_RANGE,
+    LayerWidths,
+    check_conv_layers,
+    known_choice,
+    most_conv_layers,
+    named_task,
+    plain_value,
+    read_features,
+    read_widths,
+)
 from .presets import PRESETS, SHARED, defaults, preset
-
-# The lab's limits, each named for what it limits (the engine allows bigger networks; the
-# lab keeps to what its pictures can show and a workshop's laptop can train live).
-MAX_HIDDEN_LAYERS = 8
-MAX_NEURONS_PER_LAYER = 32
-MAX_BATCH_SIZE = 1000
-MAX_EPOCHS_PER_FRAME = 100
-MAX_SEED = 2**32 - 1
-MAX_REGULARIZATION_RATE = 10.0
-TRAIN_SHARE_RANGE = (0.1, 0.9)
-OWN_DATA = "my data"
-# What `LabModel.status` can be: built and not trained yet; training (or paused after
-# training); stopped because the loss became infinite; still at chance level (set by a
-# check of progress, see `LabModel._check_progress`); a run that could not be built or drawn.
-STATUSES = ("ready", "training", "diverged", "stuck", "error")
-
-
-def read_widths(value: Any) -> list[int]:
-    """Hidden layer widths from a list of whole numbers or from text such as '8, 6, 4'
-    (what the "Layer widths" box holds)."""
-    limits = f"1 to {MAX_NEURONS_PER_LAYER}"
-    if isinstance(value, str):
-        parts = [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
-        try:
-            widths = [int(part) for part in parts]
-            return read_widths(widths)
-        except (ValueError, TypeError):
-            raise ValueError(
-                f"layer widths {value!r} not understood: give whole numbers {limits} "
-                f"separated by commas, at most {MAX_HIDDEN_LAYERS} of them"
-            ) from None
-    if isinstance(value, (bytes, dict, set)) or not isinstance(value, Iterable):
-        raise TypeError(
-            f"hidden must be a list of layer widths, e.g. [8, 8, 8] (or the text '8, 8, 8'); "
-            f"got {value!r}"
-        )
-    widths = list(value)
-    try:
-        widths = [check_int("hidden", width, 1, MAX_NEURONS_PER_LAYER) for width in widths]
-    except (ValueError, TypeError):
-        widths = None
-    if widths is None or len(widths) > MAX_HIDDEN_LAYERS:
-        raise ValueError(
-            f"hidden={list(value)} is not allowed: at most {MAX_HIDDEN_LAYERS} layers, "
-            f"each {limits} neurons"
-        )
-    return widths
-
-
-def read_features(value: Any) -> list[str]:
-    """Input features, in FEATURES' order; at least one."""
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        raise TypeError(
-            f"features must be a list of feature names, e.g. ['x1', 'x2']; got {value!r}"
-        )
-    chosen = list(value)
-    if not chosen or any(name not in FEATURES for name in chosen):
-        raise ValueError(
-            f"features={chosen} is not allowed: turn on at least one input feature, "
-            f"from {', '.join(FEATURES)}"
-        )
-    return [name for name in FEATURES if name in chosen]
-
-
-class LayerWidths(t.TraitType):
-    """Hidden layer widths: a list of whole numbers (text such as '8, 6, 4' is read)."""
-
-    info_text = "a list of layer widths"
-
-    def make_dynamic_default(self) -> list[int]:
-        return list(SHARED["hidden"][1])
-
-    def validate(self, obj, value):
-        try:
-            return read_widths(value)
-        except (ValueError, TypeError) as error:
-            raise t.TraitError(str(error)) from None
 
 
 class LabModel(t.HasTraits):
@@ -122,7 +69,14 @@ class LabModel(t.HasTraits):
     `sync()` (the training loop calls it) rebuilds data, network and trainer from scratch.
 
     `hidden` is the one truth about the layers: `depth` and `width` are its views for the
-    sliders (writing one rewrites `hidden`)."""
+    sliders (writing one rewrites `hidden`).
+
+    `conv_layers` and `filters` apply to pictures (shapes, digits, your own data with an
+    image_shape): with conv_layers > 0 the network is convolutional, its blocks before the
+    hidden layers (dllab.core.recipe). On 2-D data they are kept but unused (the view
+    hides their sliders), so that going back to pictures brings them back. A data set
+    whose pictures take fewer blocks (8 x 8 digits take 2) lowers conv_layers when chosen,
+    and more is refused with a message saying how many fit."""
 
     # data
     dataset = t.Unicode("circle")
@@ -135,6 +89,8 @@ class LabModel(t.HasTraits):
     hidden = LayerWidths()
     depth = t.Int(2)  # len(hidden)
     width = t.Int(4)  # max(hidden); the width new layers get
+    conv_layers = t.Int(0)  # pictures only: convolutional blocks before `hidden`
+    filters = t.Int(8)
     activation = t.Unicode("tanh")
     head = t.Unicode("tanh")
     init = t.Unicode("playground")
@@ -153,7 +109,8 @@ class LabModel(t.HasTraits):
     show_test = t.Bool(False)
     discretize = t.Bool(False)
     # state, read by the view
-    epoch = t.Int(0)
+    epoch = t.Int(0)  # epochs ended
+    progress = t.Float(0.0)  # epochs trained, the part of the one under way included
     status = t.Enum(STATUSES, default_value="ready")
     message = t.Unicode("")
     version = t.Int(0)
@@ -177,6 +134,7 @@ class LabModel(t.HasTraits):
         self.trainer: Trainer | None = None
         self._diagnosis: Diagnosis | None = None
         self.data: Dataset | None = None
+        self._data_key: tuple | None = None  # (dataset, noise, data_seed) of `data`
         self._pictures = PlanePictures()
         self.observe(self._mark_stale, names=self.SETTINGS)
         self.stale.set()
@@ -195,6 +153,8 @@ class LabModel(t.HasTraits):
             "hidden": read_widths,
             "depth": lambda v: check_int("depth", v, 0, MAX_HIDDEN_LAYERS),
             "width": lambda v: check_int("width", v, 1, MAX_NEURONS_PER_LAYER),
+            "conv_layers": lambda v: check_int("conv_layers", v, 0, MAX_CONV_LAYERS),
+            "filters": lambda v: check_int("filters", v, *FILTER_RANGE),
             "activation": lambda v: check_choice("activation", v, ACTIVATIONS),
             "head": lambda v: check_choice("head", v, HEADS),
             "init": lambda v: check_choice("init", v, INITIALIZERS),
@@ -218,10 +178,13 @@ class LabModel(t.HasTraits):
         return checks[name](value)
 
     def _checked(self, settings: dict[str, Any]) -> dict[str, Any]:
-        """Every setting checked, and the head checked against the data."""
+        """Every setting checked, and the head and the conv layers checked against the data."""
         settings = {name: self.check(name, value) for name, value in settings.items()}
+        dataset = settings.get("dataset", self.dataset)
         if "head" in settings:
-            self.check_head(settings["head"], settings.get("dataset", self.dataset))
+            self.check_head(settings["head"], dataset)
+        if "conv_layers" in settings:
+            check_conv_layers(settings["conv_layers"], self.image_shape_of(dataset), dataset)
         return settings
 
     def check_head(self, head: str, dataset: str) -> None:
@@ -253,6 +216,8 @@ class LabModel(t.HasTraits):
             value = self.check(proposal.trait.name, proposal.value)
             if proposal.trait.name == "head":
                 self.check_head(value, self.dataset)
+            if proposal.trait.name == "conv_layers":
+                check_conv_layers(value, self.image_shape_of(self.dataset), self.dataset)
         except (ValueError, TypeError) as error:
             raise t.TraitError(str(error)) from None
         return value
@@ -280,6 +245,10 @@ class LabModel(t.HasTraits):
         # A new kind of data brings the output that fits it (the playground does the same).
         if self.task not in HEADS[self.head].tasks:
             self.head = DEFAULT_HEAD[self.task]
+        # and no more conv layers than its pictures take (8 x 8 digits take 2)
+        shape = self.image_shape_of(self.dataset)
+        if shape is not None:
+            self.conv_layers = min(self.conv_layers, most_conv_layers(shape))
         self.focus = (-1, -1)
 
     def set_layer_width(self, layer: int, width: int) -> None:
@@ -292,16 +261,30 @@ class LabModel(t.HasTraits):
 
     # -- data --------------------------------------------------------------------------------
     def dataset_names(self) -> list[str]:
-        names = [*PLAYGROUND_SETS, "digits"]
+        names = [*PLAYGROUND_SETS, *IMAGE_SHAPES]
         return names + [OWN_DATA] if self.own_data is not None else names
 
     def task_of(self, dataset: str) -> str | None:
         """The task of data set `dataset` (None for a name that is not one)."""
         if dataset == OWN_DATA:
             return self.own_data.task if self.own_data is not None else None
-        if dataset == "digits":
-            return "multiclass"
-        return _PLAYGROUND_TASKS.get(dataset)
+        return named_task(dataset)
+
+    def image_shape_of(self, dataset: str) -> tuple[int, int] | None:
+        """The (height, width) of data set `dataset`'s pictures; None if not pictures."""
+        if dataset == OWN_DATA:
+            return self.own_data.image_shape if self.own_data is not None else None
+        return IMAGE_SHAPES.get(dataset)
+
+    @property
+    def on_pictures(self) -> bool:
+        """True when the data are pictures: the conv layers and filters apply."""
+        return self.image_shape_of(self.dataset) is not None
+
+    @property
+    def is_conv(self) -> bool:
+        """True when the run's network is convolutional."""
+        return self.trainer is not None and isinstance(self.trainer.network, LayerNetwork)
 
     @property
     def task(self) -> str | None:
@@ -330,7 +313,7 @@ class LabModel(t.HasTraits):
     # -- settings as a whole -----------------------------------------------------------------
     def settings(self) -> dict[str, Any]:
         """The settings a setup string shares (see dllab.lab.presets)."""
-        return {key: _plain(getattr(self, key)) for key in SHARED}
+        return {key: plain_value(getattr(self, key)) for key in SHARED}
 
     def whole(self, settings: dict[str, Any]) -> dict[str, Any]:
         """`settings` with what they leave out at its default, the head at the one that fits
@@ -356,6 +339,8 @@ class LabModel(t.HasTraits):
         if "head" not in settings and self.task_of(dataset) not in HEADS[head].tasks:
             settings["head"] = DEFAULT_HEAD[self.task_of(dataset)]
         self.check_head(settings.get("head", head), dataset)
+        conv_layers = settings.get("conv_layers", self.conv_layers)
+        check_conv_layers(conv_layers, self.image_shape_of(dataset), dataset)
         with self.hold_trait_notifications():  # one change: observers see it whole
             for key in SHARED:  # the data before the output that fits it
                 if key in settings:
@@ -388,31 +373,59 @@ class LabModel(t.HasTraits):
                 self.status, self.message = "error", str(error)
             else:
                 self.status, self.message = "ready", ""
-            self.epoch = 0
+            self.epoch, self.progress = 0, 0.0
             self.version += 1
         return True
 
     def _build(self) -> None:
+        key = (self.dataset, self.noise, self.data_seed)
         if self.dataset == OWN_DATA:
             data = self.own_data
+        elif key == self._data_key and self.data is not None:
+            data = self.data  # the same points (drawing 2,000 shapes takes a moment)
         else:
             data = make_dataset(self.dataset, noise=self.noise, seed=self.data_seed)
+        # Conv layers on pictures only; a convolutional network has no regularisation
+        # (the view disables those controls then).
+        conv_layers = self.conv_layers if data.image_shape is not None else 0
         self.trainer = make_trainer(
             split(data, self.train_share, seed=self.data_seed),
             self.hidden,
             activation=self.activation,
             head=self.head,
             init=self.init,
-            regularization=self.regularization,
+            regularization="none" if conv_layers else self.regularization,
             regularization_rate=self.regularization_rate,
             features=list(self.features) if data.n_inputs == 2 and data.extent else None,
             learning_rate=self.learning_rate,
             batch_size=self.batch_size,
             optimizer=self.optimizer,
             seed=self.seed,
+            conv_layers=conv_layers,
+            filters=self.filters,
         )
-        self.data = data
-        self.trainer.record()
+        self.data, self._data_key = data, key
+        if conv_layers:  # its first scores take a moment: a chunk per frame (see loop.py)
+            self.trainer.start_record()
+        else:
+            self.trainer.record()
+
+    @property
+    def recording(self) -> bool:
+        """True while the run's latest scores are being computed, a chunk per frame."""
+        trainer = self.trainer
+        return trainer is not None and trainer.recording
+
+    def go_on_recording(self) -> None:
+        """Compute the scores under way for one frame's time, without training (a paused
+        lab's new convolutional run)."""
+        with self.lock:
+            trainer = self.trainer
+            deadline = time.perf_counter() + TRAIN_SECONDS_PER_FRAME
+            while trainer is not None and trainer.recording:
+                trainer.record_some(1)
+                if time.perf_counter() >= deadline:
+                    break
 
     def reset(self) -> None:
         """Start the same run again from its first weights."""
@@ -420,14 +433,20 @@ class LabModel(t.HasTraits):
         self.sync()
 
     def advance(self, epochs: int | None = None) -> bool:
-        """Train `epochs` (default: epochs_per_frame) epochs. False if it cannot train."""
+        """Train `epochs` epochs (the first finishes the one under way, if any); by
+        default one frame's worth: `epochs_per_frame` epochs, or what fits in
+        TRAIN_SECONDS_PER_FRAME if that is less (part of an epoch for a convolutional
+        network). False if it cannot train."""
         self.sync()
         with self.lock:
             trainer = self.trainer
             if trainer is None or trainer.diverged:
                 return False
-            trainer.train(self.epochs_per_frame if epochs is None else epochs)
-            self.epoch = trainer.epoch
+            if epochs is None:
+                trainer.train_within(self.epochs_per_frame, TRAIN_SECONDS_PER_FRAME)
+            else:
+                trainer.train(epochs)
+            self.epoch, self.progress = trainer.epoch, trainer.progress
             return self._check_progress(trainer)
 
     def _check_progress(self, trainer: Trainer) -> bool:
@@ -458,32 +477,20 @@ class LabModel(t.HasTraits):
             with np.errstate(all="ignore"):
                 if self.is_plane:
                     pictures = self._pictures(trainer, self.extent, self.focus)
+                elif self.is_conv:
+                    return conv_pictures(trainer, self.example, self.version, history)
                 else:
                     pictures = example_pictures(trainer, self.example)
             tiles, surface, title, probabilities = pictures
+            link_from = 0 if self.is_plane else 1
             return Frame(
-                self.version, trainer.epoch, tiles, weights, surface, title, history, probabilities
+                self.version,
+                trainer.epoch,
+                tiles,
+                weights[link_from:],
+                surface,
+                title,
+                history,
+                probabilities,
+                link_from=link_from,
             )
-
-
-_PLAYGROUND_TASKS = {
-    "circle": "binary",
-    "xor": "binary",
-    "gauss": "binary",
-    "spiral": "binary",
-    "plane": "regression",
-    "multi_gauss": "regression",
-}
-
-
-def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, (list, tuple)) else value
-
-
-def known_choice(proposal: Any, options: Any) -> str:
-    """For a trait validator: the proposed value if it is one of `options`, else a
-    TraitError that names the trait, the value and the options."""
-    try:
-        return check_choice(proposal.trait.name, proposal.value, options)
-    except ValueError as error:
-        raise t.TraitError(str(error)) from None

@@ -104,6 +104,12 @@ class LossPlot:
 
     def show(self, history: dict[str, list], classifying: bool) -> None:
         epochs = np.asarray(history["epoch"], dtype=float)
+        # No score yet (a new convolutional run's first is computed over a few frames):
+        # no line, rather than the last run's.
+        update(self.loss_lines, visible=bool(len(epochs)))
+        update(self.accuracy_lines, visible=bool(len(epochs)) and classifying)
+        if not len(epochs):
+            return
         # A diverged run's losses (up to infinite) are drawn at a ceiling: past it the axis's
         # ticks are written in a notation SVG cannot read.
         losses = np.asarray([history["test_loss"], history["train_loss"]], dtype=float)
@@ -146,8 +152,9 @@ class GradientPlot:
         self.legend = w.HTML(layout=w.Layout(margin=LEGEND_MARGIN))
         self.box = w.VBox([self.figure, self.legend])
 
-    def new_run(self, n_layers: int) -> None:
-        labels = [f"layer {i + 1}" for i in range(n_layers - 1)] + ["output"]
+    def new_run(self, labels: list[str]) -> None:
+        """One line per layer with weights, named by `labels` (the last is the output)."""
+        n_layers = len(labels)
         # Placeholders, one line per layer, hidden until the first epoch's gradients.
         update(
             self.lines,

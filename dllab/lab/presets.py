@@ -19,6 +19,10 @@ SHARED: dict[str, tuple[type, Any]] = {
     "features": (list, ["x1", "x2"]),
     "data_seed": (int, 0),
     "hidden": (list, [4, 2]),
+    # Pictures only (shapes, digits): convolutional blocks before the hidden layers, and
+    # the first one's channels (twice as many after). On 2-D data they are kept, unused.
+    "conv_layers": (int, 0),
+    "filters": (int, 8),
     "activation": (str, "tanh"),
     "head": (str, "tanh"),
     "init": (str, "playground"),
@@ -81,6 +85,20 @@ PRESETS: dict[str, dict[str, Any]] = {
         "learning_rate": 0.1,
     },
     "regression": {"dataset": "multi_gauss", "hidden": [8, 8], "learning_rate": 0.01},
+    # The image lesson's network: 3 blocks of convolution, ReLU and pooling (8, 16, 16
+    # channels), a dense layer of 32, Adam at 0.003: 98 % test accuracy by epoch 9 (2.6 s
+    # of training); the same layers with no convolution stay far below
+    # (tests/test_lab.py).
+    "shapes need convolutions": {
+        "dataset": "shapes",
+        "conv_layers": 3,
+        "filters": 8,
+        "hidden": [32],
+        "activation": "relu",
+        "optimizer": "adam",
+        "learning_rate": 0.003,
+        "batch_size": 30,
+    },
 }
 
 

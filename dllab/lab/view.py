@@ -18,8 +18,9 @@ import numpy as np
 from ..core import Dataset
 from ..core.checks import check_choice, check_names
 from ..ui import MessageArea, NetworkCanvas, build_controls
-from ..ui.theme import STYLE
+from ..ui.theme import BLUE, STYLE, WHITE
 from .controls import CONTROLS
+from .frames import layer_names
 from .loop import TrainingLoop
 from .model import LabModel
 from .panels import CURVES_PX, WIDE_CURVES_PX, GradientPlot, LossPlot, OutputPanel, heading
@@ -28,6 +29,8 @@ from .presets import preset as named_preset
 
 # Which curves plot sits in the output column, beside Play (the other goes under the panels).
 OUTPUT_COLUMN = ("loss", "gradient_flow")
+# Settings of dense networks only: disabled while the network is convolutional.
+DENSE_ONLY = ("init", "regularization", "regularization_rate")
 # Parts of the lab that `hide` takes besides its controls (and older names of controls).
 OTHER_PARTS = (
     "layer_widths play step reset regenerate preset setup test_data more_settings "
@@ -130,9 +133,11 @@ class Lab(w.VBox):
         self._show_more()
         self.add_class("dllab-lab")
 
-        model.observe(self._show_state, names=["epoch", "status", "message"])
+        model.observe(self._show_state, names=["epoch", "progress", "status", "message"])
         model.observe(self._settings_changed, names=list(SHARED))
+        model.observe(self._show_conv, names="dataset")
         self._settings_changed()
+        self._show_conv()
         self._shown_version = -1
         self.loop = TrainingLoop(
             model, self.draw, self._canvas.wait_drawn, drawn=lambda: self._canvas.drawn
@@ -154,9 +159,12 @@ class Lab(w.VBox):
         are all on screen: one toolbar, then the three panels side by side in 1090 px, so
         that they also fit in JupyterLab with its file browser hidden."""
         c = self._controls
+        self._conv_row = w.HBox([c["conv_layers"], c["filters"]])
         c["playing"].layout.width = "90px"
         c["learning_rate"].layout.width = "300px"
         for half_row in (c["depth"], c["width"], c["hidden"], c["activation"]):
+            half_row.layout.width = "255px"
+        for half_row in (c["conv_layers"], c["filters"]):
             half_row.layout.width = "255px"
         for in_column in (c["dataset"], c["noise"], c["train_share"], c["batch_size"]):
             in_column.layout.width = "240px"
@@ -197,6 +205,7 @@ class Lab(w.VBox):
                 heading("Network"),
                 w.HBox([c["depth"], c["width"]]),
                 w.HBox([c["hidden"], c["activation"]]),
+                self._conv_row,
                 self._canvas,
             ]
         )
@@ -229,6 +238,11 @@ class Lab(w.VBox):
     def _focus_changed(self, change) -> None:
         selected, hovered = self._canvas.selected, self._canvas.hovered
         self.model.focus = tuple(selected if selected[0] >= 0 else hovered)
+
+    def _show_conv(self, change=None) -> None:
+        """The conv layers and filters apply to pictures only: on 2-D data their row is
+        hidden (their values are kept, unused, until pictures come back)."""
+        self._conv_row.layout.display = None if self.model.on_pictures else "none"
 
     def _show_more(self, change=None) -> None:
         self._more_box.layout.display = None if self._more.value else "none"
@@ -325,10 +339,10 @@ class Lab(w.VBox):
         self._output.show_stats(frame.history, classifying)
         self._canvas.show(
             frame.tiles,
-            frame.weights if model.is_plane else frame.weights[1:],
-            self._titles(frame),
+            frame.weights,
+            frame.titles or self._titles(frame),
             self._labels(frame),
-            link_from=0 if model.is_plane else 1,
+            link_from=frame.link_from,
             run=frame.version,
         )
 
@@ -339,8 +353,15 @@ class Lab(w.VBox):
         plane = model.is_plane
         self._output.show_plane(plane)
         self._controls["features"].disabled = not model.uses_features
+        for name in DENSE_ONLY:
+            self._controls[name].disabled = model.is_conv
+            self._controls[name].tooltip = (
+                "for dense networks: this convolutional network does not use it"
+                if model.is_conv
+                else None
+            )
         self._loss.new_run(model.task != "regression")
-        self._gradient.new_run(trainer.network.n_layers)
+        self._gradient.new_run(layer_names(trainer.network))
         data = trainer.data
         if plane:
             self._output.plane.show_points(data.X_train, data.y_train, data.X_test, data.y_test)
@@ -362,7 +383,7 @@ class Lab(w.VBox):
             labels[0] = list(self.model.features)
         elif self.model.is_plane:
             labels[0] = list(self.model.data.input_names)
-        elif self.model.trainer.network.depth:
+        elif self.model.is_conv or self.model.trainer.network.depth:
             labels[-1] = list(self.model.trainer.data.dataset.classes)
         return labels
 
@@ -370,9 +391,23 @@ class Lab(w.VBox):
         model = self.model
         self._epoch.value = (
             f'<span class="dllab-epoch" style="font-size:1.3em;margin:0 12px">'
-            f"Epoch <b>{model.epoch:,}</b></span>"
+            f"Epoch <b>{model.epoch:,}</b>{_under_way(model)}</span>"
         )
         self._messages.status(model.message, STATUS_KIND.get(model.status, "info"))
+
+
+def _under_way(model: LabModel) -> str:
+    """For a network that trains part of an epoch per frame: a small bar filling up as
+    the next epoch goes (the curves get a point at the end of each epoch)."""
+    if not model.is_conv:
+        return ""
+    done = min(1.0, max(0.0, model.progress - model.epoch))
+    return (
+        f'<span title="the next epoch: {done:.0%} done" style="display:inline-block;'
+        f"width:44px;height:8px;margin-left:8px;background:{WHITE};border:1px solid #bbb;"
+        f'vertical-align:middle"><span style="display:block;height:100%;'
+        f'width:{done:.0%};background:{BLUE}"></span></span>'
+    )
 
 
 def _button(description: str, icon: str, tooltip: str, action: Callable[[], None]) -> w.Button:

@@ -288,7 +288,12 @@ class LayerGallery(w.VBox):
         titles = ["Example", "Layer 1 weights", *[f"Layer {i}" for i in range(2, n - 1)], "Output"]
         labels = [None] * (n - 1) + [list(digits.trainer.data.dataset.classes)]
         self._digits_canvas.show(
-            frame.tiles, frame.weights[1:], titles, labels, link_from=1, run=self.model.version
+            frame.tiles,
+            frame.weights,
+            titles,
+            labels,
+            link_from=frame.link_from,
+            run=self.model.version,
         )
         self._show_answer()
 

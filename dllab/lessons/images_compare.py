@@ -17,13 +17,11 @@ import traitlets as t
 from ..core.baselines import fit_baseline
 from ..core.data import Split
 from ..core.edges import edge_split
-from ..core.layered import Conv, Dense, Flatten, LayerNetwork, MaxPool, ReLU
-from ..core.recipe import make_trainer
+from ..core.recipe import conv_network, make_trainer
 from ..core.training import Trainer
 from ..ui import Background, Runner
 
 STATUSES = ("ready", "running", "done", "cancelled", "error")
-DENSE_UNITS = 32
 CNN_LAYERS, CNN_FILTERS, CNN_EPOCHS = 3, 8, 40
 DENSE_HIDDEN, DENSE_EPOCHS = (128, 64), 30
 
@@ -33,26 +31,6 @@ EDGES_EXPLAINED = (
     "each cell counts how much edge it holds in each of 9 directions: these 81 counts, "
     "designed by a person, are the features."
 )
-
-
-def conv_layers_spec(conv_layers: int, filters: int) -> list:
-    """`conv_layers` blocks of 3 x 3 convolution, ReLU and 2 x 2 max pooling (`filters`
-    channels in the first, twice as many after), then a dense layer of 32 with ReLU."""
-    layers: list = []
-    for index in range(conv_layers):
-        layers += [Conv(filters if index == 0 else 2 * filters, 3), ReLU(), MaxPool()]
-    return [*layers, Flatten(), Dense(DENSE_UNITS), ReLU()]
-
-
-def build_network(conv_layers: int, filters: int, n_classes: int, seed: int) -> LayerNetwork:
-    return LayerNetwork(
-        (1, 24, 24),
-        conv_layers_spec(conv_layers, filters),
-        head="softmax",
-        n_outputs=n_classes,
-        seed=seed,
-        dtype="float32",
-    )
 
 
 def _trained(trainer: Trainer, epochs: int, should_stop) -> float | None:
@@ -80,7 +58,9 @@ def dense_trainer(data: Split, seed: int) -> Trainer:
 def conv_trainer(data: Split, seed: int) -> Trainer:
     """The convolutional network of the comparison, fresh, with its trainer (batches of
     32, or the whole training set if smaller)."""
-    network = build_network(CNN_LAYERS, CNN_FILTERS, data.dataset.n_classes, seed)
+    network = conv_network(
+        data.dataset.image_shape, CNN_LAYERS, CNN_FILTERS, data.dataset.n_classes, seed=seed
+    )
     batch_size = min(32, len(data.y_train))
     return Trainer(
         network, data, learning_rate=0.003, batch_size=batch_size, optimizer="adam", seed=seed
@@ -91,7 +71,7 @@ def dense_network(data: Split, seed: int, should_stop) -> float | None:
     return _trained(dense_trainer(data, seed), DENSE_EPOCHS, should_stop)
 
 
-def conv_network(data: Split, seed: int, should_stop) -> float | None:
+def convolutional_network(data: Split, seed: int, should_stop) -> float | None:
     return _trained(conv_trainer(data, seed), CNN_EPOCHS, should_stop)
 
 
@@ -106,7 +86,7 @@ MODELS: dict[str, Callable[[Split, int, Callable[[], bool]], float | None]] = {
         fit_baseline("random_forest", edge_split(data), seed=seed).test_score
     ),
     "Dense network on raw pixels": dense_network,
-    "Convolutional network on raw pixels": conv_network,
+    "Convolutional network on raw pixels": convolutional_network,
 }
 CNN, RF_PIXELS, RF_EDGES = (
     "Convolutional network on raw pixels",

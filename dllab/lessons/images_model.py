@@ -30,10 +30,11 @@ from ..core.data import Split, split
 from ..core.layer_specs import Activation, Conv
 from ..core.learning_curve import CURVE_SIZES, CURVE_TEST_SIZE
 from ..core.optimizers import check_learning_rate
+from ..core.recipe import conv_network
 from ..core.shapes import make_shapes
 from ..core.training import Trainer
 from ..ui import Background, Runner
-from .images_compare import Comparison, build_network
+from .images_compare import Comparison
 from .images_curve import DataCurve
 
 STATUSES = ("ready", "training", "done", "cancelled", "error")
@@ -155,7 +156,10 @@ class ImagesModel(Background, t.HasTraits):
 
     # -- training ------------------------------------------------------------------------------
     def _train(self, should_stop) -> None:
-        network = build_network(self.conv_layers, self.filters, len(self.classes), self.seed)
+        shape = self.data.dataset.image_shape
+        network = conv_network(
+            shape, self.conv_layers, self.filters, len(self.classes), seed=self.seed
+        )
         trainer = Trainer(
             network,
             self.data,

@@ -37,25 +37,47 @@ function asFloats(value) {
   return new Float32Array(copy.buffer, 0, Math.floor(copy.byteLength / 4));
 }
 
-const LABEL_ROOM = 40; // px: "sin x1" in 12px sans-serif, and a gap
+const LABEL_GAP = 8; // px between a label and its tile, and to the canvas's edge
+const MAX_TILE = 44;
+const LINK_LEVELS = 32; // a link's colour and width follow its weight in steps of 1/32
+const LINK_LIMIT = 2.5; // past this a link is as thick as it gets (6 px)
+const MAX_DOT = MAX_TILE; // px: a column of single values (dense neurons, outputs)
 
-function layoutOf(columns, width, height) {
+// The room the labels of a column take (the widest, in the canvas's 12px font).
+function labelRoom(ctx, column) {
+  const labels = (column && column.labels) || [];
+  if (!labels.length) return 0;
+  ctx.font = "12px sans-serif";
+  return Math.ceil(Math.max(...labels.map((label) => ctx.measureText(String(label)).width))) + LABEL_GAP;
+}
+
+// Where each tile goes: one column per layer. Columns of pictures of the same size (the
+// neurons over the plane, or one layer's feature maps) share one tile size, the largest
+// their longest column fits in the height; a column of single values gets its own.
+function layoutOf(columns, width, height, ctx) {
   const header = 22;
-  const most = Math.max(1, ...columns.map((c) => c.count));
   // Labels go where no link crosses them: the inputs' names (x1, sin x2) before their
-  // tiles, the outputs' (digits 0-9) after theirs. Room for both.
-  const margin = columns.length && (columns[0].labels || []).length ? LABEL_ROOM : 0;
-  const last = columns.length > 1 ? columns[columns.length - 1] : null;
-  const right = last && (last.labels || []).length ? LABEL_ROOM : 0;
-  const gapX = (width - margin - right) / columns.length;
-  // Tile and gap together fill at most the height: the gap is a fifth of a tile.
-  let tile = Math.min(44, ((height - header - 6) / most) / 1.2, gapX * 0.45);
-  tile = Math.max(6, Math.floor(tile));
-  const gap = Math.max(1, Math.min(8, Math.floor(tile / 5)));
+  // tiles, the outputs' (digits 0-9, shapes) after theirs.
+  const margin = columns.length ? labelRoom(ctx, columns[0]) : 0;
+  const right = columns.length > 1 ? labelRoom(ctx, columns[columns.length - 1]) : 0;
+  const gapX = (width - margin - right) / Math.max(1, columns.length);
+  const fit = (count, most) => {
+    const size = Math.min(most, ((height - header - 6) / count) / 1.2, gapX * 0.45);
+    return Math.max(4, Math.floor(size));
+  };
+  const longest = {};
+  columns.forEach((c) => {
+    const key = `${c.height}x${c.width}`;
+    longest[key] = Math.max(longest[key] || 1, c.count);
+  });
   return columns.map((c, ci) => {
-    // A lone input image (a digit) is drawn large enough to read.
-    const lone = c.count === 1 && ci === 0 && c.height > 1;
-    const size = lone ? Math.floor(Math.min(Math.max(tile * 2, 84), gapX * 0.8, (height - header) * 0.5)) : tile;
+    const dots = c.height === 1 && c.width === 1;
+    let size = dots ? fit(c.count, MAX_DOT) : fit(longest[`${c.height}x${c.width}`], MAX_TILE);
+    // A lone input image (a digit, a shape) is drawn large enough to read.
+    if (c.count === 1 && ci === 0 && c.height > 1) {
+      size = Math.floor(Math.min(Math.max(size * 2, 84), gapX * 0.8, (height - header) * 0.5));
+    }
+    const gap = Math.max(1, Math.min(8, Math.floor(size / 5)));
     const total = c.count * size + (c.count - 1) * gap;
     const top = header + Math.max(0, (height - header - total) / 2);
     const x = Math.round(margin + gapX * (ci + 0.5) - size / 2);
@@ -89,11 +111,14 @@ function render({ model, el }) {
     }
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, width, height);
-    boxes = layoutOf(columns, width, height);
+    boxes = layoutOf(columns, width, height, ctx);
     const tiles = asBytes(model.get("tiles"));
     const links = asFloats(model.get("links"));
     const linkFrom = model.get("link_from");
-    // Links first, under the tiles.
+    // Links first, under the tiles: grouped by their colour and width (a weight rounded
+    // to 1/LINK_LEVELS), one path per group, so that a thousand links are a few dozen
+    // strokes.
+    const groups = new Map();
     let w = 0;
     for (let c = linkFrom; c < columns.length - 1; c++) {
       const left = boxes[c];
@@ -101,22 +126,30 @@ function render({ model, el }) {
       for (let i = 0; i < left.length; i++) {
         for (let j = 0; j < right.length; j++, w++) {
           const value = links[w];
-          if (value === undefined) continue;
-          const a = left[i];
-          const b = right[j];
-          const x0 = a.x + a.size;
-          const y0 = a.y + a.size / 2;
-          const x1 = b.x;
-          const y1 = b.y + b.size / 2;
-          const mid = (x0 + x1) / 2;
-          ctx.beginPath();
-          ctx.moveTo(x0, y0);
-          ctx.bezierCurveTo(mid, y0, mid, y1, x1, y1);
-          ctx.strokeStyle = colour(Math.max(-1, Math.min(1, value)));
-          ctx.lineWidth = Math.min(6, 0.4 + Math.abs(value) * 2.5);
-          ctx.stroke();
+          if (value === undefined || Number.isNaN(value)) continue;
+          const level = Math.round(Math.max(-LINK_LIMIT, Math.min(LINK_LIMIT, value)) * LINK_LEVELS);
+          if (!groups.has(level)) groups.set(level, []);
+          groups.get(level).push(left[i], right[j]);
         }
       }
+    }
+    for (const [level, ends] of groups) {
+      const value = level / LINK_LEVELS;
+      ctx.beginPath();
+      for (let k = 0; k < ends.length; k += 2) {
+        const a = ends[k];
+        const b = ends[k + 1];
+        const x0 = a.x + a.size;
+        const y0 = a.y + a.size / 2;
+        const x1 = b.x;
+        const y1 = b.y + b.size / 2;
+        const mid = (x0 + x1) / 2;
+        ctx.moveTo(x0, y0);
+        ctx.bezierCurveTo(mid, y0, mid, y1, x1, y1);
+      }
+      ctx.strokeStyle = colour(Math.max(-1, Math.min(1, value)));
+      ctx.lineWidth = Math.min(6, 0.4 + Math.abs(value) * 2.5);
+      ctx.stroke();
     }
     // Tiles.
     let offset = 0;

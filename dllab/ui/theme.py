@@ -24,6 +24,7 @@ DATASET_LABELS = {
     "plane": "Plane (regression)",
     "multi_gauss": "Multi-Gaussian (regression)",
     "digits": "Handwritten digits (8x8)",
+    "shapes": "Shapes (24x24 pictures)",
     "my data": "My data",
 }
 HEAD_LABELS = {

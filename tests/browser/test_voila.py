@@ -233,3 +233,31 @@ def test_the_problem_labels_are_readable_in_full(voila_page):
     )
     assert cut == [], f"labels cut in the Problem dropdown: {cut}"
     screenshot(page, "voila-more-settings")
+
+
+def test_shapes_with_conv_layers_train_live_and_the_conv_slider_changes_the_picture(voila_page):
+    page = voila_page
+    page.set_viewport_size(harness.PROJECTOR)
+    conv_row = harness.slider_handle(page, "Conv layers")
+    assert not conv_row.is_visible(), "the conv sliders are for pictures only"
+    before = state(page)
+    preset = harness.control(page, "Preset", "widget-dropdown").locator("select")
+    preset.select_option("shapes need convolutions")  # a new setting plays
+    s = wait_state(page, "s.columns === '1,8,16,16,32,4' && s.run > arg", before["run"], WAIT)
+    assert harness.slider_handle(page, "Conv layers").is_visible()
+    assert harness.slider_handle(page, "Filters").is_visible()
+    assert readout(page, "Conv layers") == "3" and readout(page, "Filters") == "8"
+    # Live: frames keep coming within the first epoch, then the epochs and the curves move.
+    wait_state(page, "s.frame >= arg.frame + 10 && s.run === arg.run", s, WAIT)
+    trained = wait_state(page, "s.epoch >= 2 && s.run === arg.run", s, 60_000)
+    assert trained["play"] == "Pause" and trained["loss_d"] != s["loss_d"]
+    harness.on_screen(page, "Class probabilities", "Loss")
+    harness.assert_panels_side_by_side(page)
+    page.screenshot(path=str(harness.ARTIFACTS / "voila-shapes-projector.png"))
+
+    press(page, "Conv layers", "ArrowLeft")  # 3 -> 2 conv layers: one column fewer
+    fewer = wait_state(page, "s.columns === '1,8,16,32,4' && s.run > arg", trained["run"], WAIT)
+    wait_state(page, "s.frame >= arg.frame + 5 && s.run === arg.run", fewer, WAIT)
+    assert readout(page, "Conv layers") == "2"
+    assert_no_traceback(page)
+    screenshot(page, "voila-shapes-conv-2")
