@@ -32,6 +32,7 @@ from ..core import (
     split,
 )
 from ..core.checks import check_choice, check_float, check_int
+from ..core.convergence import settled
 from ..core.data import MAX_NOISE
 from ..core.diagnosis import Diagnosis, diagnose
 from ..core.network import INITIALIZERS, REGULARIZERS
@@ -51,8 +52,11 @@ TRAIN_SHARE_RANGE = (0.1, 0.9)
 OWN_DATA = "my data"
 # What `LabModel.status` can be: built and not trained yet; training (or paused after
 # training); stopped because the loss became infinite; still at chance level (set by a
-# check of progress, see `LabModel._check_progress`); a run that could not be built or drawn.
-STATUSES = ("ready", "training", "diverged", "stuck", "error")
+# check of progress, see `LabModel._check_progress`); stopped because the loss has settled
+# (dllab.core.convergence: Play shows again, pressing it trains on, and a new setting trains
+# a new run as after any stop the learner did not ask for); a run that could not be built or
+# drawn.
+STATUSES = ("ready", "training", "diverged", "stuck", "converged", "error")
 
 
 def read_widths(value: Any) -> list[int]:
@@ -176,6 +180,7 @@ class LabModel(t.HasTraits):
         self.stale = threading.Event()
         self.trainer: Trainer | None = None
         self._diagnosis: Diagnosis | None = None
+        self._judged_from = 0  # the epoch Play was last pressed at (see `settled`)
         self.data: Dataset | None = None
         self._pictures = PlanePictures()
         self.observe(self._mark_stale, names=self.SETTINGS)
@@ -274,6 +279,14 @@ class LabModel(t.HasTraits):
     def _width_changed(self, change) -> None:
         if self.hidden and change.new != max(self.hidden):  # the slider moved: every layer
             self.hidden = [change.new] * len(self.hidden)
+
+    @t.observe("playing")
+    def _playing_changed(self, change) -> None:
+        # Play pressed again after the loss settled: train on, judged afresh from here.
+        if change.new and self.status == "converged":
+            with self.lock:
+                self._judged_from = self.epoch
+                self.status, self.message = "training", ""
 
     @t.observe("dataset")
     def _dataset_changed(self, change) -> None:
@@ -381,6 +394,7 @@ class LabModel(t.HasTraits):
         with self.lock:
             self.stale.clear()
             self._diagnosis = None
+            self._judged_from = 0
             try:
                 self._build()
             except (ValueError, TypeError) as error:
@@ -433,7 +447,9 @@ class LabModel(t.HasTraits):
     def _check_progress(self, trainer: Trainer) -> bool:
         """After each chunk of epochs: say how the run goes, in `status` and `message`.
         False stops it (and pauses the lab): a diverged run. A run stuck at chance with its
-        neurons saturated or dead (dllab.core.diagnosis) goes on, and says so."""
+        neurons saturated or dead (dllab.core.diagnosis) goes on, and says so. A playing run
+        whose loss has settled (dllab.core.convergence) becomes "converged" and stops
+        playing, and says why; pressing Play again trains on."""
         if trainer.diverged:
             self.status, self.message = "diverged", trainer.message
             self.playing = False
@@ -441,6 +457,11 @@ class LabModel(t.HasTraits):
         self._diagnosis = diagnose(trainer, self._diagnosis)
         if self._diagnosis is not None:
             self.status, self.message = self._diagnosis.status, self._diagnosis.message
+            return True
+        done = settled(trainer, self._judged_from) if self.playing else None
+        if done is not None:
+            self.status, self.message = "converged", done.message
+            self.playing = False  # (not `paused`: the learner did not pause it)
         else:
             self.status, self.message = "training", ""
         return True
