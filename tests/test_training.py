@@ -300,3 +300,19 @@ def test_every_optimiser_lowers_the_training_loss_on_circle(optimizer, learning_
     assert trainer.status == "ready"
     assert losses[-1] < 0.5 * losses[0]
     assert trainer.history["train_accuracy"][-1] > trainer.history["train_accuracy"][0]
+
+
+def test_train_can_score_only_the_last_epoch():
+    data = split(make_dataset("circle", seed=0), 0.5, seed=0)
+    each = Trainer(Network([2, 4, 1], seed=1), data, seed=1)
+    last = Trainer(Network([2, 4, 1], seed=1), data, seed=1)
+    each.train(6)
+    last.train(3, record_each=False)
+    last.train(3, record_each=False)
+    assert each.history["epoch"] == [1, 2, 3, 4, 5, 6]
+    assert last.history["epoch"] == [3, 6]
+    # The same training either way: only the scoring differs.
+    np.testing.assert_array_equal(each.network.params, last.network.params)
+    assert last.history["train_loss"][-1] == each.history["train_loss"][-1]
+    with pytest.raises(TypeError, match="record_each must be True or False; got 'no'"):
+        last.train(1, record_each="no")

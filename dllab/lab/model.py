@@ -50,6 +50,7 @@ MAX_SEED = 2**32 - 1
 MAX_REGULARIZATION_RATE = 10.0
 TRAIN_SHARE_RANGE = (0.1, 0.9)
 OWN_DATA = "my data"
+CHECK_EVERY = 10  # epochs between two checks of progress (stuck? settled?)
 # What `LabModel.status` can be: built and not trained yet; training (or paused after
 # training); stopped because the loss became infinite; still at chance level (set by a
 # check of progress, see `LabModel._check_progress`); stopped because the loss has settled
@@ -181,6 +182,7 @@ class LabModel(t.HasTraits):
         self.trainer: Trainer | None = None
         self._diagnosis: Diagnosis | None = None
         self._judged_from = 0  # the epoch Play was last pressed at (see `settled`)
+        self._checked_at = 0  # the epoch of the last check of progress
         self.data: Dataset | None = None
         self._pictures = PlanePictures()
         self.observe(self._mark_stale, names=self.SETTINGS)
@@ -285,7 +287,7 @@ class LabModel(t.HasTraits):
         # Play pressed again after the loss settled: train on, judged afresh from here.
         if change.new and self.status == "converged":
             with self.lock:
-                self._judged_from = self.epoch
+                self._judged_from = self._checked_at = self.epoch
                 self.status, self.message = "training", ""
 
     @t.observe("dataset")
@@ -394,7 +396,7 @@ class LabModel(t.HasTraits):
         with self.lock:
             self.stale.clear()
             self._diagnosis = None
-            self._judged_from = 0
+            self._judged_from = self._checked_at = 0
             try:
                 self._build()
             except (ValueError, TypeError) as error:
@@ -434,13 +436,17 @@ class LabModel(t.HasTraits):
         self.sync()
 
     def advance(self, epochs: int | None = None) -> bool:
-        """Train `epochs` (default: epochs_per_frame) epochs. False if it cannot train."""
+        """Train `epochs` epochs, each scored on the curves; by default a frame's worth
+        (epochs_per_frame), scored once at the end. False if it cannot train."""
         self.sync()
         with self.lock:
             trainer = self.trainer
             if trainer is None or trainer.diverged:
                 return False
-            trainer.train(self.epochs_per_frame if epochs is None else epochs)
+            if epochs is None:  # a frame's worth: one point on the curves per frame
+                trainer.train(self.epochs_per_frame, record_each=False)
+            else:
+                trainer.train(epochs)
             self.epoch = trainer.epoch
             return self._check_progress(trainer)
 
@@ -454,6 +460,11 @@ class LabModel(t.HasTraits):
             self.status, self.message = "diverged", trainer.message
             self.playing = False
             return False
+        if self.status == "ready":
+            self.status = "training"
+        if trainer.epoch < self._checked_at + CHECK_EVERY:
+            return True
+        self._checked_at = trainer.epoch
         self._diagnosis = diagnose(trainer, self._diagnosis)
         if self._diagnosis is not None:
             self.status, self.message = self._diagnosis.status, self._diagnosis.message
