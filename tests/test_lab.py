@@ -271,10 +271,10 @@ def test_before_any_epoch_the_gradient_plot_is_empty(lab):
 
 
 def test_training_lowers_the_loss_on_the_curves(lab):
+    lab.model.epochs_per_frame = 2
     for _ in range(25):  # as the loop trains: a point on the curves per frame
         lab.model.advance()
     lab.draw()
-    assert lab.model.epochs_per_frame == 2
     np.testing.assert_array_equal(lab._loss.loss_lines.x, np.arange(0, 51, 2))
     test_loss, train_loss = np.asarray(lab._loss.loss_lines.y)
     assert test_loss[-1] < test_loss[0] and train_loss[-1] < train_loss[0]
@@ -1091,9 +1091,9 @@ def test_the_too_high_a_learning_rate_preset_shows_its_lesson_within_5_seconds_o
     from dllab.lab.presets import preset
 
     model = LabModel(**preset("too high a learning rate"))
-    # The lab trains at most epochs_per_frame x 25 frames/s = 50 epochs a second: 5 s is
-    # 250 epochs; the preset must be flagged well before that.
-    for _ in range(60):
+    # The lab trains at most epochs_per_frame (1) x 40 frames/s = 40 epochs a second: 5 s
+    # is 200 epochs; the preset must be flagged well before that.
+    while model.epoch < 150:
         model.advance()
         if model.status in ("stuck", "diverged"):
             break
@@ -1152,3 +1152,16 @@ def test_the_loop_sends_nothing_once_the_run_has_settled():
         assert not lab.loop.thread.is_alive() or not lab.loop._has_work()
     finally:
         stop(lab)
+
+
+def test_a_busy_machine_trains_fewer_epochs_per_frame_but_at_least_one(lab):
+    model, loop = lab.model, lab.loop
+    model.epochs_per_frame = 20
+    model.playing = True
+    loop._epoch_seconds = loop.interval  # an epoch takes a whole frame: train just one
+    loop._train_a_frame()
+    assert model.epoch == 1
+    loop._epoch_seconds = 1e-9  # a quick machine: the whole speed setting
+    loop._train_a_frame()
+    assert model.epoch == 21
+    assert loop._epoch_seconds > 1e-9  # the pace measured on those 20 epochs counts

@@ -29,6 +29,7 @@ from ..ui import Runner
 from .model import LabModel
 
 WAIT_SLICE = 0.01  # seconds: how often a wait for the browser looks for a new setting
+TRAIN_SHARE = 0.5  # of a frame's interval, at most, spent training when the speed is > 1
 
 
 class TrainingLoop:
@@ -37,7 +38,7 @@ class TrainingLoop:
         model: LabModel,
         draw: Callable[[], None],
         wait_drawn: Callable[[float, int], bool],
-        fps: float = 25.0,
+        fps: float = 40.0,
         patience: float = 0.5,
         in_flight: int = 2,
         drawn: Callable[[], int] | None = None,
@@ -61,6 +62,7 @@ class TrainingLoop:
         self._started = False
         self._last_sent = 0.0
         self._watched_at, self._seen, self._was_playing = time.monotonic(), -1, False
+        self._epoch_seconds: float | None = None  # the recent pace of training
         model.observe(lambda change: self.poke(), names=["playing"])
 
     @property
@@ -92,6 +94,20 @@ class TrainingLoop:
     def _has_work(self) -> bool:
         return self.model.stale.is_set() or self.model.playing or self.redraw.is_set()
 
+    def _train_a_frame(self) -> None:
+        """Train a frame's worth of epochs, no more than fit in TRAIN_SHARE of a frame's
+        interval at the pace measured so far (at least one)."""
+        most = None
+        if self._epoch_seconds:
+            most = max(1, int(TRAIN_SHARE * self.interval / self._epoch_seconds))
+        epoch, start = self.model.epoch, time.perf_counter()
+        self.model.advance(most=most)
+        trained = self.model.epoch - epoch
+        if trained > 0:
+            pace = (time.perf_counter() - start) / trained
+            last = self._epoch_seconds
+            self._epoch_seconds = pace if last is None else 0.7 * last + 0.3 * pace
+
     def _wait_drawn(self, model: LabModel, behind: int) -> str:
         """Wait up to `patience` for the browser to draw all frames sent but the last
         `behind`: "drawn", "timeout" (no page draws), or "moved" (a setting changed
@@ -118,8 +134,10 @@ class TrainingLoop:
                 return  # idle: a change, Play or a redraw requests the next run
             # Train the next frame while the browser draws the last ones...
             rebuilt = model.sync()
-            if model.playing and not rebuilt:
-                model.advance()
+            if rebuilt:
+                self._epoch_seconds = None  # a new network: its own pace
+            elif model.playing:
+                self._train_a_frame()
             # ...and send it once the browser has caught up enough. The first frame of a
             # new run may be one more in flight (a learner waits for it); a setting that
             # moves meanwhile ends the wait, and the run is rebuilt at once.

@@ -149,7 +149,7 @@ class LabModel(t.HasTraits):
     optimizer = t.Unicode("sgd")
     learning_rate = t.Float(0.03)
     seed = t.Int(0)
-    epochs_per_frame = t.Int(2)
+    epochs_per_frame = t.Int(1)
     playing = t.Bool(False)
     paused = t.Bool(False)  # the learner paused: a new setting rebuilds the run, still paused
     # what is shown, not how it trains
@@ -435,16 +435,19 @@ class LabModel(t.HasTraits):
         self.stale.set()
         self.sync()
 
-    def advance(self, epochs: int | None = None) -> bool:
+    def advance(self, epochs: int | None = None, most: int | None = None) -> bool:
         """Train `epochs` epochs, each scored on the curves; by default a frame's worth
-        (epochs_per_frame), scored once at the end. False if it cannot train."""
+        (epochs_per_frame, but at most `most`: the loop trains fewer when the machine is
+        busy, so that frames keep coming), scored once at the end. False if it cannot
+        train."""
         self.sync()
         with self.lock:
             trainer = self.trainer
             if trainer is None or trainer.diverged:
                 return False
             if epochs is None:  # a frame's worth: one point on the curves per frame
-                trainer.train(self.epochs_per_frame, record_each=False)
+                frame = self.epochs_per_frame if most is None else min(self.epochs_per_frame, most)
+                trainer.train(max(1, frame), record_each=False)
             else:
                 trainer.train(epochs)
             self.epoch = trainer.epoch
