@@ -21,6 +21,7 @@ import traitlets
 
 import dllab
 from dllab.core import PLAYGROUND_SETS
+from dllab.core.convergence import settled
 from dllab.core.plane import plane_grid
 from dllab.lab import Lab
 from dllab.lab.frames import SURFACE_RESOLUTION, TILE_RESOLUTION
@@ -1122,7 +1123,11 @@ def test_a_settled_run_stops_says_so_and_play_trains_on(lab):
     assert model.status == "converged", f"still {model.status} at epoch {model.epoch}"
     stopped = model.epoch
     assert not model.playing and not model.paused  # stopped, not paused by the learner
-    assert f"Training stopped at epoch {stopped:,}: the loss has settled" in model.message
+    assert model.message.startswith(f"Training stopped at epoch {stopped:,}: the loss has settled.")
+    done = settled(model.trainer)
+    assert done is not None and done.epoch == stopped and done.recent <= done.before
+    assert f"from {format_number(done.before)} to {format_number(done.recent)})" in model.message
+    assert f"Over the last {done.window:,} epochs" in model.message
     assert "the loss has settled" in lab._messages.value
     assert lab._play.value is False  # the button shows Play again
 

@@ -43,18 +43,10 @@ class Settled:
     recent: float
 
     @property
-    def message(self) -> str:
-        fall = self.before - self.recent
-        change = (
-            f"fell by only {fall / self.before:.1%}"
-            if fall > 0 and self.before > 0
-            else "did not fall"
-        )
-        return (
-            f"Training stopped at epoch {self.epoch:,}: the loss has settled. Its lowest "
-            f"training loss {change} over the last {self.window:,} epochs. "
-            "Press Play to train on."
-        )
+    def by_floor(self) -> bool:
+        """True if it counts as settled only because the fall is below FLOOR (a loss near
+        zero still falling by more than IMPROVEMENT of itself)."""
+        return self.before - self.recent > IMPROVEMENT * self.before
 
 
 def settled(trainer: Trainer, since: int = 0) -> Settled | None:

@@ -32,11 +32,12 @@ from ..core import (
     split,
 )
 from ..core.checks import check_choice, check_float, check_int
-from ..core.convergence import settled
+from ..core.convergence import FLOOR, IMPROVEMENT, Settled, settled
 from ..core.data import MAX_NOISE
 from ..core.diagnosis import Diagnosis, diagnose
 from ..core.network import INITIALIZERS, REGULARIZERS
 from ..core.optimizers import check_learning_rate
+from ..ui.theme import format_number
 from .frames import Frame, PlanePictures, example_pictures
 from .presets import PRESETS, SHARED, defaults, preset
 
@@ -474,7 +475,7 @@ class LabModel(t.HasTraits):
             return True
         done = settled(trainer, self._judged_from) if self.playing else None
         if done is not None:
-            self.status, self.message = "converged", done.message
+            self.status, self.message = "converged", settled_message(done)
             self.playing = False  # (not `paused`: the learner did not pause it)
         else:
             self.status, self.message = "training", ""
@@ -509,6 +510,17 @@ _PLAYGROUND_TASKS = {
     "plane": "regression",
     "multi_gauss": "regression",
 }
+
+
+def settled_message(done: Settled) -> str:
+    """What the lab says when it stops a run whose loss has settled."""
+    less_than = format_number(FLOOR) if done.by_floor else f"{IMPROVEMENT:.0%}"
+    return (
+        f"Training stopped at epoch {done.epoch:,}: the loss has settled. Over the last "
+        f"{done.window:,} epochs the lowest training loss fell by less than {less_than} "
+        f"(from {format_number(done.before)} to {format_number(done.recent)}). "
+        "Press Play to train on."
+    )
 
 
 def _plain(value: Any) -> Any:
