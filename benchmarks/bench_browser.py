@@ -1,19 +1,21 @@
 """Frames per second and slider latency of the lab, seen in a real browser.
 
-For each server (Voila, JupyterLab) this opens the lab in headless Chromium, sets the
-playground's largest network (6 hidden layers of 8 neurons) with the keyboard, lets it
-train, and measures in the page:
+For each server (Voila, JupyterLab) this opens the lab in headless Chromium, chooses the
+spiral, sets the playground's largest network (6 hidden layers of 8 neurons) with the
+keyboard, lets it train, and measures in the page:
 
 - frames per second: changes of the network canvas's `data-frame` and of the loss line's
   `d`, counted by MutationObservers over a window of seconds; epochs trained per frame;
   the browser's long tasks (ms per second of main-thread work over 50 ms);
 - slider -> first frame latency: ArrowRight / ArrowLeft on the learning-rate slider while
-  training, timed from `performance.now()` at keydown to the canvas's `data-run` changing
-  (the first frame of the new run on screen); median and max;
+  training, timed from `performance.now()` at keydown to the animation frame after the
+  canvas's `data-run` changed (the new run's first frame on screen: its loss curve, sent
+  before the picture, has started over by then); median and max;
+- the kernel's CPU while it trains, in cores and in milliseconds per frame sent;
 - that the lag stays bounded: afterwards, frames still arrive and epochs still rise.
 
-Targets: >= 20 frames/s with 6x8 while training at least one epoch per frame; median
-slider -> first frame <= 150 ms.
+Targets: >= 30 frames/s with 6x8 while training at least one epoch per frame; median
+slider -> first frame <= 100 ms; the kernel <= 0.1 core.
 
 With `--conv N` it measures a convolutional network on pictures instead: the preset
 "shapes need convolutions" (the image lesson's network: 3 conv layers of 8, 16, 16
@@ -38,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "browser"
 import harness  # noqa: E402  (servers and browser shared with the browser tests)
 
 LARGEST = "2,8,8,8,8,8,8,1"
-FPS_TARGET, LATENCY_TARGET = 20.0, 150.0
+FPS_TARGET, LATENCY_TARGET, KERNEL_TARGET = 30.0, 100.0, 0.1
 CONV_FPS_TARGET = 10.0
 CONV_PRESET = "shapes need convolutions"
 DATASET_LABELS = {"shapes": "Shapes (24x24 pictures)", "digits": "Handwritten digits (8x8)"}
@@ -58,8 +60,11 @@ INSTALL_JS = """() => {
       if (r.attributeName === 'data-run' && canvas.dataset.run !== bench.lastRun) {
         bench.lastRun = canvas.dataset.run;
         if (bench.keyAt !== null) {
-          bench.latencies.push(performance.now() - bench.keyAt);
+          // On screen: the animation frame after the new run's first frame arrived (its
+          // loss curve, sent before the picture, has started over by then).
+          const keyAt = bench.keyAt;
           bench.keyAt = null;
+          requestAnimationFrame(() => bench.latencies.push(performance.now() - keyAt));
         }
       }
     }
@@ -102,6 +107,23 @@ def counters(page) -> dict:
     return values
 
 
+def kernel_cpu_seconds(server: harness.Server) -> float:
+    """CPU seconds used so far by the server's kernels (Linux /proc; 0 elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in harness.descendants(server.process.pid):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                if b"ipykernel" not in cmdline.read():
+                    continue
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += (float(fields[11]) + float(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
 def cpu_seconds() -> tuple[float, float]:
     """CPU seconds used so far by the whole machine and by this benchmark's own processes
     (this one, the servers and their kernels, Playwright and Chromium). Linux only; zeros
@@ -124,12 +146,13 @@ def cpu_seconds() -> tuple[float, float]:
     return machine, ours
 
 
-def window(page, seconds: float) -> dict:
-    """Frames, loss updates and epochs over `seconds` of training (one run), and the CPU
-    used meanwhile by other work on the machine, which slows everything here down."""
-    start, cpu_start = counters(page), cpu_seconds()
+def window(page, server: harness.Server, seconds: float) -> dict:
+    """Frames, loss updates and epochs over `seconds` of training (one run), the kernel's
+    CPU, and the CPU used meanwhile by other work on the machine, which slows everything
+    here down."""
+    start, cpu_start, kernel_start = counters(page), cpu_seconds(), kernel_cpu_seconds(server)
     page.wait_for_timeout(seconds * 1000)
-    end, cpu_end = counters(page), cpu_seconds()
+    end, cpu_end, kernel_end = counters(page), cpu_seconds(), kernel_cpu_seconds(server)
     elapsed = (end["now"] - start["now"]) / 1000
     machine, ours = ((b - a) / elapsed for a, b in zip(cpu_start, cpu_end))
     frames = end["frames"] - start["frames"]
@@ -143,11 +166,16 @@ def window(page, seconds: float) -> dict:
         "epochs": end["epoch"] - start["epoch"],
         "frames": frames,
         "cores_ours": ours,
+        "cores_kernel": (kernel_end - kernel_start) / elapsed,
         "cores_others": max(0.0, machine - ours),
     }
 
 
 def set_largest_network(page) -> None:
+    # Spiral: a run that keeps learning for minutes (circle's loss settles, and the lab
+    # then stops training, which is not what is measured here).
+    dataset = harness.control(page, "Dataset", "widget-dropdown").locator("select")
+    dataset.select_option(label="Spiral")
     harness.press(page, "Hidden layers", "ArrowRight", 4)  # 2 -> 6 layers
     harness.press(page, "Neurons per layer", "ArrowRight", 4)  # 4 -> 8 neurons each
     harness.wait_state(page, "s.columns === arg", LARGEST, timeout=30_000)
@@ -217,9 +245,9 @@ def bench(
             network = set_conv_network(page, data, conv)
         page.evaluate(INSTALL_JS)
         page.wait_for_timeout(2000)  # settle: the first frames of a run are not typical
-        first = window(page, seconds)
+        first = window(page, server, seconds)
         latencies = measure_latency(page, presses)
-        after = window(page, 3.0)
+        after = window(page, server, 3.0)
         harness.screenshot(page, f"bench-{server.name}" + ("" if conv is None else "-conv"))
         return {"first": first, "latencies": latencies, "after": after, "network": network}
     finally:
@@ -239,6 +267,10 @@ def report(name: str, result: dict, conv: bool = False) -> None:
         ("epochs per frame", f"{first['epochs_per_frame']:.2f}", "" if conv else ">= 1",
          None if conv else first["epochs_per_frame"] >= 1),
         ("epochs per second", f"{first['epochs'] / first['seconds']:.2f}", "", None),
+        ("kernel CPU, cores", f"{first['cores_kernel']:.3f}", f"<= {KERNEL_TARGET}",
+         first["cores_kernel"] <= KERNEL_TARGET),
+        ("kernel CPU per frame, ms",
+         f"{1000 * first['cores_kernel'] / max(first['fps'], 1e-9):.1f}", "", None),
         ("browser long tasks, ms/s", f"{first['long_tasks_ms_per_s']:.0f}", "", None),
         (f"slider -> first frame, median of {len(latencies)}", f"{median:.0f} ms",
          "" if conv else f"<= {LATENCY_TARGET:.0f} ms",

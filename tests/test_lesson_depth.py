@@ -250,10 +250,12 @@ def test_the_shown_network_draws_its_surface_beside_its_curve():
     result = sweep.model.result
     shown = sweep.model.shown()
     # bqplot's HeatMap draws row 0 at the bottom: the surface goes in bottom row first.
-    np.testing.assert_array_equal(sweep._plane.surface.color, result.surface(*shown)[::-1])
+    expected = result.surface(*shown)[::-1]
+    np.testing.assert_array_equal(sweep._plane.surface.color, expected.astype(np.float32))
     assert sweep._plane.surface.color.shape == (50, 50)
     click_cell(sweep, 0, 0)
-    np.testing.assert_array_equal(sweep._plane.surface.color, result.surface(1, 2)[::-1])
+    expected = result.surface(1, 2)[::-1]
+    np.testing.assert_array_equal(sweep._plane.surface.color, expected.astype(np.float32))
     assert sweep._plane.figure.title == "What it draws over the plane"
     # A new dataset: its points, and a blank plane until the next run.
     sweep._dataset.value = "xor"

@@ -231,6 +231,24 @@ def test_neuron_outputs_are_the_forward_activations_transposed(sizes, activation
         np.testing.assert_allclose(layer, activation.T, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+def test_neuron_outputs_in_float32_match_float64(activation):
+    net = Network([2, 8, 8, 8, 1], activation=activation, init="xavier", seed=2)
+    axis = np.linspace(-6, 6, 30)
+    grid = np.column_stack([a.ravel() for a in np.meshgrid(axis, axis)])
+    exact = net.neuron_outputs(grid)
+    quick = net.neuron_outputs(grid, dtype=np.float32)
+    for fast, slow in zip(quick, exact):
+        assert fast.dtype == np.float32
+        np.testing.assert_allclose(fast, slow, rtol=1e-4, atol=1e-5)
+
+
+def test_neuron_outputs_refuse_other_dtypes():
+    net = Network([2, 3, 1])
+    with pytest.raises(ValueError, match=r"dtype=int64 is not allowed: float64 or float32"):
+        net.neuron_outputs(np.zeros((4, 2)), dtype=np.int64)
+
+
 def test_softmax_outputs_are_probabilities():
     net = Network([4, 6, 5], head="softmax", init="he", seed=0)
     X = np.random.default_rng(1).normal(0.0, 3.0, (50, 4))

@@ -249,21 +249,27 @@ class Network:
         """The network's output for `X`: probabilities, tanh scores or values."""
         return self.forward(X).output
 
-    def neuron_outputs(self, X: Array) -> list[Array]:
+    def neuron_outputs(self, X: Array, dtype: Any = np.float64) -> list[Array]:
         """Every neuron's activation over many points, one row per neuron.
 
         X : (n_points, sizes[0]), e.g. a grid over the input plane.
+        dtype : float64, or float32 for pictures: the same values to about 1e-6, computed
+            several times faster (tanh above all).
         Returns a list over layers of arrays (sizes[i + 1], n_points), ready to be
         reshaped into one heatmap per neuron. Computed in a transposed layout, which
         is several times faster than `forward` for thousands of points.
         """
-        A = check_matrix("X", X, self.sizes[0]).T
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float64, np.float32):
+            raise ValueError(f"dtype={dtype} is not allowed: float64 or float32")
+        A = check_matrix("X", X, self.sizes[0]).T.astype(dtype, copy=False)
         layers = []
         last = self.n_layers - 1
         for i, (W, b) in enumerate(zip(self.weights, self.biases)):
-            Z = W.T @ A
-            Z += b[:, None]
+            Z = W.T.astype(dtype, copy=False) @ A
+            Z += b[:, None].astype(dtype, copy=False)
             A = self.head.output(Z.T).T if i == last else self._act(Z)
+            A = A.astype(dtype, copy=False)  # (gelu computes in float64)
             layers.append(A)
         return layers
 

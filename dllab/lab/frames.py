@@ -68,19 +68,23 @@ class PlanePictures:
         self, trainer: Trainer, extent: float, focus: tuple[int, int]
     ) -> tuple[list[Array], Array, str, None]:
         """(tiles, surface, title, None): `focus` (column, tile) picks a hidden neuron to show
-        large; any other tile shows the output."""
-        size = TILE_RESOLUTION
-        inputs = trainer.inputs(self.grid(extent, size))
-        layers = trainer.network.neuron_outputs(inputs)
-        tiles = [_normalise_inputs(inputs.T).reshape(-1, size, size)]
-        tiles += [layer.reshape(-1, size, size) for layer in layers]
+        large; any other tile shows the output. One pass over both grids, in float32 (the
+        pictures are drawn with 256 shades)."""
+        size, fine_size = TILE_RESOLUTION, SURFACE_RESOLUTION
+        small = trainer.inputs(self.grid(extent, size))
+        points = np.concatenate([small, trainer.inputs(self.grid(extent, fine_size))])
+        network = trainer.network
+        both = network.neuron_outputs(points, dtype=np.float32)
+        cut = len(small)
+        tiles = [_normalise_inputs(small.T).reshape(-1, size, size)]
+        tiles += [layer[:, :cut].reshape(-1, size, size) for layer in both]
+        fine = [layer[:, cut:] for layer in both]
         column, row = focus
-        fine = trainer.network.neuron_outputs(trainer.inputs(self.grid(extent, SURFACE_RESOLUTION)))
         if 1 <= column < len(fine) and 0 <= row < len(fine[column - 1]):
             surface, title = fine[column - 1][row], f"Layer {column}, neuron {row + 1}"
         else:
-            surface, title = output_score(fine[-1].T, trainer.network.head_name), "Output"
-        return tiles, surface.reshape(SURFACE_RESOLUTION, SURFACE_RESOLUTION), title, None
+            surface, title = output_score(fine[-1].T, network.head_name), "Output"
+        return tiles, surface.reshape(fine_size, fine_size), title, None
 
 
 def example_pictures(trainer: Trainer, example: int) -> tuple[list[Array], None, str, Array]:

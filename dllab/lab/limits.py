@@ -31,10 +31,14 @@ FILTER_RANGE = (2, 16)  # channels of the first convolution (twice as many after
 # part of an epoch per frame (benchmarks/bench_browser.py --data shapes --conv 3).
 TRAIN_SECONDS_PER_FRAME = 0.05
 OWN_DATA = "my data"
+CHECK_EVERY = 10  # epochs between two checks of progress (stuck? settled?)
 # What `LabModel.status` can be: built and not trained yet; training (or paused after
 # training); stopped because the loss became infinite; still at chance level (set by a
-# check of progress, see `LabModel._check_progress`); a run that could not be built or drawn.
-STATUSES = ("ready", "training", "diverged", "stuck", "error")
+# check of progress, see `LabModel._check_progress`); stopped because the loss has settled
+# (dllab.core.convergence: Play shows again, pressing it trains on, and a new setting trains
+# a new run as after any stop the learner did not ask for); a run that could not be built or
+# drawn.
+STATUSES = ("ready", "training", "diverged", "stuck", "converged", "error")
 
 
 def read_widths(value: Any) -> list[int]:

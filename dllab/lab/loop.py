@@ -28,6 +28,8 @@ from collections.abc import Callable
 from ..ui import Runner
 from .model import LabModel
 
+WAIT_SLICE = 0.01  # seconds: how often a wait for the browser looks for a new setting
+
 
 class TrainingLoop:
     def __init__(
@@ -35,7 +37,7 @@ class TrainingLoop:
         model: LabModel,
         draw: Callable[[], None],
         wait_drawn: Callable[[float, int], bool],
-        fps: float = 25.0,
+        fps: float = 40.0,
         patience: float = 0.5,
         in_flight: int = 2,
         drawn: Callable[[], int] | None = None,
@@ -91,6 +93,20 @@ class TrainingLoop:
         model = self.model
         return model.stale.is_set() or model.playing or self.redraw.is_set() or model.recording
 
+    def _wait_drawn(self, model: LabModel, behind: int) -> str:
+        """Wait up to `patience` for the browser to draw all frames sent but the last
+        `behind`: "drawn", "timeout" (no page draws), or "moved" (a setting changed
+        meanwhile: the frame about to be sent is of an old run)."""
+        deadline = time.monotonic() + self.patience
+        while True:
+            left = deadline - time.monotonic()
+            if self.wait_drawn(max(0.0, min(left, WAIT_SLICE)), behind):
+                return "drawn"
+            if model.stale.is_set():
+                return "moved"
+            if left <= WAIT_SLICE:
+                return "timeout"
+
     def _job(self, should_stop: Callable[[], bool]) -> None:
         model = self.model
         while not should_stop():
@@ -107,19 +123,23 @@ class TrainingLoop:
                 model.advance()
             elif model.recording and not rebuilt:
                 model.go_on_recording()  # a paused new run's first scores
-            # ...and send it once the browser has caught up enough.
-            caught_up = self.wait_drawn(self.patience, self.in_flight - 1)
+            # ...and send it once the browser has caught up enough. The first frame of a
+            # new run may be one more in flight (a learner waits for it); a setting that
+            # moves meanwhile ends the wait, and the run is rebuilt at once.
+            waited = self._wait_drawn(model, self.in_flight - (0 if rebuilt else 1))
+            if waited == "moved":
+                continue
             count = self.drawn() if self.drawn is not None else self._seen
-            if caught_up or count != self._seen:
+            if waited == "drawn" or count != self._seen:
                 self._watched_at, self._seen = time.monotonic(), count
             elif model.playing and time.monotonic() - self._watched_at > self.unwatched:
                 model.playing = False  # nobody watches: pause, and let the kernel fall idle
                 continue
-            if model.stale.is_set() and not rebuilt:
-                continue  # a setting moved meanwhile: this frame is of the old run
             pause = self.interval - (time.perf_counter() - self._last_sent)
-            if pause > 0 and not model.stale.is_set() and not should_stop():
+            if pause > 0 and not rebuilt and not should_stop():
                 self.wake.wait(pause)
+                if model.stale.is_set():
+                    continue  # a setting moved meanwhile: rebuild first
             self.redraw.clear()
             self._last_sent = time.perf_counter()
             try:

@@ -33,12 +33,15 @@ from ..core import (
     split,
 )
 from ..core.checks import check_choice, check_float, check_int
+from ..core.convergence import FLOOR, IMPROVEMENT, Settled, settled
 from ..core.data import MAX_NOISE
 from ..core.diagnosis import Diagnosis, diagnose
 from ..core.network import INITIALIZERS, REGULARIZERS
 from ..core.optimizers import check_learning_rate
+from ..ui.theme import format_number
 from .frames import Frame, PlanePictures, conv_pictures, example_pictures
 from .limits import (  # noqa: F401 (the lab's limits, read from here by the controls)
+    CHECK_EVERY,
     FILTER_RANGE,
     IMAGE_SHAPES,
     MAX_BATCH_SIZE,
@@ -133,6 +136,8 @@ class LabModel(t.HasTraits):
         self.stale = threading.Event()
         self.trainer: Trainer | None = None
         self._diagnosis: Diagnosis | None = None
+        self._judged_from = 0  # the epoch Play was last pressed at (see `settled`)
+        self._checked_at = 0  # the epoch of the last check of progress
         self.data: Dataset | None = None
         self._data_key: tuple | None = None  # (dataset, noise, data_seed) of `data`
         self._pictures = PlanePictures()
@@ -239,6 +244,14 @@ class LabModel(t.HasTraits):
     def _width_changed(self, change) -> None:
         if self.hidden and change.new != max(self.hidden):  # the slider moved: every layer
             self.hidden = [change.new] * len(self.hidden)
+
+    @t.observe("playing")
+    def _playing_changed(self, change) -> None:
+        # Play pressed again after the loss settled: train on, judged afresh from here.
+        if change.new and self.status == "converged":
+            with self.lock:
+                self._judged_from = self._checked_at = self.epoch
+                self.status, self.message = "training", ""
 
     @t.observe("dataset")
     def _dataset_changed(self, change) -> None:
@@ -366,6 +379,7 @@ class LabModel(t.HasTraits):
         with self.lock:
             self.stale.clear()
             self._diagnosis = None
+            self._judged_from = self._checked_at = 0
             try:
                 self._build()
             except (ValueError, TypeError) as error:
@@ -452,14 +466,27 @@ class LabModel(t.HasTraits):
     def _check_progress(self, trainer: Trainer) -> bool:
         """After each chunk of epochs: say how the run goes, in `status` and `message`.
         False stops it (and pauses the lab): a diverged run. A run stuck at chance with its
-        neurons saturated or dead (dllab.core.diagnosis) goes on, and says so."""
+        neurons saturated or dead (dllab.core.diagnosis) goes on, and says so. A playing run
+        whose loss has settled (dllab.core.convergence) becomes "converged" and stops
+        playing, and says why; pressing Play again trains on. Both are checked every
+        CHECK_EVERY epochs."""
         if trainer.diverged:
             self.status, self.message = "diverged", trainer.message
             self.playing = False
             return False
+        if self.status == "ready":
+            self.status = "training"
+        if trainer.epoch < self._checked_at + CHECK_EVERY:
+            return True
+        self._checked_at = trainer.epoch
         self._diagnosis = diagnose(trainer, self._diagnosis)
         if self._diagnosis is not None:
             self.status, self.message = self._diagnosis.status, self._diagnosis.message
+            return True
+        done = settled(trainer, self._judged_from) if self.playing else None
+        if done is not None:
+            self.status, self.message = "converged", settled_message(done)
+            self.playing = False  # (not `paused`: the learner did not pause it)
         else:
             self.status, self.message = "training", ""
         return True
@@ -494,3 +521,14 @@ class LabModel(t.HasTraits):
                 probabilities,
                 link_from=link_from,
             )
+
+
+def settled_message(done: Settled) -> str:
+    """What the lab says when it stops a run whose loss has settled."""
+    less_than = format_number(FLOOR) if done.by_floor else f"{IMPROVEMENT:.0%}"
+    return (
+        f"Training stopped at epoch {done.epoch:,}: the loss has settled. Over the last "
+        f"{done.window:,} epochs the lowest training loss fell by less than {less_than} "
+        f"(from {format_number(done.before)} to {format_number(done.recent)}). "
+        "Press Play to train on."
+    )

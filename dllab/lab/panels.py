@@ -22,6 +22,7 @@ SURFACE_PX = 250
 CURVES_PX = (COLUMN_PX, 170)  # a curves plot in the output column
 WIDE_CURVES_PX = (560, 250)  # a curves plot under the panels
 LOSS_CEILING = 1e6  # a diverged run's loss is drawn at this height
+MAX_DRAWN = 250  # points drawn per curve, at most (about one per pixel of the plot)
 GRADIENT_RANGE = (1e-12, 1e12)  # gradient sizes drawn on the log axis
 # An epoch axis ends at one of these (times a power of ten): its 5 ticks then fall on
 # round epochs (0, 10, 20, 30, 40), never 7.5 or 23.
@@ -45,10 +46,15 @@ def _curves_figure(title: str, marks, axes, size: tuple[int, int]) -> bq.Figure:
 
 
 def _curve(x: NDArray, y: NDArray) -> tuple[NDArray, NDArray]:
-    """A line needs two points: a single epoch is drawn twice."""
+    """The points of a curve as drawn, in float32: at most about MAX_DRAWN of them (evenly
+    spread, the last one always kept), since the plot has fewer pixels than a long run's
+    history has points. A line needs two points: a single epoch is drawn twice."""
     if len(x) == 1:
-        return np.repeat(x, 2), np.repeat(y, 2, axis=-1)
-    return x, y
+        return np.repeat(x, 2).astype(np.float32), np.repeat(y, 2, axis=-1).astype(np.float32)
+    if len(x) > MAX_DRAWN:
+        keep = np.unique(np.append(np.arange(0, len(x), -(-len(x) // MAX_DRAWN)), len(x) - 1))
+        x, y = x[keep], y[..., keep]
+    return x.astype(np.float32), y.astype(np.float32)
 
 
 class LossPlot:

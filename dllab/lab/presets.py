@@ -31,7 +31,7 @@ SHARED: dict[str, tuple[type, Any]] = {
     "optimizer": (str, "sgd"),
     "learning_rate": (float, 0.03),
     "seed": (int, 0),
-    "epochs_per_frame": (int, 2),
+    "epochs_per_frame": (int, 1),
 }
 
 # A big network on little, noisy data: it learns the noise.

@@ -37,7 +37,7 @@ OTHER_PARTS = (
     "loss gradient_flow"
 ).split()
 PARTS = [name for name, _, _ in CONTROLS] + OTHER_PARTS
-STATUS_KIND = {"diverged": "error", "stuck": "error", "error": "error"}  # else "info"
+STATUS_KIND = {"diverged": "error", "stuck": "error", "error": "error", "converged": "info"}
 
 
 class Lab(w.VBox):

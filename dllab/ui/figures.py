@@ -88,8 +88,9 @@ class PlaneFigure:
         extent: float | None = None,
         title: str | None = None,
     ) -> None:
-        """Draw `values` (resolution, resolution), top row first, over [-extent, extent]^2."""
-        values = np.asarray(values, dtype=float)
+        """Draw `values` (resolution, resolution), top row first, over [-extent, extent]^2
+        (sent to the page in float32: colours need no more)."""
+        values = np.asarray(values, dtype=np.float32)
         changes: dict[str, Any] = {"color": values[::-1]}
         if extent is not None and (extent != self.extent or len(self.surface.x) != len(values)):
             self.extent = extent

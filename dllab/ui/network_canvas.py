@@ -79,14 +79,14 @@ class NetworkCanvas(anywidget.AnyWidget):
             for block, title, names in zip(tiles, titles, labels)
         ]
         pixels = np.concatenate([block.ravel() for block in tiles])
-        quantised = np.clip((np.nan_to_num(pixels) + 1.0) * 127.5, 0, 255).round()
+        quantised = (np.nan_to_num(np.clip(pixels, -1.0, 1.0)) + 1.0) * 127.5  # 0 to 255
         links = np.concatenate([W.ravel() for W in weights]) if len(weights) else np.zeros(0)
         with self.hold_sync():
             if columns != self.columns:
                 self.columns = columns
             self.link_from = link_from
             self.run = run
-            self.tiles = quantised.astype(np.uint8).tobytes()
+            self.tiles = quantised.round().astype(np.uint8).tobytes()
             self.links = np.nan_to_num(links).astype(np.float32).tobytes()
             self.frame += 1
 

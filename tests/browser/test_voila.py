@@ -261,3 +261,21 @@ def test_shapes_with_conv_layers_train_live_and_the_conv_slider_changes_the_pict
     assert readout(page, "Conv layers") == "2"
     assert_no_traceback(page)
     screenshot(page, "voila-shapes-conv-2")
+
+
+def test_a_settled_run_stops_says_so_and_play_trains_on(voila_page):
+    """Circle with the playground's network settles after a few hundred epochs: the lab
+    stops sending frames, says why, shows Play, and Play trains on."""
+    page = voila_page
+    page.locator(".dllab-lab button", has_text="Play").first.click()
+    s = wait_state(page, "s.message.includes('the loss has settled')", timeout=90_000)
+    assert s["play"] == "Play", s
+    assert s["message"].startswith(f"Training stopped at epoch {s['epoch']:,}"), s
+    screenshot(page, "voila-settled")
+    page.wait_for_timeout(1000)
+    still = state(page)
+    assert (still["frame"], still["epoch"]) == (s["frame"], s["epoch"]), "frames kept coming"
+    page.locator(".dllab-lab button", has_text="Play").first.click()
+    wait_state(page, "s.play === 'Pause' && s.epoch >= arg + 10", s["epoch"], timeout=WAIT)
+    assert "settled" not in state(page)["message"]
+    assert_no_traceback(page)
