@@ -204,7 +204,7 @@ def kernel_of_pid(pid: int) -> str | None:
 class Learner:
     def __init__(self, index: int, server, draw_ms: float) -> None:
         self.index, self.server, self.draw_ms = index, server, draw_ms
-        self.session = uuid.uuid4().hex
+        self.session = str(uuid.uuid4())
         self.cookies: dict[str, str] = {}
         self.kernel_id: str | None = None
         self.ws = None
@@ -273,7 +273,7 @@ class Learner:
             raise RuntimeError(f"the server chose {self.ws.selected_subprotocol!r}")
         asyncio.get_running_loop().create_task(self.read())
         await self.request("kernel_info_request", {}, "kernel_info_reply")
-        control = uuid.uuid4().hex
+        control = str(uuid.uuid4())
         states = self._waiter(f"states:{control}")
         self.send(
             "comm_open",
@@ -491,6 +491,7 @@ class BrowserCheck:
         self.playwright = self.browser = self.page = None
         self.kernel_id: str | None = None
         self.window: tuple[float, float] = (0.0, 0.0)  # page clock at the window's ends
+        self.moves = 0
 
     async def open(self) -> None:
         import bench_classroom
@@ -521,6 +522,7 @@ class BrowserCheck:
     async def move(self, step: int) -> None:
         handle = harness.slider_handle(self.page, "Learning rate")
         await handle.focus()
+        self.moves += 1
         await handle.press("ArrowRight" if step % 2 == 0 else "ArrowLeft")
 
     async def figures(self) -> dict:
@@ -531,6 +533,7 @@ class BrowserCheck:
         return {
             "kernel_id": self.kernel_id,
             "frames_per_s": len(frames) / ((end - start) / 1000) if end > start else 0.0,
+            "moves": self.moves,
             "latencies_ms": latencies,
             "latency_p50_ms": percentile(latencies, 50),
             "latency_p90_ms": percentile(latencies, 90),
@@ -680,7 +683,7 @@ async def room_session(server, count: int, args) -> dict:
             "browser": browser,
             "server_cores": total("server"),
             "server_rss_mb": max(rss.get(server_pid) or 0, peaks.get(server_pid, 0)),
-            "kernels_cores": total("kernels"),
+            "kernels_cores": sum(row["kernel_cores"] or 0.0 for row in rows),
             "benchmark_cores": total("benchmark"),
             "benchmark_rss_mb": rss.get(os.getpid()),
             "browser_cores": total("browser") if check is not None else None,
@@ -782,7 +785,7 @@ def report(result: dict) -> None:
         else:
             print(
                 f"  {'browser':>7} {browser['frames_per_s']:>9.1f} {'':>10} "
-                f"{len(browser['latencies_ms']):>5} {_ms(browser['latency_p50_ms']):>11} "
+                f"{browser['moves']:>5} {_ms(browser['latency_p50_ms']):>11} "
                 f"{_ms(browser['latency_p90_ms']):>7} {'':>6} "
                 f"{_num(browser['kernel_cores'], '.2f', ' c'):>10} "
                 f"{_num(browser['kernel_rss_mb'], '.0f', ' MB'):>8}"
