@@ -22,6 +22,9 @@ Chromium does with the room's link to the lab, without drawing anything:
 - leaves as a closed tab does: posts Voila's shutdown request with the `_xsrf` value (the
   page's `beforeunload` beacon) and closes its websocket.
 
+Static files (Voila's and the widgets' scripts) are not fetched: a browser has them cached
+after its first page, and they cost the server nothing per frame.
+
 It reports, per learner: frames/s while its lab trains (canvas updates carrying a new
 `frame`, per second of playing), the fewest frames in any 10 s, and control -> first frame
 of the new run (from sending the update to the first canvas update whose `run` differs);
