@@ -651,6 +651,12 @@ async def room_session(server, count: int, args) -> dict:
         cpu1, busy1, load1 = cpu_snapshot(sum(procs.values(), [])), machine_busy(), os.getloadavg()
         if check is not None and check.error is None:
             check.window = (check.window[0], await check.now())
+        # A move made near the end: give its new run a few seconds to come (not counted in
+        # the window's frames or CPU).
+        for _ in range(100):
+            if all(learner.pending is None for learner in live):
+                break
+            await asyncio.sleep(0.1)
         cores = {pid: (cpu1[pid] - cpu0[pid]) / elapsed for pid in cpu1 if pid in cpu0}
         rss = {pid: workshop.rss_mb(pid) for pid in sum(procs.values(), [])}
         by_kernel = {kernel_of_pid(pid): pid for pid in procs["kernels"]}
@@ -869,7 +875,10 @@ def main() -> None:
         sys.exit(missing)
     results = []
     for count in args.learners:
-        result = run_room(max(1, count), args)
+        try:
+            result = run_room(max(1, count), args)
+        except KeyboardInterrupt:
+            sys.exit("\ninterrupted: the learners' kernels and the room were stopped")
         report(result)
         results.append(result)
         if args.json:
