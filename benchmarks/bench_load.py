@@ -223,6 +223,9 @@ class Learner:
         self.missed = 0
         self.moves = 0
         self.waiters: dict[str, asyncio.Future] = {}
+        self.reader: asyncio.Task | None = None
+        self.closing = False
+        self.trouble: str | None = None  # what went wrong once the lab was open
 
     # -- HTTP, as the page's loading does
     def _headers(self) -> dict:
@@ -274,7 +277,7 @@ class Learner:
         )
         if self.ws.selected_subprotocol != SUBPROTOCOL:
             raise RuntimeError(f"the server chose {self.ws.selected_subprotocol!r}")
-        asyncio.get_running_loop().create_task(self.read())
+        self.reader = asyncio.get_running_loop().create_task(self.read())
         await self.request("kernel_info_request", {}, "kernel_info_reply")
         control = str(uuid.uuid4())
         states = self._waiter(f"states:{control}")
@@ -323,9 +326,17 @@ class Learner:
         return await asyncio.wait_for(future, timeout)
 
     async def read(self) -> None:
+        try:
+            await self._read()
+        except Exception as error:  # reported with the learner's figures
+            self.trouble = f"reading the websocket: {type(error).__name__}: {error}"
+
+    async def _read(self) -> None:
         while True:
             data = await self.ws.read_message()
             if data is None:
+                if not self.closing:
+                    self.trouble = "the server closed the websocket"
                 return
             if isinstance(data, str):  # not v1: cannot happen once v1 was chosen
                 continue
@@ -435,6 +446,7 @@ class Learner:
 
     async def close(self) -> None:
         """As a closed tab: Voila's shutdown beacon with the `_xsrf` value, then the socket."""
+        self.closing = True
         if self.kernel_id:
             body = urllib.parse.urlencode({"_xsrf": self.cookies.get("_xsrf", "")})
             try:
@@ -471,6 +483,7 @@ class Learner:
             "latency_p90_ms": percentile(self.latencies, 90),
             "missed": self.missed + (self.pending is not None),
             "error": self.error,
+            "trouble": self.trouble,
         }
 
 
@@ -773,6 +786,8 @@ def report(result: dict) -> None:
     for row in result["rows"]:
         if row["error"]:
             print(f"  learner {row['learner']} never got a lab: {row['error']}")
+        elif row["trouble"]:
+            print(f"  learner {row['learner']}: {row['trouble']}")
     print(
         f"\n  {'learner':>7} {'frames/s':>9} {'fewest/10s':>10} {'moves':>5} "
         f"{'new run p50':>11} {'p90':>7} {'missed':>6} {'kernel CPU':>10} {'RSS':>8}"
