@@ -112,13 +112,19 @@ def encode_v1(channel: str, msg: dict, buffers: list[bytes] = ()) -> bytes:
     return head + b"".join(parts)
 
 
-def decode_v1(data: bytes) -> tuple[str, dict]:
+def v1_spans(data: bytes) -> list[tuple[int, int]]:
+    """Where each part of a v1 frame lies: the channel, header, parent header, metadata,
+    content, then each buffer, as (start, end) offsets."""
+    count = int.from_bytes(data[:8], "little")
+    offsets = [int.from_bytes(data[8 * (i + 1) : 8 * (i + 2)], "little") for i in range(count)]
+    return list(zip(offsets[:-1], offsets[1:]))
+
+
+def decode_v1(data: bytes, spans: list[tuple[int, int]] | None = None) -> tuple[str, dict]:
     """(channel, message) from a v1 frame; the message holds header, parent_header,
     metadata, content and buffers (memoryviews)."""
     view = memoryview(data)
-    count = int.from_bytes(view[:8], "little")
-    offsets = [int.from_bytes(view[8 * (i + 1) : 8 * (i + 2)], "little") for i in range(count)]
-    parts = [view[offsets[i] : offsets[i + 1]] for i in range(count - 1)]
+    parts = [view[a:b] for a, b in spans or v1_spans(data)]
     channel = bytes(parts[0]).decode()
     keys = ("header", "parent_header", "metadata", "content")
     msg = {key: json.loads(bytes(part)) for key, part in zip(keys, parts[1:5])}
@@ -214,6 +220,7 @@ class Learner:
         self.error: str | None = None
         self.opened_s: float | None = None
         self.ids: dict[str, str] = {}  # role -> widget id
+        self.canvas_key: bytes | None = None
         self.state: dict[str, dict] = {}  # widget id -> the traits we follow
         self.frames: list[float] = []  # arrival times of new frames while playing
         self.playing_since: float | None = None
@@ -306,6 +313,7 @@ class Learner:
         if missing:
             raise RuntimeError(f"no {', '.join(missing)} among the page's widgets")
         self.ids = ids
+        self.canvas_key = ids["canvas"].encode()
         for model_id in ids.values():
             self.state[model_id] = dict(states[model_id]["state"])
 
@@ -341,12 +349,17 @@ class Learner:
             if isinstance(data, str):  # not v1: cannot happen once v1 was chosen
                 continue
             now = time.perf_counter()
-            channel, msg = decode_v1(data)
-            msg_type = msg["header"].get("msg_type")
+            # Most messages are other widgets' updates and kernel status: read only their
+            # header, and a comm message's content only if it names the canvas (cheap
+            # learners measure the server, not themselves).
+            spans = v1_spans(data)
+            msg_type = json.loads(data[slice(*spans[1])]).get("msg_type")
             if msg_type in self.waiters:
-                self._resolve(msg_type, msg)
+                self._resolve(msg_type, decode_v1(data, spans)[1])
             elif msg_type == "comm_msg":
-                self._comm_msg(msg, now)
+                canvas = self.canvas_key
+                if canvas is None or data.find(canvas, *spans[4]) >= 0:
+                    self._comm_msg(decode_v1(data, spans)[1], now)
 
     def _resolve(self, key: str, value) -> None:
         future = self.waiters.pop(key, None)

@@ -42,6 +42,9 @@ def test_decode_v1_reads_what_jupyter_server_sends():
     assert msg["parent_header"] == {"msg_id": "p"}
     assert msg["content"]["data"]["state"] == {"frame": 7}
     assert [bytes(b) for b in msg["buffers"]] == [b"tiles", b"links!"]
+    frame = ws_v1.serialize_msg_to_ws_v1(parts, "iopub")
+    spans = bl.v1_spans(frame)
+    assert [frame[a:b] for a, b in spans] == [b"iopub", *parts]
 
 
 def test_kernel_id_from_page():
