@@ -658,6 +658,12 @@ async def room_session(server, count: int, args) -> dict:
             check.error = f"{type(outcome[-1]).__name__}: {outcome[-1]}"
         open_seconds = time.perf_counter() - opening
         live = [learner for learner in learners if learner.error is None]
+        print(
+            f"{len(live)}/{count} labs open after {open_seconds:.1f} s; playing for "
+            f"{args.seconds:.0f} s ...",
+            file=sys.stderr,
+            flush=True,
+        )
         for learner in live:
             learner.set_playing(True)
         await asyncio.sleep(1.0)  # every lab's loop has started playing
@@ -738,6 +744,7 @@ def run_room(count: int, args) -> dict:
 
     seats = count + (1 if args.browser_check else 0)
     extra = ("--max-kernels", str(seats)) if seats > default_max_kernels() else ()
+    print(f"starting the room for {count} learners ...", file=sys.stderr, flush=True)
     server = workshop.start_app(name=f"voila-load-{count}", extra=extra)
     try:
         result = asyncio.run(room_session(server, count, args))
@@ -839,10 +846,12 @@ def report(result: dict) -> None:
         f"together, RSS median {_num(s['kernel_rss_median_mb'], '.0f')} MB, max "
         f"{_num(s['kernel_rss_max_mb'], '.0f')} MB"
     )
+    received = sum(row["frames_per_s"] for row in result["rows"] if row["error"] is None)
+    per_frame = result["benchmark_cores"] / received * 1000 if received else None
     print(
         f"  this benchmark (all {n} learners in one asyncio process): "
-        f"{result['benchmark_cores']:.2f} cores, RSS {_num(result['benchmark_rss_mb'], '.0f')}"
-        f" MB"
+        f"{result['benchmark_cores']:.2f} cores ({_num(per_frame, '.1f')} ms of CPU per frame "
+        f"received), RSS {_num(result['benchmark_rss_mb'], '.0f')} MB"
         + (
             f"; Chromium and Playwright (browser check): {result['browser_cores']:.2f} cores"
             if result["browser_cores"] is not None
