@@ -232,6 +232,8 @@ class Learner:
         self.waiters: dict[str, asyncio.Future] = {}
         self.reader: asyncio.Task | None = None
         self.closing = False
+        self.received = 0  # websocket messages
+        self.received_in_window = [0, 0]  # the count at the window's start and end
         self.trouble: str | None = None  # what went wrong once the lab was open
 
     # -- HTTP, as the page's loading does
@@ -349,6 +351,7 @@ class Learner:
             if isinstance(data, str):  # not v1: cannot happen once v1 was chosen
                 continue
             now = time.perf_counter()
+            self.received += 1
             # Most messages are other widgets' updates and kernel status: read only their
             # header, and a comm message's content only if it names the canvas (cheap
             # learners measure the server, not themselves).
@@ -489,6 +492,7 @@ class Learner:
             "kernel_id": self.kernel_id,
             "opened_s": self.opened_s,
             "frames_per_s": len(frames) / playing if playing > 0 else 0.0,
+            "frames": len(frames),
             "fewest_frames_10s": fewest,
             "moves": self.moves,
             "latencies_ms": self.latencies,
@@ -497,6 +501,7 @@ class Learner:
             "missed": self.missed + (self.pending is not None),
             "error": self.error,
             "trouble": self.trouble,
+            "messages": self.received_in_window[1] - self.received_in_window[0],
         }
 
 
@@ -670,6 +675,8 @@ async def room_session(server, count: int, args) -> dict:
         procs = processes(server)
         cpu0, busy0, load0 = cpu_snapshot(sum(procs.values(), [])), machine_busy(), os.getloadavg()
         start = time.perf_counter()
+        for learner in live:
+            learner.received_in_window[0] = learner.received
         end = start + args.seconds
         peaks: dict[int, float] = {}
         tasks = [follow(learner, start, args, len(live)) for learner in live]
@@ -681,6 +688,8 @@ async def room_session(server, count: int, args) -> dict:
         await asyncio.sleep(max(0.0, end - time.perf_counter()))
         elapsed = time.perf_counter() - start
         cpu1, busy1, load1 = cpu_snapshot(sum(procs.values(), [])), machine_busy(), os.getloadavg()
+        for learner in live:
+            learner.received_in_window[1] = learner.received
         if check is not None and check.error is None:
             check.window = (check.window[0], await check.now())
         # A move made near the end: give its new run a few seconds to come (not counted in
@@ -840,9 +849,17 @@ def report(result: dict) -> None:
         " new run received, per learner; missed: moves whose new run never came; kernel"
         " CPU in cores over the window)"
     )
+    rows = [row for row in result["rows"] if row["error"] is None]
+    frames = sum(row["frames"] for row in rows)
+    browser_frames = (browser or {}).get("frames_per_s", 0.0) * result["seconds"]
+    relayed = frames + browser_frames
+    server_ms = result["server_cores"] * result["seconds"] / relayed * 1000 if relayed else None
+    per_frame_msgs = sum(row["messages"] for row in rows) / frames if frames else None
     print(
-        f"\n  Voila server: {result['server_cores']:.2f} cores, RSS {result['server_rss_mb']:.0f}"
-        f" MB; all {s['opened']} learners' kernels: {result['kernels_cores']:.2f} cores "
+        f"\n  Voila server: {result['server_cores']:.2f} cores ({_num(server_ms, '.1f')} ms of CPU"
+        f" per frame relayed; {_num(per_frame_msgs, '.1f')} websocket messages to a learner per"
+        f" frame), RSS {result['server_rss_mb']:.0f} MB;\n  all {s['opened']} learners' kernels:"
+        f" {result['kernels_cores']:.2f} cores "
         f"together, RSS median {_num(s['kernel_rss_median_mb'], '.0f')} MB, max "
         f"{_num(s['kernel_rss_max_mb'], '.0f')} MB"
     )
