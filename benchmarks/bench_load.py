@@ -29,7 +29,8 @@ It reports, per learner: frames/s while its lab trains (canvas updates carrying 
 `frame`, per second of playing), the fewest frames in any 10 s, and control -> first frame
 of the new run (from sending the update to the first canvas update whose `run` differs);
 per process: CPU in cores over the window (cpu_times deltas) and resident memory for each
-kernel, the Voila server and this benchmark itself; and the slowest learner.
+kernel, the Voila server (also its CPU per frame relayed) and this benchmark itself; and
+the slowest learner.
 
 With --browser-check one real headless Chromium page (Playwright, as bench_classroom.py)
 opens the same room while the learners run, plays, and moves its learning-rate slider
