@@ -884,7 +884,9 @@ def report(result: dict) -> None:
             " canvas, `data-frame` changes; simulated: frames received and answered) and"
             " control -> first frame of the new run (browser: keydown to the new run drawn,"
             " `data-run`; simulated: update sent to the new run's first frame received, no"
-            " drawing)."
+            f" drawing; they answer each frame {result['draw_ms']:.0f} ms after it came"
+            " (--draw-ms), so a browser slower to draw, e.g. headless Chromium drawing in"
+            " software on a busy machine, gets fewer frames and sees a new run later)."
         )
         print(
             f"    frames/s: browser {browser['frames_per_s']:.1f}; simulated median "
