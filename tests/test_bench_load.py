@@ -1,0 +1,161 @@
+"""The wire helpers of benchmarks/bench_load.py: the v1 websocket framing (checked against
+jupyter_server's own), the page's kernel id, cookies, widget states, and a simulated
+learner answering frames and timing a new run as the page does."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from benchmarks import bench_load as bl
+
+ws_v1 = pytest.importorskip("jupyter_server.services.kernels.connection.base")
+
+
+def test_encode_v1_is_read_by_jupyter_server():
+    msg = bl.new_message("comm_msg", {"comm_id": "c1", "data": {"method": "custom"}}, "s1")
+    frame = bl.encode_v1("shell", msg, [b"\x00\x01\x02"])
+    channel, parts = ws_v1.deserialize_msg_from_ws_v1(frame)
+    assert channel == "shell"
+    header, parent, metadata, content, buffer = parts
+    assert json.loads(header)["msg_type"] == "comm_msg"
+    assert json.loads(header)["session"] == "s1"
+    assert json.loads(parent) == {} and json.loads(metadata) == {}
+    assert json.loads(content) == {"comm_id": "c1", "data": {"method": "custom"}}
+    assert bytes(buffer) == b"\x00\x01\x02"
+
+
+def test_decode_v1_reads_what_jupyter_server_sends():
+    parts = [
+        json.dumps({"msg_type": "comm_msg", "msg_id": "m"}).encode(),
+        json.dumps({"msg_id": "p"}).encode(),
+        json.dumps({}).encode(),
+        json.dumps({"comm_id": "c", "data": {"method": "update", "state": {"frame": 7}}}).encode(),
+        b"tiles",
+        b"links!",
+    ]
+    channel, msg = bl.decode_v1(ws_v1.serialize_msg_to_ws_v1(parts, "iopub"))
+    assert channel == "iopub"
+    assert msg["header"]["msg_type"] == "comm_msg"
+    assert msg["parent_header"] == {"msg_id": "p"}
+    assert msg["content"]["data"]["state"] == {"frame": 7}
+    assert [bytes(b) for b in msg["buffers"]] == [b"tiles", b"links!"]
+    frame = ws_v1.serialize_msg_to_ws_v1(parts, "iopub")
+    spans = bl.v1_spans(frame)
+    assert [frame[a:b] for a, b in spans] == [b"iopub", *parts]
+
+
+def test_kernel_id_from_page():
+    config = {"baseUrl": "/", "kernelId": "70ad8cc0-b843-48f4-9dc3-c23a40a16879"}
+    page = (
+        '<html><script id="jupyter-config-data" type="application/json">\n  '
+        + json.dumps(config)
+        + "\n</script><body>lab</body></html>"
+    )
+    assert bl.kernel_id_from_page(page) == "70ad8cc0-b843-48f4-9dc3-c23a40a16879"
+    assert bl.kernel_id_from_page("<html>The room is full. Try again in a minute</html>") is None
+    no_kernel = page.replace('"kernelId"', '"other"')
+    assert bl.kernel_id_from_page(no_kernel) is None
+
+
+def test_parse_set_cookies_keeps_values_drops_attributes():
+    cookies = bl.parse_set_cookies(
+        [
+            'username-127-0-0-1-8866="2|1:0|10:17|abc"; expires=Wed; HttpOnly; Path=/; '
+            "SameSite=Lax",
+            "_xsrf=2|1404f572|f489de; Path=/; SameSite=Lax",
+        ]
+    )
+    assert cookies == {
+        "username-127-0-0-1-8866": '"2|1:0|10:17|abc"',
+        "_xsrf": "2|1404f572|f489de",
+    }
+
+
+def test_put_buffers_and_find_widget():
+    states = {
+        "a": {"model_name": "ToggleButtonModel", "state": {"description": "Pause"}},
+        "b": {"model_name": "IntSliderModel", "state": {"description": "Neurons per layer"}},
+        "c": {"model_name": "AnyModel", "state": {"frame": 3, "run": 1, "tiles": None}},
+    }
+    bl.put_buffers(states["c"]["state"], [["tiles"]], [b"\x07"])
+    assert states["c"]["state"]["tiles"] == b"\x07"
+    nested = {"x": [{"y": None}]}
+    assert bl.put_buffers(nested, [["x", 0, "y"]], [b"z"]) == {"x": [{"y": b"z"}]}
+    assert bl.find_widget(states, "ToggleButtonModel", description=("Play", "Pause")) == "a"
+    assert bl.find_widget(states, "ToggleButtonModel", description="Play") is None
+    assert bl.find_widget(states, "IntSliderModel", description="Neurons per layer") == "b"
+    assert bl._canvas_id(states) == "c"
+
+
+def test_percentile():
+    assert bl.percentile([], 50) is None
+    assert bl.percentile([3.0], 90) == 3.0
+    assert bl.percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
+    assert bl.percentile([10.0, 0.0, 20.0], 90) == pytest.approx(18.0)
+
+
+class FakeSocket:
+    def __init__(self):
+        self.sent = []
+
+    def write_message(self, data, binary=False):
+        assert binary
+        self.sent.append(bl.decode_v1(data))
+
+
+def _update(comm_id: str, state: dict) -> dict:
+    return {"content": {"comm_id": comm_id, "data": {"method": "update", "state": state}}}
+
+
+def test_learner_answers_frames_and_times_the_new_run():
+    learner = bl.Learner(0, server=None, draw_ms=0)
+    learner.ws = FakeSocket()
+    states = {
+        "canvas": {"model_name": "AnyModel", "state": {"frame": 1, "run": 1, "tiles": b""}},
+        "play": {"model_name": "ToggleButtonModel", "state": {"description": "Play"}},
+        "lr": {
+            "model_name": "SelectionSliderModel",
+            "state": {"description": "Learning rate", "index": 5, "_options_labels": list("abc")},
+        },
+        "width": {
+            "model_name": "IntSliderModel",
+            "state": {"description": "Neurons per layer", "value": 4, "min": 1, "max": 32},
+        },
+        "data": {
+            "model_name": "DropdownModel",
+            "state": {
+                "description": "Dataset",
+                "index": 0,
+                "_options_labels": ["Circle", "Spiral"],
+            },
+        },
+    }
+    learner._learn(states)
+
+    async def play_and_move():
+        learner.set_playing(True)
+        learner._comm_msg(_update("canvas", {"frame": 2}), 10.0)
+        await learner.act("neurons", 0)
+        sent_at = learner.pending[0]
+        learner._comm_msg(_update("canvas", {"frame": 3}), sent_at + 0.05)  # old run still
+        learner._comm_msg(_update("canvas", {"frame": 4, "run": 2}), sent_at + 0.2)
+        return sent_at
+
+    asyncio.run(play_and_move())
+    contents = [msg["content"] for _, msg in learner.ws.sent]
+    assert contents[0] == {
+        "comm_id": "play",
+        "data": {"method": "update", "state": {"value": True}, "buffer_paths": []},
+    }
+    answers = [c["data"]["content"]["frame"] for c in contents if c["data"]["method"] == "custom"]
+    assert answers == [2, 3, 4]  # every frame answered, as network_canvas.js does
+    assert contents[2] == {
+        "comm_id": "width",
+        "data": {"method": "update", "state": {"value": 5}, "buffer_paths": []},
+    }
+    assert learner.latencies == [pytest.approx(200.0)]
+    assert learner.pending is None and learner.moves == 1
+    assert len(learner.frames) == 3
