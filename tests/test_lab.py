@@ -1404,3 +1404,29 @@ def test_the_loop_sends_nothing_once_the_run_has_settled():
     finally:
         stop(lab)
 
+
+def test_while_training_the_numbers_are_written_a_few_times_a_second(lab):
+    from dllab.lab.view import TEXT_INTERVAL
+
+    model = lab.model
+    model.playing = True
+    model.advance()
+    model.advance()  # (the status is "training" by now: a new status is written at once)
+    lab._text_at -= TEXT_INTERVAL
+    lab.draw()  # the numbers are written...
+    assert "Epoch <b>2</b>" in lab._epoch.value
+    stats, gradient_x = lab._output.stats.value, list(lab._gradient.lines.x)
+    model.advance()
+    lab.draw()  # ...and a moment later, the picture and the curves, not the numbers
+    assert "Epoch <b>2</b>" in lab._epoch.value and lab._output.stats.value == stats
+    assert list(lab._gradient.lines.x) == gradient_x == [1, 2]
+    assert list(lab._loss.loss_lines.x) == [0, 1, 2, 3]
+    lab._text_at -= TEXT_INTERVAL  # the interval has passed
+    model.advance()
+    lab.draw()
+    assert "Epoch <b>4</b>" in lab._epoch.value and lab._output.stats.value != stats
+    assert list(lab._gradient.lines.x) == [1, 2, 3, 4]
+    model.advance()
+    model.playing = False  # stopped: the last frame shows its numbers at once
+    lab.draw()
+    assert "Epoch <b>5</b>" in lab._epoch.value

@@ -300,4 +300,3 @@ def test_every_optimiser_lowers_the_training_loss_on_circle(optimizer, learning_
     assert trainer.status == "ready"
     assert losses[-1] < 0.5 * losses[0]
     assert trainer.history["train_accuracy"][-1] > trainer.history["train_accuracy"][0]
-

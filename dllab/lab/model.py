@@ -103,7 +103,7 @@ class LabModel(t.HasTraits):
     optimizer = t.Unicode("sgd")
     learning_rate = t.Float(0.03)
     seed = t.Int(0)
-    epochs_per_frame = t.Int(2)
+    epochs_per_frame = t.Int(1)
     playing = t.Bool(False)
     paused = t.Bool(False)  # the learner paused: a new setting rebuilds the run, still paused
     # what is shown, not how it trains

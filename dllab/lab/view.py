@@ -9,6 +9,7 @@ them.
 from __future__ import annotations
 
 import difflib
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -38,6 +39,11 @@ OTHER_PARTS = (
 ).split()
 PARTS = [name for name, _, _ in CONTROLS] + OTHER_PARTS
 STATUS_KIND = {"diverged": "error", "stuck": "error", "error": "error", "converged": "info"}
+# While training, the numbers (epoch counter, scores) and the gradient-flow plot are
+# redrawn at most this often; the picture, the output and the loss curves every frame.
+# A person reads a number a few times a second, and every widget changed costs a message
+# to the page through the server: 4 a frame instead of 8 (benchmarks/bench_load.py).
+TEXT_INTERVAL = 0.2
 
 
 class Lab(w.VBox):
@@ -133,6 +139,7 @@ class Lab(w.VBox):
         self._show_more()
         self.add_class("dllab-lab")
 
+        self._text_at = 0.0  # when the numbers were last written (see TEXT_INTERVAL)
         model.observe(self._show_state, names=["epoch", "progress", "status", "message"])
         model.observe(self._settings_changed, names=list(SHARED))
         model.observe(self._show_conv, names="dataset")
@@ -146,6 +153,10 @@ class Lab(w.VBox):
         model.observe(
             lambda _: self.loop.poke(redraw=True),
             names=["focus", "example", "show_test", "discretize"],
+        )
+        # Stopped: the last frame again, its numbers and all (see TEXT_INTERVAL).
+        model.observe(
+            lambda change: None if change.new else self.loop.poke(redraw=True), names="playing"
         )
         self.draw()
         self._show_state()
@@ -325,18 +336,24 @@ class Lab(w.VBox):
         frame = model.frame()
         if frame is None:
             return
-        if frame.version != self._shown_version:
+        new_run = frame.version != self._shown_version
+        if new_run:
             self._new_run(frame)
+        now = time.monotonic()
+        text = new_run or not model.playing or now - self._text_at >= TEXT_INTERVAL
         classifying = model.task != "regression"
         self._loss.show(frame.history, classifying)
-        self._gradient.show(frame.history)
+        if text:
+            self._text_at = now
+            self._gradient.show(frame.history)
+            self._output.show_stats(frame.history, classifying)
+            self._write_state()
         if frame.surface is not None:
             surface = np.sign(frame.surface) if model.discretize else frame.surface
             self._output.plane.show_surface(surface, model.extent, frame.surface_title)
             self._output.plane.show_test(model.show_test)
         elif frame.probabilities is not None:
             self._output.show_classes(model.data.classes, frame.probabilities)
-        self._output.show_stats(frame.history, classifying)
         self._canvas.show(
             frame.tiles,
             frame.weights,
@@ -388,6 +405,13 @@ class Lab(w.VBox):
         return labels
 
     def _show_state(self, change=None) -> None:
+        """The epoch counter and the model's message; while training, the counter is left to
+        the next frame that writes the numbers (see TEXT_INTERVAL)."""
+        if change is not None and change.name in ("epoch", "progress") and self.model.playing:
+            return
+        self._write_state()
+
+    def _write_state(self) -> None:
         model = self.model
         self._epoch.value = (
             f'<span class="dllab-epoch" style="font-size:1.3em;margin:0 12px">'
