@@ -16,6 +16,9 @@ def arguments(doc: str, rounds: int) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
     parser.add_argument("--rounds", type=int, default=rounds, help="alternating rounds per network")
+    parser.add_argument(
+        "--only", default="", help="measure only the networks whose label contains this text"
+    )
     return parser.parse_args()
 
 

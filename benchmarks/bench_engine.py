@@ -8,7 +8,7 @@ both alike; the figure reported is the median of the rounds. Also times evaluati
 every neuron of the playground's largest network over a 100 x 100 grid (the lab's
 heatmaps).
 
-    python benchmarks/bench_engine.py [--seconds 1.0] [--rounds 7]
+    python benchmarks/bench_engine.py [--seconds 1.0] [--rounds 7] [--only softmax]
 """
 
 from __future__ import annotations
@@ -112,6 +112,8 @@ def main() -> None:
         f"{'torch32':>8s} {'ratio':>6s}  target (steps/s; ratio = dllab / torch)"
     )
     for label, sizes, activation, head, batch, target in CASES:
+        if args.only not in label:
+            continue
         batches = make_batches(sizes, head, batch, rng)
         runs = {"dllab": [], "float64": [], "float32": []}
         for _ in range(args.rounds):

@@ -270,6 +270,25 @@ def test_the_fast_softmax_matches_the_shifted_one(Z):
     assert (np.isnan(fast) == np.isnan(expected)).all()
 
 
+@pytest.mark.parametrize(
+    "Z",
+    [
+        np.random.default_rng(2).normal(0.0, 3.0, (40, 27)),  # ordinary logits
+        np.array([[80.0, 79.0, -5.0], [-80.0, -81.0, -90.0]]),  # large, still exact
+        np.array([[100.0, 0.0, -100.0], [0.0, 1.0, 2.0]]),  # exp(100) overflows float32
+        np.array([[-110.0, -111.0, -115.0], [1.0, 2.0, 3.0]]),  # a row that underflows
+    ],
+    ids=["ordinary", "large", "overflow", "underflow"],
+)
+def test_the_fast_softmax_stays_in_float32_and_matches_the_shifted_one(Z):
+    head = HEADS["softmax"]
+    Z32 = Z.astype(np.float32)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        fast = head.fast_output(Z32.copy())
+    assert fast.dtype == np.float32
+    np.testing.assert_allclose(fast, head.output(Z32), rtol=1e-6, atol=1e-37)
+
+
 def test_the_fast_softmax_takes_its_own_route_on_ordinary_logits(monkeypatch):
     head = HEADS["softmax"]
     Z = np.random.default_rng(1).normal(0.0, 5.0, (32, 10))
