@@ -9,7 +9,7 @@ import time
 import numpy as np
 
 from dllab.core.network import with_ones
-from dllab.core.optimizers import SGD
+from dllab.core.optimizers import make_optimizer
 
 
 def arguments(doc: str, rounds: int) -> argparse.Namespace:
@@ -33,10 +33,13 @@ def import_torch():
     return torch
 
 
-def sgd_steps_per_second(network, batches, seconds: float, learning_rate: float) -> float:
-    """Plain SGD steps a second of `network` over `batches` ((X, y) pairs), run as the
-    Trainer runs them: inputs with their column of ones, targets encoded, buffers kept."""
-    optimizer = SGD(learning_rate)
+def steps_per_second(
+    network, batches, seconds: float, learning_rate: float, optimizer: str = "sgd"
+) -> float:
+    """Training steps a second of `network` over `batches` ((X, y) pairs) with `optimizer`
+    (plain SGD unless told), run as the Trainer runs them: inputs with their column of
+    ones, targets encoded, buffers kept."""
+    optimizer = make_optimizer(optimizer, learning_rate)
     encoded = [(with_ones(X), network.targets(y)) for X, y in batches]
     buffer = network.gradient_buffer()
     steps, start = 0, time.perf_counter()

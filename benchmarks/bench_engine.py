@@ -17,7 +17,7 @@ import statistics
 import time
 
 import numpy as np
-from against_torch import arguments, import_torch, sgd_steps_per_second
+from against_torch import arguments, import_torch, steps_per_second
 from threadpoolctl import threadpool_limits
 
 from dllab.core.network import Network
@@ -48,7 +48,7 @@ def dllab_steps_per_second(sizes, activation, head, batches, seconds):
 
 def _dllab_steps_per_second(sizes, activation, head, batches, seconds):
     network = Network(sizes, activation=activation, head=head, init="xavier", seed=0)
-    return sgd_steps_per_second(network, batches, seconds, LEARNING_RATE)
+    return steps_per_second(network, batches, seconds, LEARNING_RATE)
 
 
 def torch_steps_per_second(sizes, activation, head, batches, seconds, dtype):

@@ -1,14 +1,14 @@
 """Training steps per second of dllab's layer networks, side by side with PyTorch.
 
-The lessons' networks, plain SGD, one thread each: the image lesson's CNN (24 x 24
-grayscale, conv 8 and 16 filters of 3 x 3 "same", ReLU and 2 x 2 max pooling after each,
-dense 32, ReLU, 4 classes; batch 32), the language lesson's default character model
-(context 6, embeddings of 16, two hidden layers of 256 tanh, 27 symbols; batch 256) and
-makemore's smaller one (context 3, embeddings of 10, hidden 200 tanh; batch 32). dllab
-runs the same forward, backward and update calls as its Trainer's step; PyTorch runs in
-eager mode on the CPU. Both in float64 and in float32. Runs alternate between dllab and
-PyTorch so that machine noise hits both alike; the figure reported is the median of the
-rounds.
+The lessons' networks, one thread each: the image lesson's CNN (24 x 24 grayscale, conv 8
+and 16 filters of 3 x 3 "same", ReLU and 2 x 2 max pooling after each, dense 32, ReLU, 4
+classes; batch 32), the language lesson's default character model (context 6, embeddings
+of 16, two hidden layers of 256 tanh, 27 symbols; batch 256) and makemore's smaller one
+(context 3, embeddings of 10, hidden 200 tanh; batch 32), with plain SGD, and the lesson's
+model also with Adam, as the lesson trains it. dllab runs the same forward, backward and
+update calls as its Trainer's step; PyTorch runs in eager mode on the CPU. Both in float64
+and in float32. Runs alternate between dllab and PyTorch so that machine noise hits both
+alike; the figure reported is the median of the rounds.
 
     python benchmarks/bench_layers.py [--seconds 1.0] [--rounds 5] [--only chars]
 """
@@ -19,7 +19,7 @@ import statistics
 import time
 
 import numpy as np
-from against_torch import arguments, import_torch, sgd_steps_per_second
+from against_torch import arguments, import_torch, steps_per_second
 from threadpoolctl import threadpool_limits
 
 from dllab.core.charmodel import char_model
@@ -31,17 +31,20 @@ N_SYMBOLS = 27
 
 
 class Case:
-    """A network to time: `context`, `dim`, `hidden` for a character model, none for the CNN."""
+    """A network to time: `context`, `dim`, `hidden` for a character model, none for the
+    CNN; trained with `optimizer` ("sgd" or "adam")."""
 
-    def __init__(self, label, batch, target, context=0, dim=0, hidden=()):
-        self.label, self.batch, self.target = label, batch, target
+    def __init__(self, label, batch, target, optimizer="sgd", context=0, dim=0, hidden=()):
+        self.label, self.batch, self.target, self.optimizer = label, batch, target, optimizer
         self.context, self.dim, self.hidden = context, dim, list(hidden)
 
 
+LESSON = dict(context=6, dim=16, hidden=(256, 256))
 CASES = [
     Case("CNN 1x24x24, conv 8, 16, dense 32, 4", 32, 1.0),
-    Case("chars 6x16-256-256-27 (lesson)", 256, 3.0, context=6, dim=16, hidden=(256, 256)),
-    Case("chars 3x10-200-27 (makemore)", 32, 3.0, context=3, dim=10, hidden=(200,)),
+    Case("chars 6x16-256-256-27 (lesson), SGD", 256, 3.0, **LESSON),
+    Case("chars 6x16-256-256-27 (lesson), Adam", 256, 3.0, "adam", **LESSON),
+    Case("chars 3x10-200-27 (makemore), SGD", 32, 3.0, context=3, dim=10, hidden=(200,)),
 ]
 
 
@@ -69,7 +72,7 @@ def dllab_steps_per_second(case: Case, batches, seconds: float, dtype: str) -> f
             network = char_model(case.context, case.dim, case.hidden, dtype=dtype)
         else:
             network = make_cnn(dtype)
-        return sgd_steps_per_second(network, batches, seconds, LEARNING_RATE)
+        return steps_per_second(network, batches, seconds, LEARNING_RATE, case.optimizer)
 
 
 def torch_model(case: Case, dtype):
@@ -113,7 +116,8 @@ def torch_steps_per_second(case: Case, batches, seconds: float, dtype: str) -> f
     torch.set_num_threads(1)
     dtype = getattr(torch, dtype)
     model = torch_model(case, dtype)
-    optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+    kind = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}[case.optimizer]
+    optimizer = kind(model.parameters(), lr=LEARNING_RATE)
     loss_fn = torch.nn.CrossEntropyLoss()
     if not case.context:
         data = [
@@ -136,7 +140,7 @@ def main() -> None:
     args = arguments(__doc__, rounds=5)
     torch = import_torch()
     print(
-        f"{'network':36s} {'batch':>5s} {'dllab64':>8s} {'torch64':>8s} {'ratio':>6s} "
+        f"{'network':40s} {'batch':>5s} {'dllab64':>8s} {'torch64':>8s} {'ratio':>6s} "
         f"{'dllab32':>8s} {'torch32':>8s} {'ratio':>6s}  target (steps/s)"
     )
     for case in CASES:
@@ -153,7 +157,7 @@ def main() -> None:
                     runs.setdefault(f"torch {dtype}", []).append(
                         torch_steps_per_second(case, batches, args.seconds, dtype)
                     )
-        line = f"{case.label:36s} {case.batch:5d}"
+        line = f"{case.label:40s} {case.batch:5d}"
         for dtype in ("float64", "float32"):
             mine = statistics.median(runs[f"dllab {dtype}"])
             line += f" {mine:8,.0f}"

@@ -615,6 +615,19 @@ def test_adam_with_the_default_epsilon_stays_close_to_algorithm_one():
     np.testing.assert_allclose(params, P0 - 0.01 * np.sign(G1), rtol=1e-6)
 
 
+def test_adam_keeps_float32_parameters_in_float32_and_agrees_with_float64():
+    rng = np.random.default_rng(0)
+    P, grads = rng.normal(size=50), rng.normal(size=(3, 50))
+    params64, params32 = P.copy(), P.astype(np.float32)
+    adam64, adam32 = Adam(np.float64(0.01)), Adam(np.float64(0.01))
+    for g in grads:
+        adam64.update(params64, g)
+        adam32.update(params32, g.astype(np.float32))
+    assert params32.dtype == adam32.mean.dtype == adam32.variance.dtype == np.float32
+    np.testing.assert_allclose(params32, params64, rtol=1e-6, atol=1e-6)
+    assert not np.allclose(params64, P)
+
+
 @pytest.mark.parametrize("name, kind", [("sgd", SGD), ("momentum", Momentum), ("adam", Adam)])
 def test_make_optimizer(name, kind):
     optimizer = make_optimizer(name, 0.05)
