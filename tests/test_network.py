@@ -289,6 +289,18 @@ def test_the_fast_softmax_stays_in_float32_and_matches_the_shifted_one(Z):
     np.testing.assert_allclose(fast, head.output(Z32), rtol=1e-6, atol=1e-37)
 
 
+def test_the_softmax_loss_of_float32_outputs_matches_float64_and_stays_finite():
+    head = HEADS["softmax"]
+    rng = np.random.default_rng(3)
+    A = rng.dirichlet(np.ones(27), 64)
+    T = np.eye(27)[rng.integers(0, 27, 64)]
+    loss32 = head.loss(None, A.astype(np.float32), T.astype(np.float32))
+    assert loss32 == pytest.approx(head.loss(None, A, T), rel=1e-5)
+    # A probability that underflowed to 0 costs -log of float32's smallest normal number.
+    A0, T0 = np.array([[0.5, 0.5, 0.0]], np.float32), np.array([[0.0, 0.0, 1.0]], np.float32)
+    assert head.loss(None, A0, T0) == pytest.approx(-np.log(np.finfo(np.float32).tiny), rel=1e-6)
+
+
 def test_the_fast_softmax_takes_its_own_route_on_ordinary_logits(monkeypatch):
     head = HEADS["softmax"]
     Z = np.random.default_rng(1).normal(0.0, 5.0, (32, 10))

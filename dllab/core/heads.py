@@ -187,9 +187,11 @@ class SoftmaxHead(Head):
         return E
 
     def loss(self, Z: Array, A: Array, T: Array) -> float:
-        # log(A) floored at the smallest normal float: exact wherever A > 1e-308, and a
-        # large finite loss (not infinity) where the softmax underflows.
-        return float(-(T * np.log(np.maximum(A, TINY))).sum() / len(T))
+        # log(A) floored at the smallest normal float of A's dtype: exact wherever A is
+        # above it (1e-308 in float64), and a large finite loss (not infinity) where the
+        # softmax underflows. The floor in A's dtype keeps a float32 A in float32.
+        tiny = TINY if A.dtype == np.float64 else np.finfo(A.dtype).tiny
+        return float(-(T * np.log(np.maximum(A, tiny))).sum() / len(T))
 
     def delta(self, Z: Array, A: Array, T: Array) -> Array:
         delta = A - T
