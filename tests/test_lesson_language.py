@@ -101,6 +101,8 @@ def test_pronounceable_needs_every_triple_in_a_real_name():
     assert pronounceable_share([], triples) == 0.0
     with pytest.raises(TypeError, match="word must be a string; got int"):
         pronounceable(3, triples)
+    with pytest.raises(TypeError, match="not a single string; got 'marlo'"):
+        pronounceable_share("marlo", triples)
 
 
 @pytest.mark.parametrize(

@@ -101,6 +101,8 @@ def pronounceable(word: str, triples: Collection[str]) -> bool:
 
 def pronounceable_share(words: Sequence[str], triples: Collection[str]) -> float:
     """The share of `words` that pass `pronounceable` (0 to 1); 0 for no words."""
+    if isinstance(words, str | bytes):
+        raise TypeError(f"words must be a list of words, not a single string; got {words!r:.60}")
     words = list(words)
     if not words:
         return 0.0
