@@ -9,13 +9,16 @@ import time
 import numpy as np
 
 from dllab.core.network import with_ones
-from dllab.core.optimizers import SGD
+from dllab.core.optimizers import make_optimizer
 
 
 def arguments(doc: str, rounds: int) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
     parser.add_argument("--rounds", type=int, default=rounds, help="alternating rounds per network")
+    parser.add_argument(
+        "--only", default="", help="measure only the networks whose label contains this text"
+    )
     return parser.parse_args()
 
 
@@ -30,10 +33,13 @@ def import_torch():
     return torch
 
 
-def sgd_steps_per_second(network, batches, seconds: float, learning_rate: float) -> float:
-    """Plain SGD steps a second of `network` over `batches` ((X, y) pairs), run as the
-    Trainer runs them: inputs with their column of ones, targets encoded, buffers kept."""
-    optimizer = SGD(learning_rate)
+def steps_per_second(
+    network, batches, seconds: float, learning_rate: float, optimizer: str = "sgd"
+) -> float:
+    """Training steps a second of `network` over `batches` ((X, y) pairs) with `optimizer`
+    (plain SGD unless told), run as the Trainer runs them: inputs with their column of
+    ones, targets encoded, buffers kept."""
+    optimizer = make_optimizer(optimizer, learning_rate)
     encoded = [(with_ones(X), network.targets(y)) for X, y in batches]
     buffer = network.gradient_buffer()
     steps, start = 0, time.perf_counter()

@@ -8,7 +8,7 @@ both alike; the figure reported is the median of the rounds. Also times evaluati
 every neuron of the playground's largest network over a 100 x 100 grid (the lab's
 heatmaps).
 
-    python benchmarks/bench_engine.py [--seconds 1.0] [--rounds 7]
+    python benchmarks/bench_engine.py [--seconds 1.0] [--rounds 7] [--only softmax]
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import statistics
 import time
 
 import numpy as np
-from against_torch import arguments, import_torch, sgd_steps_per_second
+from against_torch import arguments, import_torch, steps_per_second
 from threadpoolctl import threadpool_limits
 
 from dllab.core.network import Network
@@ -48,7 +48,7 @@ def dllab_steps_per_second(sizes, activation, head, batches, seconds):
 
 def _dllab_steps_per_second(sizes, activation, head, batches, seconds):
     network = Network(sizes, activation=activation, head=head, init="xavier", seed=0)
-    return sgd_steps_per_second(network, batches, seconds, LEARNING_RATE)
+    return steps_per_second(network, batches, seconds, LEARNING_RATE)
 
 
 def torch_steps_per_second(sizes, activation, head, batches, seconds, dtype):
@@ -112,6 +112,8 @@ def main() -> None:
         f"{'torch32':>8s} {'ratio':>6s}  target (steps/s; ratio = dllab / torch)"
     )
     for label, sizes, activation, head, batch, target in CASES:
+        if args.only not in label:
+            continue
         batches = make_batches(sizes, head, batch, rng)
         runs = {"dllab": [], "float64": [], "float32": []}
         for _ in range(args.rounds):

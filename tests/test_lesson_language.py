@@ -11,11 +11,16 @@ from dllab.core.charmodel import char_model
 from dllab.core.language import (
     greedy_ending,
     hidden_activations,
+    letter_triples,
     new_share,
     principal_axes,
+    pronounceable,
+    pronounceable_share,
+    random_words,
     rare_contexts,
 )
 from dllab.lessons import NameMaker, NameMakerModel
+from dllab.lessons.language_model import lesson_words, spelling_check
 
 WAIT = 120
 
@@ -79,6 +84,65 @@ def test_new_share_counts_words_not_known():
     assert new_share([], {"smith"}) == 0.0
 
 
+def test_letter_triples_read_each_word_between_end_marks():
+    assert letter_triples(["abc", "ab"]) == {"..a", ".ab", "abc", "bc.", "ab."}
+    with pytest.raises(TypeError, match="single string"):
+        letter_triples("abc")
+
+
+def test_pronounceable_needs_every_triple_in_a_real_name():
+    triples = letter_triples(["maria", "carlo"])
+    assert pronounceable("marlo", triples) and pronounceable("caria", triples)
+    assert not pronounceable("mxrlo", triples)  # "mxr" is in no name
+    assert not pronounceable("arlo", triples)  # no name starts with "ar"
+    assert not pronounceable("mari", triples)  # nor ends with "ri"
+    assert not pronounceable("", triples)
+    assert pronounceable_share(["caria", "mxrlo", "marlo", "x"], triples) == 0.5
+    assert pronounceable_share([], triples) == 0.0
+    with pytest.raises(TypeError, match="word must be a string; got int"):
+        pronounceable(3, triples)
+    with pytest.raises(TypeError, match="not a single string; got 'marlo'"):
+        pronounceable_share("marlo", triples)
+
+
+@pytest.mark.parametrize(
+    "word, expected",
+    [
+        ("smith", True),
+        ("garcia", True),
+        ("mcdonald", True),
+        ("schmidt", True),
+        ("ngoma", True),
+        ("xqzt", False),
+        ("bcdfg", False),
+        ("qwerty", False),
+        ("zzyzx", False),
+        ("smithq", False),
+    ],
+)
+def test_pronounceable_on_hand_picked_words_with_the_census_triples(word, expected):
+    assert pronounceable(word, spelling_check().triples) is expected
+
+
+def test_real_names_pass_the_pronounceability_test_and_random_strings_fail_it():
+    words, check = lesson_words(), spelling_check()
+    assert pronounceable_share(words.train, check.triples) == 1.0  # the test is made of them
+    assert check.real == pronounceable_share(words.validation, check.triples)
+    assert check.real >= 0.95  # names the test was not made from
+    assert pronounceable_share(words.test, check.triples) >= 0.95
+    assert check.random <= 0.15
+    assert pronounceable_share(random_words(words.train, 500, seed=7), check.triples) <= 0.15
+
+
+def test_random_words_have_real_names_lengths_and_only_letters():
+    randoms = random_words(["ab", "abcdef"], 200, seed=0)
+    assert {len(word) for word in randoms} == {2, 6}
+    assert all(word.isalpha() and word.islower() for word in randoms)
+    assert random_words(["ab", "abcdef"], 200, seed=0) == randoms
+    with pytest.raises(ValueError, match="n"):
+        random_words(["ab"], 0)
+
+
 # -- counting ----------------------------------------------------------------------------
 @pytest.fixture
 def lesson():
@@ -138,6 +202,13 @@ def test_play_trains_live_and_passes_the_bigram(lesson):
     status = view._status.value
     assert "Done" in status and "below the bigram" in status and f"{model.final_loss:.3f}" in status
     assert 0 < model.new_share(50) <= 1
+    shares, spelling = model.shares, model.spelling
+    assert shares.n == 200 and 0 < shares.new <= 1 and 0 < shares.pronounceable <= 1
+    names = view._names.value
+    assert f"Of 200 names it makes now, <b>{shares.new:.0%}</b> are new" in names
+    assert f"<b>{shares.pronounceable:.0%}</b> pass the pronounceability test" in names
+    assert f"never saw pass it {spelling.real:.0%} of the time" in names
+    assert f"random strings of letters, {spelling.random:.0%}." in names
     # For the last third of the run the learning rate is a tenth of the slider's.
     assert model.slowed_at == pytest.approx(4 * 2 / 3, abs=0.5)
     assert "learning rate divided by 10" in status

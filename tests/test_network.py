@@ -288,6 +288,37 @@ def test_the_fast_softmax_matches_the_shifted_one(Z):
     assert (np.isnan(fast) == np.isnan(expected)).all()
 
 
+@pytest.mark.parametrize(
+    "Z",
+    [
+        np.random.default_rng(2).normal(0.0, 3.0, (40, 27)),  # ordinary logits
+        np.array([[80.0, 79.0, -5.0], [-80.0, -81.0, -90.0]]),  # large, still exact
+        np.array([[100.0, 0.0, -100.0], [0.0, 1.0, 2.0]]),  # exp(100) overflows float32
+        np.array([[-110.0, -111.0, -115.0], [1.0, 2.0, 3.0]]),  # a row that underflows
+    ],
+    ids=["ordinary", "large", "overflow", "underflow"],
+)
+def test_the_fast_softmax_stays_in_float32_and_matches_the_shifted_one(Z):
+    head = HEADS["softmax"]
+    Z32 = Z.astype(np.float32)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        fast = head.fast_output(Z32.copy())
+    assert fast.dtype == np.float32
+    np.testing.assert_allclose(fast, head.output(Z32), rtol=1e-6, atol=1e-37)
+
+
+def test_the_softmax_loss_of_float32_outputs_matches_float64_and_stays_finite():
+    head = HEADS["softmax"]
+    rng = np.random.default_rng(3)
+    A = rng.dirichlet(np.ones(27), 64)
+    T = np.eye(27)[rng.integers(0, 27, 64)]
+    loss32 = head.loss(None, A.astype(np.float32), T.astype(np.float32))
+    assert loss32 == pytest.approx(head.loss(None, A, T), rel=1e-5)
+    # A probability that underflowed to 0 costs -log of float32's smallest normal number.
+    A0, T0 = np.array([[0.5, 0.5, 0.0]], np.float32), np.array([[0.0, 0.0, 1.0]], np.float32)
+    assert head.loss(None, A0, T0) == pytest.approx(-np.log(np.finfo(np.float32).tiny), rel=1e-6)
+
+
 def test_the_fast_softmax_takes_its_own_route_on_ordinary_logits(monkeypatch):
     head = HEADS["softmax"]
     Z = np.random.default_rng(1).normal(0.0, 5.0, (32, 10))
@@ -612,6 +643,19 @@ def test_adam_with_the_default_epsilon_stays_close_to_algorithm_one():
     params = P0.copy()
     Adam(0.01).update(params, G1)
     np.testing.assert_allclose(params, P0 - 0.01 * np.sign(G1), rtol=1e-6)
+
+
+def test_adam_keeps_float32_parameters_in_float32_and_agrees_with_float64():
+    rng = np.random.default_rng(0)
+    P, grads = rng.normal(size=50), rng.normal(size=(3, 50))
+    params64, params32 = P.copy(), P.astype(np.float32)
+    adam64, adam32 = Adam(np.float64(0.01)), Adam(np.float64(0.01))
+    for g in grads:
+        adam64.update(params64, g)
+        adam32.update(params32, g.astype(np.float32))
+    assert params32.dtype == adam32.mean.dtype == adam32.variance.dtype == np.float32
+    np.testing.assert_allclose(params32, params64, rtol=1e-6, atol=1e-6)
+    assert not np.allclose(params64, P)
 
 
 @pytest.mark.parametrize("name, kind", [("sgd", SGD), ("momentum", Momentum), ("adam", Adam)])

@@ -176,9 +176,10 @@ class SoftmaxHead(Head):
         # as exact as `output` while every S and 1 / S is below about 1e154, which
         # S @ S + R @ R being finite proves: then no exp overflowed, and what underflowed
         # was below 1e-154 of its row's sum. Otherwise (huge logits), the shifted form.
-        # Row sums as a product with ones: faster than sum() on short rows.
+        # Row sums as a product with ones of Z's dtype: faster than sum() on short rows,
+        # and a float32 Z is not copied to float64 for it.
         E = np.exp(Z)
-        S = np.dot(E, _ones(Z.shape[1]))
+        S = np.dot(E, _ones(Z.shape[1], Z.dtype))
         R = 1.0 / S
         if not math.isfinite(np.dot(S, S) + np.dot(R, R)):
             return self.output(Z)
@@ -186,9 +187,11 @@ class SoftmaxHead(Head):
         return E
 
     def loss(self, Z: Array, A: Array, T: Array) -> float:
-        # log(A) floored at the smallest normal float: exact wherever A > 1e-308, and a
-        # large finite loss (not infinity) where the softmax underflows.
-        return float(-(T * np.log(np.maximum(A, TINY))).sum() / len(T))
+        # log(A) floored at the smallest normal float of A's dtype: exact wherever A is
+        # above it (1e-308 in float64), and a large finite loss (not infinity) where the
+        # softmax underflows. The floor in A's dtype keeps a float32 A in float32.
+        tiny = TINY if A.dtype == np.float64 else np.finfo(A.dtype).tiny
+        return float(-(T * np.log(np.maximum(A, tiny))).sum() / len(T))
 
     def delta(self, Z: Array, A: Array, T: Array) -> Array:
         delta = A - T
@@ -203,8 +206,8 @@ class SoftmaxHead(Head):
 
 
 @functools.lru_cache(maxsize=8)
-def _ones(n: int) -> Array:
-    ones = np.ones(n)
+def _ones(n: int, dtype: np.dtype) -> Array:
+    ones = np.ones(n, dtype)
     ones.flags.writeable = False
     return ones
 

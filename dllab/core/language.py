@@ -1,11 +1,14 @@
 """Pure helpers of the language-model lesson: the characters' embeddings on their first
-two principal axes, the most likely ending of a beginning, and how many sampled names
-are new.
+two principal axes, the most likely ending of a beginning, how many sampled names are
+new, and how many are spelled like real names.
 
     network = char_model(context=6, dim=16, hidden=[256, 256])
     principal_axes(network.weights[0])      # (27, 2): one point per symbol
     greedy_ending(network, "mc")            # "mcc..." the likeliest letter each time
     new_share(["smith", "zorb"], {"smith"})  # 0.5
+    triples = letter_triples(["maria", "carlo"])
+    pronounceable("marlo", triples)          # True: "..m" ".ma" "mar" "arl" "rlo" "lo."
+    pronounceable_share(["caria", "mxrlo"], triples)  # 0.5: "mxr" is in no name
 """
 
 from __future__ import annotations
@@ -16,10 +19,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .charmodel import check_model, context_of, next_probabilities
-from .checks import check_int
+from .checks import check_int, check_rng
 from .layer_specs import Activation
 from .layered import LayerNetwork
-from .text import LETTERS, Alphabet, context_windows
+from .text import END, LETTERS, LETTERS_A_TO_Z, Alphabet, check_word_sequence, context_windows
 
 MAX_ENDING = 30
 
@@ -73,6 +76,50 @@ def new_share(words: Sequence[str], known: Collection[str]) -> float:
     if not words:
         return 0.0
     return sum(word not in known for word in words) / len(words)
+
+
+def _triples_of(word: str) -> list[str]:
+    padded = f"{END}{END}{word}{END}"
+    return [padded[i : i + 3] for i in range(len(padded) - 2)]
+
+
+def letter_triples(words: Sequence[str]) -> frozenset[str]:
+    """Every three characters in a row of `words`, each word read with two end marks
+    before it and one after (so "smith" gives "..s", ".sm", "smi", "mit", "ith", "th.")."""
+    words = check_word_sequence(words)
+    return frozenset(triple for word in words for triple in _triples_of(word))
+
+
+def pronounceable(word: str, triples: Collection[str]) -> bool:
+    """The lesson's test of a made-up name: every three letters in a row of it, counting
+    its start and its end (as `letter_triples` reads them), occur in some real name, i.e.
+    are in `triples`. An empty name fails (no real name is empty)."""
+    if not isinstance(word, str):
+        raise TypeError(f"word must be a string; got {type(word).__name__}")
+    return all(triple in triples for triple in _triples_of(word))
+
+
+def pronounceable_share(words: Sequence[str], triples: Collection[str]) -> float:
+    """The share of `words` that pass `pronounceable` (0 to 1); 0 for no words."""
+    if isinstance(words, str | bytes):
+        raise TypeError(f"words must be a list of words, not a single string; got {words!r:.60}")
+    words = list(words)
+    if not words:
+        return 0.0
+    return sum(pronounceable(word, triples) for word in words) / len(words)
+
+
+def random_words(
+    like: Sequence[str], n: int = 1000, seed: int | np.random.Generator = 0
+) -> list[str]:
+    """`n` strings of letters a to z drawn uniformly at random, each as long as a word
+    drawn from `like` (random spellings of real names' lengths)."""
+    like = check_word_sequence(like)
+    n = check_int("n", n, 1, 1_000_000)
+    rng = check_rng("seed", seed)
+    lengths = rng.choice([len(word) for word in like], n)
+    letters = np.array(list(LETTERS_A_TO_Z))
+    return ["".join(rng.choice(letters, length)) for length in lengths]
 
 
 def rare_contexts(

@@ -7,6 +7,8 @@ of NumPy calls whatever the depth of the network.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -66,17 +68,25 @@ class Adam(SGD):
         if self.mean is None:
             self.mean = np.zeros_like(params)
             self.variance = np.zeros_like(params)
+            self._scratch = (np.empty_like(params), np.empty_like(params))
         self.steps += 1
-        self.mean *= self.beta1
-        self.mean += (1.0 - self.beta1) * grads
-        self.variance *= self.beta2
-        self.variance += (1.0 - self.beta2) * grads * grads
-        step_size = (
+        mean, variance, (term, denominator) = self.mean, self.variance, self._scratch
+        # In place, into kept buffers; every scalar a Python float, so that float32
+        # parameters stay float32 (a NumPy float64 scalar would make float64 copies).
+        mean *= self.beta1
+        mean += np.multiply(grads, 1.0 - self.beta1, out=term)
+        variance *= self.beta2
+        np.multiply(grads, 1.0 - self.beta2, out=term)
+        variance += np.multiply(term, grads, out=term)
+        step_size = float(
             self.learning_rate
-            * np.sqrt(1.0 - self.beta2**self.steps)
+            * math.sqrt(1.0 - self.beta2**self.steps)
             / (1.0 - self.beta1**self.steps)
         )
-        params -= step_size * self.mean / (np.sqrt(self.variance) + self.epsilon)
+        np.sqrt(variance, out=denominator)
+        denominator += self.epsilon
+        np.multiply(mean, step_size, out=term)
+        params -= np.divide(term, denominator, out=term)
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}

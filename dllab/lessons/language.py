@@ -245,11 +245,25 @@ class NameMaker(w.VBox):
             update(self._curves, visible=False)
             update(self._letters, visible=False)
         names = ", ".join(model.samples)
-        self._names.value = _html(
-            f"<b>Names the network makes now:</b> {html.escape(names)}" if names else "",
-            "dllab-samples",
-        )
+        text = f"<b>Names the network makes now:</b> {html.escape(names)}" if names else ""
+        self._names.value = _html(text + self._shares_text(), "dllab-samples")
         self._status.value = _html(self._status_text(), "dllab-status")
+
+    def _shares_text(self) -> str:
+        """Of the names sampled with those shown: how many are new and how many pass the
+        pronounceability test, the test stated with the shares of real and random names
+        that pass it."""
+        shares, spelling = self.model.shares, self.model.spelling
+        if shares is None or spelling is None:
+            return ""
+        return (
+            f"<br>Of {shares.n} names it makes now, <b>{shares.new:.0%}</b> are new (not in "
+            f"the training list) and <b>{shares.pronounceable:.0%}</b> pass the "
+            "pronounceability test: every three letters in a row in the name (its start and "
+            "its end count as letters) also occur in some training surname. Surnames the "
+            f"network never saw pass it {spelling.real:.0%} of the time; random strings of "
+            f"letters, {spelling.random:.0%}."
+        )
 
     def _status_text(self) -> str:
         model = self.model

@@ -22,8 +22,11 @@ from ..core.data import Split
 from ..core.language import (
     greedy_ending,
     hidden_activations,
+    letter_triples,
     new_share,
     principal_axes,
+    pronounceable_share,
+    random_words,
     rare_contexts,
 )
 from ..core.ngram import OrderResult, sweep_orders
@@ -39,7 +42,9 @@ SETTINGS = ("context", "dim", "layers", "width", "learning_rate")
 RANGES = {"context": (1, 8), "dim": (2, 32), "layers": (0, 4), "width": (8, 512)}
 FRAME_INTERVAL = 0.2  # seconds between frames: at most 5 a second
 SAMPLE_EVERY = 10  # frames between new sampled names
-N_SAMPLES = 10
+N_SAMPLES = 10  # names shown
+N_MEASURED = 200  # names sampled to measure the shares of new and pronounceable ones
+N_RANDOM = 2000  # random strings of letters the pronounceability test is checked on
 N_ENDINGS = 5
 QUIZ_TEMPERATURE = 0.5
 TRAIN_SUBSET = 2000  # training pairs scored each frame
@@ -61,6 +66,36 @@ def lesson_words() -> WordSplit:
 @functools.lru_cache(maxsize=1)
 def known_names() -> frozenset[str]:
     return frozenset(lesson_words().train)
+
+
+class SpellingCheck(NamedTuple):
+    """The pronounceability test (`dllab.core.language.pronounceable`) made from the
+    training names, and the shares of real and of random names that pass it."""
+
+    triples: frozenset[str]  # every three letters in a row of the training names
+    real: float  # share of the validation names that pass
+    random: float  # share of random strings of letters, of names' lengths, that pass
+
+
+@functools.lru_cache(maxsize=1)
+def spelling_check() -> SpellingCheck:
+    words = lesson_words()
+    triples = letter_triples(words.train)
+    randoms = random_words(words.train, N_RANDOM, seed=0)
+    return SpellingCheck(
+        triples,
+        pronounceable_share(words.validation, triples),
+        pronounceable_share(randoms, triples),
+    )
+
+
+class SampleShares(NamedTuple):
+    """Of `n` names sampled from the network: the share not in the training list, and
+    the share that pass the pronounceability test."""
+
+    n: int
+    new: float
+    pronounceable: float
 
 
 @functools.lru_cache(maxsize=1)
@@ -125,6 +160,7 @@ class NameMakerModel(t.HasTraits):
         self.seed = check_int("seed", seed, 0)
         self.ngrams: tuple[OrderResult, ...] = ()
         self.ngram_names: dict[int, tuple[str, ...]] = {}
+        self.spelling: SpellingCheck | None = None  # once counted
         self.rare = (0.0, 0.0)  # the longest order's rare and unseen contexts (shares)
         self.network = None
         self._clear()
@@ -173,6 +209,8 @@ class NameMakerModel(t.HasTraits):
 
     def _count(self, should_stop) -> None:
         self.ngrams, self.ngram_names, self.rare = counted()
+        known_names()
+        self.spelling = spelling_check()
         self.count_status = "counted"
 
     def _count_failed(self, error: Exception) -> None:
@@ -205,6 +243,7 @@ class NameMakerModel(t.HasTraits):
         self.train_losses: list[float] = []
         self.validation_losses: list[float] = []
         self.samples: list[str] = []
+        self.shares: SampleShares | None = None  # of N_MEASURED names drawn with `samples`
         self.embedding = np.zeros((LETTERS.size, 2))
         self.bigram_seconds: float | None = None  # when the validation line passed the bigram's
         self.final_loss: float | None = None  # on every validation name, at the end
@@ -255,7 +294,7 @@ class NameMakerModel(t.HasTraits):
                 break
         self.trained_seconds = time.monotonic() - start
         self.final_loss = float(network.loss(data.X_test, data.y_test))
-        self.samples = sample(network, N_SAMPLES, seed=self.frame)
+        self._sample(network, seed=self.frame)
         self.status = "stopped" if should_stop() else "done"
         self.frame += 1
 
@@ -271,8 +310,21 @@ class NameMakerModel(t.HasTraits):
         self.validation_losses.append(validation)
         self.embedding = principal_axes(network.weights[0][: LETTERS.size])
         if len(self.steps) % SAMPLE_EVERY == 1:
-            self.samples = sample(network, N_SAMPLES, seed=len(self.steps))
+            self._sample(network, seed=len(self.steps))
         self.frame += 1
+
+    def _sample(self, network, seed: int) -> None:
+        """Draw N_MEASURED names: show the first N_SAMPLES, measure the shares on all
+        (the pronounceable share once the counting has made the test)."""
+        names = sample(network, N_MEASURED, seed=seed)
+        self.samples = names[:N_SAMPLES]
+        spelling = self.spelling
+        if spelling is not None:
+            self.shares = SampleShares(
+                len(names),
+                new_share(names, known_names()),
+                pronounceable_share(names, spelling.triples),
+            )
 
     def _failed(self, error: Exception) -> None:
         self.message = f"training failed: {error}"

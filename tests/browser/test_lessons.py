@@ -382,6 +382,10 @@ def test_language_lesson_counts_then_trains_when_a_slider_moves(open_lesson):
         timeout=TIMEOUT,
     )
     page.wait_for_selector(f"{root} .dllab-samples b", timeout=TIMEOUT)
+    samples = page.inner_text(f"{root} .dllab-samples")
+    assert re.search(r"Of 200 names it makes now, \d+% are new", samples), samples
+    assert re.search(r"\d+% pass the pronounceability test", samples), samples
+    assert re.search(r"pass it \d+% of the time; random strings of letters, \d+%", samples)
     assert page.locator(f"{root} g.curve path.line").count() >= 3  # both losses, two lines
     button(page, root, "Pause").click()
     page.wait_for_function(
