@@ -1406,13 +1406,13 @@ def test_the_loop_sends_nothing_once_the_run_has_settled():
 
 
 def test_while_training_the_numbers_are_written_a_few_times_a_second(lab):
-    from dllab.lab.view import TEXT_INTERVAL
+    from dllab.lab.view import TEXT_FRAMES, TEXT_INTERVAL
 
     model = lab.model
     model.playing = True
     model.advance()
     model.advance()  # (the status is "training" by now: a new status is written at once)
-    lab._text_at -= TEXT_INTERVAL
+    lab._text_at, lab._frames_since_text = lab._text_at - TEXT_INTERVAL, TEXT_FRAMES
     lab.draw()  # the numbers are written...
     assert "Epoch <b>2</b>" in lab._epoch.value
     stats, gradient_x = lab._output.stats.value, list(lab._gradient.lines.x)
@@ -1421,11 +1421,16 @@ def test_while_training_the_numbers_are_written_a_few_times_a_second(lab):
     assert "Epoch <b>2</b>" in lab._epoch.value and lab._output.stats.value == stats
     assert list(lab._gradient.lines.x) == gradient_x == [1, 2]
     assert list(lab._loss.loss_lines.x) == [0, 1, 2, 3]
-    lab._text_at -= TEXT_INTERVAL  # the interval has passed
+    assert list(lab._loss.accuracy_lines.x) == [0, 1, 2]  # with the numbers
+    lab._text_at -= TEXT_INTERVAL  # the interval has passed, but only 1 frame was drawn
     model.advance()
+    lab.draw()
+    assert "Epoch <b>2</b>" in lab._epoch.value
+    lab._frames_since_text = TEXT_FRAMES - 1  # and now enough frames too
     lab.draw()
     assert "Epoch <b>4</b>" in lab._epoch.value and lab._output.stats.value != stats
     assert list(lab._gradient.lines.x) == [1, 2, 3, 4]
+    assert list(lab._loss.accuracy_lines.x) == [0, 1, 2, 3, 4]
     model.advance()
     model.playing = False  # stopped: the last frame shows its numbers at once
     lab.draw()

@@ -108,7 +108,9 @@ class LossPlot:
         lines = [self.loss_lines, self.accuracy_lines] if classifying else [self.loss_lines]
         self.legend.value = legend_of(lines)
 
-    def show(self, history: dict[str, list], classifying: bool) -> None:
+    def show(self, history: dict[str, list], classifying: bool, accuracy: bool = True) -> None:
+        """The curves up to now; `accuracy` False leaves the accuracy lines as they are (the
+        lab redraws them with its numbers, a few times a second)."""
         epochs = np.asarray(history["epoch"], dtype=float)
         # No score yet (a new convolutional run's first is computed over a few frames):
         # no line, rather than the last run's.
@@ -123,7 +125,7 @@ class LossPlot:
         x, y = _curve(epochs, losses)
         update(self.loss_lines.scales["x"], **_epoch_domain(epochs))
         update(self.loss_lines, x=x, y=y)
-        if classifying:
+        if classifying and accuracy:
             shares = np.asarray([history["test_accuracy"], history["train_accuracy"]], dtype=float)
             x, y = _curve(epochs, shares)
             update(self.accuracy_lines, x=x, y=y)

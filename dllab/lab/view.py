@@ -39,11 +39,13 @@ OTHER_PARTS = (
 ).split()
 PARTS = [name for name, _, _ in CONTROLS] + OTHER_PARTS
 STATUS_KIND = {"diverged": "error", "stuck": "error", "error": "error", "converged": "info"}
-# While training, the numbers (epoch counter, scores) and the gradient-flow plot are
-# redrawn at most this often; the picture, the output and the loss curves every frame.
+# While training, the numbers (epoch counter, scores), the accuracy curves and the
+# gradient-flow plot are redrawn at most this often; the picture, the output and the loss
+# curves every frame.
 # A person reads a number a few times a second, and every widget changed costs a message
-# to the page through the server: 4 a frame instead of 8 (benchmarks/bench_load.py).
+# to the page through the server (and the server's CPU: benchmarks/bench_load.py).
 TEXT_INTERVAL = 0.2
+TEXT_FRAMES = 4  # ...and every this many frames at most (on a busy server frames are few)
 
 
 class Lab(w.VBox):
@@ -140,6 +142,7 @@ class Lab(w.VBox):
         self.add_class("dllab-lab")
 
         self._text_at = 0.0  # when the numbers were last written (see TEXT_INTERVAL)
+        self._frames_since_text = 0
         model.observe(self._show_state, names=["epoch", "progress", "status", "message"])
         model.observe(self._settings_changed, names=list(SHARED))
         model.observe(self._show_conv, names="dataset")
@@ -340,11 +343,13 @@ class Lab(w.VBox):
         if new_run:
             self._new_run(frame)
         now = time.monotonic()
-        text = new_run or not model.playing or now - self._text_at >= TEXT_INTERVAL
+        self._frames_since_text += 1
+        due = now - self._text_at >= TEXT_INTERVAL and self._frames_since_text >= TEXT_FRAMES
+        text = new_run or not model.playing or due
         classifying = model.task != "regression"
-        self._loss.show(frame.history, classifying)
+        self._loss.show(frame.history, classifying, accuracy=text)
         if text:
-            self._text_at = now
+            self._text_at, self._frames_since_text = now, 0
             self._gradient.show(frame.history)
             self._output.show_stats(frame.history, classifying)
             self._write_state()
