@@ -4,7 +4,6 @@ learner answering frames and timing a new run as the page does."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
@@ -110,7 +109,7 @@ def _update(comm_id: str, state: dict) -> dict:
     return {"content": {"comm_id": comm_id, "data": {"method": "update", "state": state}}}
 
 
-def test_learner_answers_frames_and_times_the_new_run():
+def test_learner_answers_frames_and_times_the_new_run(run_async):
     learner = bl.Learner(0, server=None, draw_ms=0)
     learner.ws = FakeSocket()
     states = {
@@ -144,7 +143,7 @@ def test_learner_answers_frames_and_times_the_new_run():
         learner._comm_msg(_update("canvas", {"frame": 4, "run": 2}), sent_at + 0.2)
         return sent_at
 
-    asyncio.run(play_and_move())
+    run_async(play_and_move)
     contents = [msg["content"] for _, msg in learner.ws.sent]
     assert contents[0] == {
         "comm_id": "play",

@@ -1435,3 +1435,27 @@ def test_while_training_the_numbers_are_written_a_few_times_a_second(lab):
     model.playing = False  # stopped: the last frame shows its numbers at once
     lab.draw()
     assert "Epoch <b>5</b>" in lab._epoch.value
+
+
+def test_a_stop_catches_the_numbers_up_without_a_new_picture(lab):
+    model = lab.model
+    model.playing = True
+    model.advance()
+    model.advance()
+    lab._text_at, lab._frames_since_text = 0.0, 100  # the numbers are due...
+    lab.draw()
+    assert "Epoch <b>2</b>" in lab._epoch.value
+    lab._text_at = time.monotonic()  # ...and were just written
+    model.advance()
+    lab.draw()  # ...so this frame leaves them at epoch 2
+    assert "Epoch <b>2</b>" in lab._epoch.value and lab._text_behind
+    frames = lab._canvas.frame
+    model.playing = False  # paused: the loop is asked to catch the numbers up
+    assert lab._numbers_only and lab.loop.redraw.is_set()
+    lab.draw()
+    assert "Epoch <b>3</b>" in lab._epoch.value
+    assert list(lab._loss.accuracy_lines.x) == [0, 1, 2, 3]
+    assert lab._canvas.frame == frames  # no new picture
+    lab.model.focus = (1, 0)  # looking at a neuron: the picture again
+    lab.draw()
+    assert lab._canvas.frame == frames + 1

@@ -143,6 +143,8 @@ class Lab(w.VBox):
 
         self._text_at = 0.0  # when the numbers were last written (see TEXT_INTERVAL)
         self._frames_since_text = 0
+        self._text_behind = False  # the last frame sent left the numbers as they were
+        self._numbers_only = False  # the next redraw only catches the numbers up
         model.observe(self._show_state, names=["epoch", "progress", "status", "message"])
         model.observe(self._settings_changed, names=list(SHARED))
         model.observe(self._show_conv, names="dataset")
@@ -153,14 +155,8 @@ class Lab(w.VBox):
             model, self.draw, self._canvas.wait_drawn, drawn=lambda: self._canvas.drawn
         )
         model.observe(lambda _: self.loop.poke(), names=LabModel.SETTINGS)
-        model.observe(
-            lambda _: self.loop.poke(redraw=True),
-            names=["focus", "example", "show_test", "discretize"],
-        )
-        # Stopped: the last frame again, its numbers and all (see TEXT_INTERVAL).
-        model.observe(
-            lambda change: None if change.new else self.loop.poke(redraw=True), names="playing"
-        )
+        model.observe(self._look_changed, names=["focus", "example", "show_test", "discretize"])
+        model.observe(self._playing_changed, names="playing")
         self.draw()
         self._show_state()
         if autostart:
@@ -340,6 +336,10 @@ class Lab(w.VBox):
         if frame is None:
             return
         new_run = frame.version != self._shown_version
+        if self._numbers_only and not new_run:
+            self._numbers_only = False
+            self._write_numbers(frame, model.task != "regression", time.monotonic())
+            return
         if new_run:
             self._new_run(frame)
         now = time.monotonic()
@@ -349,10 +349,8 @@ class Lab(w.VBox):
         classifying = model.task != "regression"
         self._loss.show(frame.history, classifying, accuracy=text)
         if text:
-            self._text_at, self._frames_since_text = now, 0
-            self._gradient.show(frame.history)
-            self._output.show_stats(frame.history, classifying)
-            self._write_state()
+            self._write_numbers(frame, classifying, now, curves=False)
+        self._text_behind = not text
         if frame.surface is not None:
             surface = np.sign(frame.surface) if model.discretize else frame.surface
             self._output.plane.show_surface(surface, model.extent, frame.surface_title)
@@ -367,6 +365,28 @@ class Lab(w.VBox):
             link_from=frame.link_from,
             run=frame.version,
         )
+
+    def _write_numbers(self, frame, classifying: bool, now: float, curves: bool = True) -> None:
+        """The parts a frame sends only a few times a second (see TEXT_INTERVAL), and the
+        loss and accuracy curves unless `curves` is False (drawn already)."""
+        self._text_at, self._frames_since_text, self._text_behind = now, 0, False
+        if curves:
+            self._loss.show(frame.history, classifying)
+        self._gradient.show(frame.history)
+        self._output.show_stats(frame.history, classifying)
+        self._write_state()
+
+    def _look_changed(self, change=None) -> None:
+        """A neuron, an example or a display option chosen: the picture again."""
+        self._numbers_only = False
+        self.loop.poke(redraw=True)
+
+    def _playing_changed(self, change) -> None:
+        """Stopped (paused, settled, diverged, nobody watching): if the last frame left the
+        numbers behind, the loop writes them, and sends no new picture."""
+        if not change.new and self._text_behind:
+            self._numbers_only = True
+            self.loop.poke(redraw=True)
 
     def _new_run(self, frame) -> None:
         """Once per run: the points, the axes' domain, and which plots apply."""

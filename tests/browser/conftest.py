@@ -1,6 +1,6 @@
 """Fixtures for the real-browser tests: Voila and JupyterLab servers on 127.0.0.1 and
-Debian's Chromium driven by Playwright. Screenshots go to test-artifacts/ (also one per
-failed test, named failed-<test>.png)."""
+Debian's Chromium driven by Playwright (the `browser` fixture is in tests/conftest.py).
+Screenshots go to test-artifacts/ (also one per failed test, named failed-<test>.png)."""
 
 from __future__ import annotations
 
@@ -11,19 +11,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import harness  # noqa: E402  (shared with benchmarks/bench_browser.py)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    missing = harness.chromium_missing()
-    if missing:  # CI installs Chromium: its absence is a failure, not a reason to skip
-        pytest.fail(missing, pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = harness.launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="session")

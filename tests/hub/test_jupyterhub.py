@@ -9,7 +9,6 @@ culler's test is last because it stops servers.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -107,7 +106,7 @@ def test_a_password_belongs_to_its_learner(hub, learners):
     assert answer.status_code == 302
 
 
-def test_a_learner_cannot_reach_another_learners_server(hub, learners):
+def test_a_learner_cannot_reach_another_learners_server(hub, learners, run_async):
     ada, grace = learners["ada"], learners["grace"]
     grace_kernel = KERNEL_ID.search(grace.page.text).group(1)
 
@@ -128,14 +127,14 @@ def test_a_learner_cannot_reach_another_learners_server(hub, learners):
     assert grace_kernel in [kernel["id"] for kernel in grace.kernels(hub).json()]
     # nor can ada open the websocket that runs code in grace's kernel; grace can
     channels = f"user/grace/api/kernels/{grace_kernel}/channels"
-    assert _websocket_status(hub, channels, ada.token) == 403
-    assert _websocket_status(hub, channels, grace.token) == 101
+    assert _websocket_status(hub, channels, ada.token, run_async) == 403
+    assert _websocket_status(hub, channels, grace.token, run_async) == 101
     # nor can the hub's API stop grace's server for ada
     assert hub.api("DELETE", "users/grace/server", token=ada.token).status_code in (403, 404)
     assert hub.server("grace")["ready"]
 
 
-def _websocket_status(hub, path: str, token: str) -> int:
+def _websocket_status(hub, path: str, token: str, run_async) -> int:
     """The HTTP status of a websocket handshake on `path` with `token` (101: opened)."""
 
     async def handshake() -> int:
@@ -148,21 +147,16 @@ def _websocket_status(hub, path: str, token: str) -> int:
         connection.close()
         return 101
 
-    return asyncio.run(handshake())
+    return run_async(handshake)
 
 
 @pytest.fixture(scope="module")
-def playing(hub, learners):
+def playing(hub, learners, browser):
     """ada's lab in Chromium, logged in through the hub's form, training."""
-    missing = harness.chromium_missing()
-    if missing:  # CI installs Chromium: its absence is a failure, not a reason to skip
-        pytest.fail(missing, pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = harness.launch_chromium(playwright)
-        page = browser.new_page(viewport=harness.VIEWPORT)
-        harness.watch_console(page)
+    context = browser.new_context(viewport=harness.VIEWPORT)
+    page = context.new_page()
+    harness.watch_console(page)
+    if True:  # (the page's lifetime)
         try:
             page.goto(hub.url + "hub/login", timeout=WAIT)
             page.fill("#username_input", "ada")
@@ -180,7 +174,7 @@ def playing(hub, learners):
             harness.screenshot(page, "failed-jupyterhub-lab")
             raise
         finally:
-            browser.close()
+            context.close()
 
 
 @pytest.mark.browser
