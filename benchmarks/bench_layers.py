@@ -1,11 +1,13 @@
 """Training steps per second of dllab's layer networks, side by side with PyTorch.
 
-The lessons' networks, one thread each: the image lesson's CNN (24 x 24 grayscale, conv 8
-and 16 filters of 3 x 3 "same", ReLU and 2 x 2 max pooling after each, dense 32, ReLU, 4
-classes; batch 32), the language lesson's default character model (context 6, embeddings
-of 16, two hidden layers of 256 tanh, 27 symbols; batch 256) and makemore's smaller one
-(context 3, embeddings of 10, hidden 200 tanh; batch 32), with plain SGD, and the lesson's
-model also with Adam, as the lesson trains it. dllab runs the same forward, backward and
+The lessons' networks, one thread each: the image lesson's CNN (24 x 24 grayscale, three
+blocks of 3 x 3 "same" convolution with 8, 16 and 16 filters, ReLU and 2 x 2 max pooling,
+then dense 32, ReLU, 4 classes; batch 32: `dllab.core.recipe.conv_network` as the lesson
+and the lab build it) and a smaller one of two blocks (8, 16), the language lesson's
+default character model (context 6, embeddings of 16, two hidden layers of 256 tanh, 27
+symbols; batch 256) and makemore's smaller one (context 3, embeddings of 10, hidden 200
+tanh; batch 32), with plain SGD, and the lesson's model also with Adam, as the lesson
+trains it. dllab runs the same forward, backward and
 update calls as its Trainer's step; PyTorch runs in eager mode on the CPU. Both in float64
 and in float32. Runs alternate between dllab and PyTorch so that machine noise hits both
 alike; the figure reported is the median of the rounds.
@@ -23,7 +25,8 @@ from against_torch import arguments, import_torch, steps_per_second
 from threadpoolctl import threadpool_limits
 
 from dllab.core.charmodel import char_model
-from dllab.core.layered import Conv, Dense, Flatten, LayerNetwork, MaxPool, ReLU
+from dllab.core.layered import LayerNetwork
+from dllab.core.recipe import conv_network
 
 N_BATCHES = 20
 LEARNING_RATE = 0.01
@@ -34,13 +37,17 @@ class Case:
     """A network to time: `context`, `dim`, `hidden` for a character model, none for the
     CNN; trained with `optimizer` ("sgd" or "adam")."""
 
-    def __init__(self, label, batch, target, optimizer="sgd", context=0, dim=0, hidden=()):
+    def __init__(
+        self, label, batch, target, optimizer="sgd", context=0, dim=0, hidden=(), blocks=2
+    ):
         self.label, self.batch, self.target, self.optimizer = label, batch, target, optimizer
         self.context, self.dim, self.hidden = context, dim, list(hidden)
+        self.blocks = blocks  # the CNN's convolution blocks
 
 
 LESSON = dict(context=6, dim=16, hidden=(256, 256))
 CASES = [
+    Case("CNN 1x24x24, conv 8-16-16, dense 32 (lesson)", 32, 1.0, blocks=3),
     Case("CNN 1x24x24, conv 8, 16, dense 32, 4", 32, 1.0),
     Case("chars 6x16-256-256-27 (lesson), SGD", 256, 3.0, **LESSON),
     Case("chars 6x16-256-256-27 (lesson), Adam", 256, 3.0, "adam", **LESSON),
@@ -48,10 +55,8 @@ CASES = [
 ]
 
 
-def make_cnn(dtype: str) -> LayerNetwork:
-    layers = [Conv(8, 3), ReLU(), MaxPool(), Conv(16, 3), ReLU(), MaxPool()]
-    layers += [Flatten(), Dense(32), ReLU()]
-    return LayerNetwork((1, 24, 24), layers, head="softmax", n_outputs=4, seed=0, dtype=dtype)
+def make_cnn(blocks: int, dtype: str) -> LayerNetwork:
+    return conv_network((24, 24), blocks, 8, 4, seed=0, dtype=dtype)
 
 
 def make_batches(case: Case):
@@ -71,7 +76,7 @@ def dllab_steps_per_second(case: Case, batches, seconds: float, dtype: str) -> f
         if case.context:
             network = char_model(case.context, case.dim, case.hidden, dtype=dtype)
         else:
-            network = make_cnn(dtype)
+            network = make_cnn(case.blocks, dtype)
         return steps_per_second(network, batches, seconds, LEARNING_RATE, case.optimizer)
 
 
@@ -80,18 +85,14 @@ def torch_model(case: Case, dtype):
     from torch import nn
 
     if not case.context:
-        return nn.Sequential(
-            nn.Conv2d(1, 8, 3, padding=1, dtype=dtype),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Conv2d(8, 16, 3, padding=1, dtype=dtype),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Flatten(),
-            nn.Linear(16 * 6 * 6, 32, dtype=dtype),
-            nn.ReLU(),
-            nn.Linear(32, 4, dtype=dtype),
-        )
+        layers, channels, side = [], 1, 24
+        for block in range(case.blocks):
+            filters = 8 if block == 0 else 16
+            layers += [nn.Conv2d(channels, filters, 3, padding=1, dtype=dtype), nn.ReLU()]
+            layers.append(nn.MaxPool2d(2))
+            channels, side = filters, side // 2
+        layers += [nn.Flatten(), nn.Linear(channels * side * side, 32, dtype=dtype), nn.ReLU()]
+        return nn.Sequential(*layers, nn.Linear(32, 4, dtype=dtype))
 
     class Chars(nn.Module):  # makemore part 2: C[X].view(-1, context * dim) @ W1 ...
         def __init__(self) -> None:
