@@ -4,14 +4,17 @@ It runs on a `dllab.ui.Runner` (the project's one way to run work off the kernel
 thread): each request runs the loop until there is nothing to do (no setting changed, not
 playing, nothing to redraw); a change, Play or a redraw requests it again.
 
-The loop rebuilds the run when a setting changed, trains a few epochs, and hands a frame
-to `draw`, at most `fps` times a second and never while more than `in_flight - 1` frames
-sent are still not drawn by the browser (or until `patience` seconds have passed, when no
-page is open). It trains the next frame while the browser still draws the last one, so
-that neither waits for the other: with 6 hidden layers of 8, benchmarks/bench_browser.py
-measured 21-24 frames/s in Voila and JupyterLab this way (the cap is 25), against 17-21
-(15-17 after a few retrains) when the loop waited for the browser before training and
-kept one frame in flight; slider latency stayed near 100 ms.
+The loop rebuilds the run when a setting changed, trains a frame's worth, and hands a
+frame to `draw`, at most `fps` times a second and never while more than `in_flight - 1`
+frames sent are still not drawn by the browser (or until `patience` seconds have passed,
+when no page is open). It trains the next frame while the browser still draws the last
+one, so that neither waits for the other. The first frame of a new run may be one more
+in flight, and a setting moved while the loop waits for the browser ends the wait: the
+run is rebuilt at once. benchmarks/bench_browser.py (6 hidden layers of 8, one page in
+headless Chromium on a slow 2-core machine): 23.7 frames/s in Voila, a slider answered
+in 125 ms (median), against 20.1 frames/s and 143 ms before those two changes, the frame
+cap's rise from 25 to 40 and the cheaper frames of dllab.lab.view (same machine, same
+run of the benchmark).
 
 When no page draws what it sends for `unwatched` seconds while playing (the tab was
 closed without saying so, the browser crashed, the laptop went to sleep), the lab pauses:
