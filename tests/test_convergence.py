@@ -17,15 +17,16 @@ def circle_trainer(dataset: str = "circle", **options) -> Trainer:
     return make_trainer(data, (4, 2), features=["x1", "x2"], **options)
 
 
-def with_history(losses: list[float]) -> Trainer:
-    """A trainer whose history holds one training loss per epoch, 1 to len(losses)."""
+def with_history(losses: list[float], tests: list[float] | None = None) -> Trainer:
+    """A trainer whose history holds one training (and test) loss per epoch."""
     trainer = circle_trainer()
     trainer.history = History(limit=100_000)
-    for epoch, loss in enumerate(losses, 1):
+    tests = losses if tests is None else tests
+    for epoch, (loss, test) in enumerate(zip(losses, tests), 1):
         trainer.history.append(
             epoch=epoch,
             train_loss=loss,
-            test_loss=loss,
+            test_loss=test,
             train_accuracy=0.5,
             test_accuracy=0.5,
             gradient_size=[0.1],
@@ -34,27 +35,35 @@ def with_history(losses: list[float]) -> Trainer:
     return trainer
 
 
-def test_a_flat_loss_has_settled_and_the_message_gives_the_figures():
-    found = settled(with_history([1.0] * 100 + [0.5] * 300))
+def test_a_flat_loss_has_settled():
+    found = settled(with_history([1.0] * 100 + [0.5] * 900))
     assert isinstance(found, Settled)
-    assert (found.epoch, found.window, found.before, found.recent) == (400, 100, 0.5, 0.5)
+    assert (found.epoch, found.window, found.before, found.recent) == (1000, 500, 0.5, 0.5)
     assert not found.by_floor
 
 
 def test_a_loss_that_still_falls_has_not_settled():
-    # 2% lower every 100 epochs: more than the 1% the rule asks for.
-    losses = [0.9 * 0.98 ** (epoch / 100) for epoch in range(600)]
+    # 2% lower every 100 epochs: more than the 1% over the last half the rule asks for.
+    losses = [0.9 * 0.98 ** (epoch / 100) for epoch in range(1000)]
     assert settled(with_history(losses)) is None
-    # ...and 0.5% lower every 100 epochs is less: settled, and the message says by how much.
-    slow = [0.9 * 0.995 ** (epoch / 150) for epoch in range(600)]
+    # ...and 0.5% lower every 500 epochs is less: settled.
+    slow = [0.9 * 0.995 ** (epoch / 500) for epoch in range(1000)]
     found = settled(with_history(slow))
-    assert found is not None and found.window == 150 and not found.by_floor
+    assert found is not None and found.window == 500 and not found.by_floor
     assert 0 < (found.before - found.recent) / found.before < 0.01
 
 
+def test_a_test_loss_still_climbing_is_worth_watching():
+    # The training loss is flat near zero; the test loss climbs 5% over the last half.
+    flat = [0.01] * 1000
+    climbing = [0.5 * (1 + 0.05 * max(0, epoch - 500) / 500) for epoch in range(1000)]
+    assert settled(with_history(flat, climbing)) is None
+    assert settled(with_history(flat, [0.5] * 1000)) is not None
+
+
 def test_a_plateau_before_a_fall_is_not_taken_for_the_end():
-    # 250 flat epochs, then the loss drops: judged at 300, the last 100 epochs still fall.
-    losses = [0.7] * 250 + [0.7 - 0.01 * i for i in range(50)]
+    # 550 flat epochs, then the loss drops: judged at 600, the last 300 epochs still fall.
+    losses = [0.7] * 550 + [0.7 - 0.01 * i for i in range(50)]
     assert settled(with_history(losses)) is None
 
 
@@ -62,22 +71,22 @@ def test_young_runs_and_tiny_falls():
     assert settled(with_history([0.5] * (MIN_EPOCHS - 1))) is None
     assert settled(with_history([0.5] * MIN_EPOCHS)) is not None
     # A loss near zero that still halves moves less than FLOOR: settled.
-    tiny = [4 * FLOOR * 0.5 ** (epoch / 100) for epoch in range(400)]
+    tiny = [4 * FLOOR * 0.5 ** (epoch / 100) for epoch in range(1000)]
     found = settled(with_history(tiny))
     assert found is not None and found.by_floor
 
 
 def test_since_judges_only_the_epochs_after_play_was_pressed():
-    trainer = with_history([0.5] * 400)
+    trainer = with_history([0.5] * 1000)
     assert settled(trainer, since=0) is not None
-    assert settled(trainer, since=300) is None  # 100 epochs since: too young to judge
-    longer = with_history([0.5] * 400 + [0.5] * MIN_EPOCHS)
-    assert settled(longer, since=400) is not None
+    assert settled(trainer, since=600) is None  # 400 epochs since: too young to judge
+    longer = with_history([0.5] * 1000 + [0.5] * MIN_EPOCHS)
+    assert settled(longer, since=1000) is not None
 
 
 def test_the_window_grows_with_the_run():
     found = settled(with_history([0.5] * 2000))
-    assert found is not None and found.window == 500 > MIN_WINDOW
+    assert found is not None and found.window == 1000 > MIN_WINDOW
 
 
 def test_the_lab_default_run_settles_after_it_has_learned():

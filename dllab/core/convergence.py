@@ -6,10 +6,15 @@ playing lab costs CPU, and a run whose loss no longer falls only repeats the sam
 history, in words a learner can check on the loss plot; the lab then stops training and
 says so (pressing Play trains on).
 
-The rule: over the last `window` epochs (a quarter of the run, at least MIN_WINDOW) the
+The rule: over the last `window` epochs (half the run, at least MIN_WINDOW) the
 lowest training loss is less than IMPROVEMENT (1%) below the lowest before them, or less
 than FLOOR below it in absolute terms (a loss of 0.0004 falling to 0.0003 is not worth a
-server's CPU). Runs younger than MIN_EPOCHS are not judged.
+server's CPU), and the test loss moved by no more than that either way over the same
+epochs (a network that overfits has a training loss near zero and a test loss still
+climbing: that is worth watching). Runs younger than MIN_EPOCHS are not judged. With the
+lab's presets (one epoch a frame) runs stop between epoch 500 and 1,100, and the
+overfitting one once its test loss has climbed and levelled off; the digits and
+regression presets, whose test loss keeps moving, train on.
 """
 
 from __future__ import annotations
@@ -21,9 +26,9 @@ import numpy as np
 from .checks import check_int
 from .training import Trainer
 
-MIN_EPOCHS = 200  # younger runs are not judged: many sit on a plateau before they fall
-MIN_WINDOW = 100  # the recent epochs compared with all before them...
-WINDOW_SHARE = 0.25  # ...or this share of the run, if longer (plateaus grow with the run)
+MIN_EPOCHS = 500  # younger runs are not judged: many sit on a plateau before they fall
+MIN_WINDOW = 200  # the recent epochs compared with all before them...
+WINDOW_SHARE = 0.5  # ...or this share of the run, if longer (plateaus grow with the run)
 IMPROVEMENT = 0.01  # a fall of less than 1% of the loss is no progress...
 FLOOR = 1e-3  # ...nor one of less than this
 
@@ -72,5 +77,9 @@ def settled(trainer: Trainer, since: int = 0) -> Settled | None:
         return None
     before, now = float(losses[earlier].min()), float(losses[recent].min())
     if before - now > max(IMPROVEMENT * before, FLOOR):
+        return None
+    tests = np.asarray(trainer.history["test_loss"], dtype=float)
+    test_then, test_now = float(tests[earlier][-1]), float(tests[-1])
+    if abs(test_now - test_then) > max(IMPROVEMENT * test_then, FLOOR):
         return None
     return Settled(epoch, window, before, now)

@@ -264,10 +264,15 @@ def test_shapes_with_conv_layers_train_live_and_the_conv_slider_changes_the_pict
 
 
 def test_a_settled_run_stops_says_so_and_play_trains_on(voila_page):
-    """Circle with the playground's network settles after a few hundred epochs: the lab
-    stops sending frames, says why, shows Play, and Play trains on."""
+    """Circle with the playground's network settles after about a thousand epochs (20 a
+    frame here): the lab stops sending frames, says why, shows Play, and Play trains on."""
     page = voila_page
-    page.locator(".dllab-lab button", has_text="Play").first.click()
+    page.locator(".dllab-lab button", has_text="More settings").first.click()
+    before = state(page)
+    press(page, "Speed (epochs per frame)", "End")  # 20 epochs a frame
+    wait_state(page, "s.run > arg", before["run"], timeout=WAIT)
+    if state(page)["play"] == "Play":  # a new setting plays; press Play if it did not
+        page.locator(".dllab-lab button", has_text="Play").first.click()
     s = wait_state(page, "s.message.includes('the loss has settled')", timeout=90_000)
     assert s["play"] == "Play", s
     assert s["message"].startswith(f"Training stopped at epoch {s['epoch']:,}"), s

@@ -167,7 +167,15 @@ def playing(hub, learners, browser):
             harness.wait_state(
                 page, "s.frame > 0 && s.loss_figure && s.play === 'Play'", None, WAIT
             )
-            page.locator(".dllab-lab button", has_text="Play").first.click()
+            # The regression preset: its test loss keeps moving for thousands of epochs,
+            # so the lab does not stop by itself while the culler watches (a run whose loss
+            # has settled stops, and a stopped lab's server looks idle, as it is).
+            before = harness.state(page)
+            preset = harness.control(page, "Preset", "widget-dropdown").locator("select")
+            preset.select_option("regression")
+            harness.wait_state(page, "s.run > arg", before["run"], WAIT)
+            if harness.state(page)["play"] == "Play":  # a new setting plays; if not, Play
+                page.locator(".dllab-lab button", has_text="Play").first.click()
             yield page
             assert not harness.console_problems(page), harness.console_problems(page)[:5]
         except BaseException:
