@@ -51,3 +51,16 @@ def steps_per_second(
                 optimizer.update(network.params, buffer.flat)
             steps += len(encoded)
     return steps / (time.perf_counter() - start)
+
+
+def eager_steps_per_second(model, optimizer, loss_fn, data, seconds: float) -> float:
+    """Training steps a second of a PyTorch `model` over `data` ((X, y) tensor pairs),
+    in eager mode: zero the gradients, the loss's backward pass, the optimiser's step."""
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for X, y in data:
+            optimizer.zero_grad()
+            loss_fn(model(X), y).backward()
+            optimizer.step()
+        steps += len(data)
+    return steps / (time.perf_counter() - start)

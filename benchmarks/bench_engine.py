@@ -17,7 +17,7 @@ import statistics
 import time
 
 import numpy as np
-from against_torch import arguments, import_torch, steps_per_second
+from against_torch import arguments, eager_steps_per_second, import_torch, steps_per_second
 from threadpoolctl import threadpool_limits
 
 from dllab.core.network import Network
@@ -80,14 +80,7 @@ def torch_steps_per_second(sizes, activation, head, batches, seconds, dtype):
             (torch.from_numpy(X).to(dtype), torch.from_numpy(y).to(dtype).reshape(-1, 1))
             for X, y in batches
         ]
-    steps, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        for X, y in data:
-            optimizer.zero_grad()
-            loss_fn(model(X), y).backward()
-            optimizer.step()
-        steps += len(data)
-    return steps / (time.perf_counter() - start)
+    return eager_steps_per_second(model, optimizer, loss_fn, data, seconds)
 
 
 def grid_milliseconds(repeats: int = 200) -> float:

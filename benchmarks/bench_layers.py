@@ -18,10 +18,9 @@ alike; the figure reported is the median of the rounds.
 from __future__ import annotations
 
 import statistics
-import time
 
 import numpy as np
-from against_torch import arguments, import_torch, steps_per_second
+from against_torch import arguments, eager_steps_per_second, import_torch, steps_per_second
 from threadpoolctl import threadpool_limits
 
 from dllab.core.charmodel import char_model
@@ -127,14 +126,7 @@ def torch_steps_per_second(case: Case, batches, seconds: float, dtype: str) -> f
         ]
     else:
         data = [(torch.from_numpy(X.astype(np.int64)), torch.from_numpy(y)) for X, y in batches]
-    steps, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        for X, y in data:
-            optimizer.zero_grad()
-            loss_fn(model(X), y).backward()
-            optimizer.step()
-        steps += len(data)
-    return steps / (time.perf_counter() - start)
+    return eager_steps_per_second(model, optimizer, loss_fn, data, seconds)
 
 
 def main() -> None:
