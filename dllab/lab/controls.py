@@ -12,7 +12,7 @@ from ..core import ACTIVATIONS, FEATURES, OPTIMIZERS
 from ..core.network import INITIALIZERS, REGULARIZERS
 from ..ui import Control
 from ..ui.theme import HEAD_LABELS, dataset_options, rate_label
-from .model import (
+from .limits import (
     FILTER_RANGE,
     MAX_CONV_LAYERS,
     MAX_HIDDEN_LAYERS,

@@ -6,13 +6,16 @@ input features, and what each named data set is (its task, its pictures' size).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import traitlets as t
 
-from ..core import FEATURES
-from ..core.checks import check_choice, check_int
+from ..core import ACTIVATIONS, FEATURES, HEADS, OPTIMIZERS
+from ..core.checks import check_choice, check_float, check_int
+from ..core.data import MAX_NOISE
+from ..core.network import INITIALIZERS, REGULARIZERS
+from ..core.optimizers import check_learning_rate
 from ..core.recipe import max_conv_layers
 from .presets import SHARED
 
@@ -156,3 +159,32 @@ def check_conv_layers(conv_layers: int, image_shape: tuple[int, int] | None, dat
             f"conv_layers={conv_layers} is too many for {dataset} ({height} x {width} "
             f"pictures): each convolutional layer halves the pictures; choose 0 to {most}"
         )
+
+
+# Each setting's check (all but the data set's, whose names depend on the lab's own
+# data): the value as the lab holds it, or a ValueError/TypeError naming the setting, the
+# value and what is allowed.
+SETTING_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "noise": lambda v: check_float("noise", v, 0.0, MAX_NOISE),
+    "train_share": lambda v: check_float("train_share", v, *TRAIN_SHARE_RANGE),
+    "batch_size": lambda v: check_int("batch_size", v, 1, MAX_BATCH_SIZE),
+    "features": read_features,
+    "data_seed": lambda v: check_int("data_seed", v, 0, MAX_SEED),
+    "hidden": read_widths,
+    "depth": lambda v: check_int("depth", v, 0, MAX_HIDDEN_LAYERS),
+    "width": lambda v: check_int("width", v, 1, MAX_NEURONS_PER_LAYER),
+    "conv_layers": lambda v: check_int("conv_layers", v, 0, MAX_CONV_LAYERS),
+    "filters": lambda v: check_int("filters", v, *FILTER_RANGE),
+    "activation": lambda v: check_choice("activation", v, ACTIVATIONS),
+    "head": lambda v: check_choice("head", v, HEADS),
+    "init": lambda v: check_choice("init", v, INITIALIZERS),
+    "regularization": lambda v: check_choice("regularization", v, REGULARIZERS),
+    "regularization_rate": lambda v: check_float(
+        "regularization_rate", v, 0.0, MAX_REGULARIZATION_RATE
+    ),
+    "optimizer": lambda v: check_choice("optimizer", v, OPTIMIZERS),
+    "learning_rate": check_learning_rate,
+    "seed": lambda v: check_int("seed", v, 0, MAX_SEED),
+    "epochs_per_frame": lambda v: check_int("epochs_per_frame", v, 1, MAX_EPOCHS_PER_FRAME),
+    "example": lambda v: check_int("example", v, 0),
+}

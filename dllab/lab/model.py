@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,10 +18,8 @@ import traitlets as t
 from numpy.typing import NDArray
 
 from ..core import (
-    ACTIVATIONS,
     DEFAULT_HEAD,
     HEADS,
-    OPTIMIZERS,
     PLAYGROUND_SETS,
     Dataset,
     LayerNetwork,
@@ -32,17 +29,9 @@ from ..core import (
     plane_extent,
     split,
 )
-from ..core.checks import check_choice, check_float, check_int
-from ..core.convergence import FLOOR, IMPROVEMENT, Settled, settled
-from ..core.data import MAX_NOISE
-from ..core.diagnosis import Diagnosis, diagnose
-from ..core.network import INITIALIZERS, REGULARIZERS
-from ..core.optimizers import check_learning_rate
-from ..ui.theme import format_number
+from ..core.checks import check_choice
 from .frames import Frame, PlanePictures, conv_pictures, example_pictures
-from .limits import (  # noqa: F401 (the lab's limits, read from here by the controls)
-    CHECK_EVERY,
-    FILTER_RANGE,
+from .limits import (  # noqa: F401 (MAX_* read from here by lessons and tests)
     IMAGE_SHAPES,
     MAX_BATCH_SIZE,
     MAX_CONV_LAYERS,
@@ -52,6 +41,7 @@ from .limits import (  # noqa: F401 (the lab's limits, read from here by the con
     MAX_REGULARIZATION_RATE,
     MAX_SEED,
     OWN_DATA,
+    SETTING_CHECKS,
     STATUSES,
     TRAIN_SECONDS_PER_FRAME,
     TRAIN_SHARE_RANGE,
@@ -65,6 +55,7 @@ from .limits import (  # noqa: F401 (the lab's limits, read from here by the con
     read_widths,
 )
 from .presets import PRESETS, SHARED, defaults, preset
+from .progress import ProgressCheck
 
 
 class LabModel(t.HasTraits):
@@ -135,9 +126,7 @@ class LabModel(t.HasTraits):
         self.lock = threading.RLock()
         self.stale = threading.Event()
         self.trainer: Trainer | None = None
-        self._diagnosis: Diagnosis | None = None
-        self._judged_from = 0  # the epoch Play was last pressed at (see `settled`)
-        self._checked_at = 0  # the epoch of the last check of progress
+        self._progress = ProgressCheck()  # stuck? settled?
         self.data: Dataset | None = None
         self._data_key: tuple | None = None  # (dataset, noise, data_seed) of `data`
         self._pictures = PlanePictures()
@@ -148,39 +137,16 @@ class LabModel(t.HasTraits):
     # -- checking settings: each names the setting, the value and what is allowed -----------
     def check(self, name: str, value: Any) -> Any:
         """`value` as setting `name` holds it, or ValueError/TypeError saying why not."""
-        checks: dict[str, Callable[[Any], Any]] = {
-            "dataset": lambda v: check_choice("dataset", v, self.dataset_names()),
-            "noise": lambda v: check_float("noise", v, 0.0, MAX_NOISE),
-            "train_share": lambda v: check_float("train_share", v, *TRAIN_SHARE_RANGE),
-            "batch_size": lambda v: check_int("batch_size", v, 1, MAX_BATCH_SIZE),
-            "features": read_features,
-            "data_seed": lambda v: check_int("data_seed", v, 0, MAX_SEED),
-            "hidden": read_widths,
-            "depth": lambda v: check_int("depth", v, 0, MAX_HIDDEN_LAYERS),
-            "width": lambda v: check_int("width", v, 1, MAX_NEURONS_PER_LAYER),
-            "conv_layers": lambda v: check_int("conv_layers", v, 0, MAX_CONV_LAYERS),
-            "filters": lambda v: check_int("filters", v, *FILTER_RANGE),
-            "activation": lambda v: check_choice("activation", v, ACTIVATIONS),
-            "head": lambda v: check_choice("head", v, HEADS),
-            "init": lambda v: check_choice("init", v, INITIALIZERS),
-            "regularization": lambda v: check_choice("regularization", v, REGULARIZERS),
-            "regularization_rate": lambda v: check_float(
-                "regularization_rate", v, 0.0, MAX_REGULARIZATION_RATE
-            ),
-            "optimizer": lambda v: check_choice("optimizer", v, OPTIMIZERS),
-            "learning_rate": check_learning_rate,
-            "seed": lambda v: check_int("seed", v, 0, MAX_SEED),
-            "epochs_per_frame": lambda v: check_int("epochs_per_frame", v, 1, MAX_EPOCHS_PER_FRAME),
-            "example": lambda v: check_int("example", v, 0),
-        }
-        if name not in checks:
+        if name == "dataset":
+            return check_choice("dataset", value, self.dataset_names())
+        if name not in SETTING_CHECKS:
             known = [*SHARED, *self.SHAPE]
             close = difflib.get_close_matches(name, known, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise TypeError(
                 f"{name!r} is not a setting of the lab; {hint}known: {', '.join(known)}"
             )
-        return checks[name](value)
+        return SETTING_CHECKS[name](value)
 
     def _checked(self, settings: dict[str, Any]) -> dict[str, Any]:
         """Every setting checked, and the head and the conv layers checked against the data."""
@@ -250,7 +216,7 @@ class LabModel(t.HasTraits):
         # Play pressed again after the loss settled: train on, judged afresh from here.
         if change.new and self.status == "converged":
             with self.lock:
-                self._judged_from = self._checked_at = self.epoch
+                self._progress.train_on(self.epoch)
                 self.status, self.message = "training", ""
 
     @t.observe("dataset")
@@ -378,8 +344,7 @@ class LabModel(t.HasTraits):
             return False
         with self.lock:
             self.stale.clear()
-            self._diagnosis = None
-            self._judged_from = self._checked_at = 0
+            self._progress.restart()
             try:
                 self._build()
             except (ValueError, TypeError) as error:
@@ -469,26 +434,18 @@ class LabModel(t.HasTraits):
         neurons saturated or dead (dllab.core.diagnosis) goes on, and says so. A playing run
         whose loss has settled (dllab.core.convergence) becomes "converged" and stops
         playing, and says why; pressing Play again trains on. Both are checked every
-        CHECK_EVERY epochs."""
+        CHECK_EVERY epochs (dllab.lab.progress)."""
         if trainer.diverged:
             self.status, self.message = "diverged", trainer.message
             self.playing = False
             return False
         if self.status == "ready":
             self.status = "training"
-        if trainer.epoch < self._checked_at + CHECK_EVERY:
-            return True
-        self._checked_at = trainer.epoch
-        self._diagnosis = diagnose(trainer, self._diagnosis)
-        if self._diagnosis is not None:
-            self.status, self.message = self._diagnosis.status, self._diagnosis.message
-            return True
-        done = settled(trainer, self._judged_from) if self.playing else None
-        if done is not None:
-            self.status, self.message = "converged", settled_message(done)
-            self.playing = False  # (not `paused`: the learner did not pause it)
-        else:
-            self.status, self.message = "training", ""
+        verdict = self._progress(trainer, self.playing)
+        if verdict is not None:
+            self.status, self.message = verdict.status, verdict.message
+            if verdict.stop:
+                self.playing = False  # (not `paused`: the learner did not pause it)
         return True
 
     # -- what to draw ------------------------------------------------------------------------
@@ -521,14 +478,3 @@ class LabModel(t.HasTraits):
                 probabilities,
                 link_from=link_from,
             )
-
-
-def settled_message(done: Settled) -> str:
-    """What the lab says when it stops a run whose loss has settled."""
-    less_than = format_number(FLOOR) if done.by_floor else f"{IMPROVEMENT:.0%}"
-    return (
-        f"Training stopped at epoch {done.epoch:,}: the loss has settled. Over the last "
-        f"{done.window:,} epochs the lowest training loss fell by less than {less_than} "
-        f"(from {format_number(done.before)} to {format_number(done.recent)}). "
-        "Press Play to train on."
-    )
