@@ -449,13 +449,21 @@ class LabModel(t.HasTraits):
         return True
 
     # -- what to draw ------------------------------------------------------------------------
+    def history(self) -> dict[str, list] | None:
+        """A copy of the run's scores so far (the curves and numbers), or None."""
+        with self.lock:
+            trainer = self.trainer
+            if trainer is None:
+                return None
+            return {key: list(trainer.history[key]) for key in trainer.history.keys()}
+
     def frame(self) -> Frame | None:
         """Everything one redraw needs, or None when there is no network to show."""
         with self.lock:
             trainer = self.trainer
             if trainer is None:
                 return None
-            history = {key: list(trainer.history[key]) for key in trainer.history.keys()}
+            history = self.history()
             weights = [W.copy() for W in trainer.network.weights]
             # A diverged network has infinite weights: its pictures are drawn as they are.
             with np.errstate(all="ignore"):

@@ -332,14 +332,16 @@ class Lab(w.VBox):
     def draw(self) -> None:
         """Redraw everything from the model's current frame (the loop calls this)."""
         model = self.model
+        if self._numbers_only and model.version == self._shown_version:
+            self._numbers_only = False  # only the numbers: no picture computed or sent
+            history = model.history()
+            if history is not None:
+                self._write_numbers(history, model.task != "regression", time.monotonic())
+            return
         frame = model.frame()
         if frame is None:
             return
         new_run = frame.version != self._shown_version
-        if self._numbers_only and not new_run:
-            self._numbers_only = False
-            self._write_numbers(frame, model.task != "regression", time.monotonic())
-            return
         if new_run:
             self._new_run(frame)
         now = time.monotonic()
@@ -349,7 +351,7 @@ class Lab(w.VBox):
         classifying = model.task != "regression"
         self._loss.show(frame.history, classifying, accuracy=text)
         if text:
-            self._write_numbers(frame, classifying, now, curves=False)
+            self._write_numbers(frame.history, classifying, now, curves=False)
         self._text_behind = not text
         if frame.surface is not None:
             surface = np.sign(frame.surface) if model.discretize else frame.surface
@@ -366,14 +368,16 @@ class Lab(w.VBox):
             run=frame.version,
         )
 
-    def _write_numbers(self, frame, classifying: bool, now: float, curves: bool = True) -> None:
+    def _write_numbers(
+        self, history: dict[str, list], classifying: bool, now: float, curves: bool = True
+    ) -> None:
         """The parts a frame sends only a few times a second (see TEXT_INTERVAL), and the
         loss and accuracy curves unless `curves` is False (drawn already)."""
         self._text_at, self._frames_since_text, self._text_behind = now, 0, False
         if curves:
-            self._loss.show(frame.history, classifying)
-        self._gradient.show(frame.history)
-        self._output.show_stats(frame.history, classifying)
+            self._loss.show(history, classifying)
+        self._gradient.show(history)
+        self._output.show_stats(history, classifying)
         self._write_state()
 
     def _look_changed(self, change=None) -> None:
