@@ -11,9 +11,11 @@ Chromium does with the room's link to the lab, without drawing anything:
   subprotocol (JupyterLab's binary framing, which Voila 0.5's page uses) and the page's
   cookies and Origin; sends kernel_info_request; opens the `jupyter.widget.control` comm
   and asks `request_states`, as ipywidgets 8's widget manager does, to learn every widget;
-- answers every frame of the network canvas as network_canvas.js does once it has drawn
-  it (a comm_msg `custom` {"type": "drawn", "frame": n}), so the lab's training loop keeps
-  sending (it keeps at most 2 frames in flight, and pauses after 30 s without answers);
+- answers the network canvas's frames as network_canvas.js does once it has drawn them (a
+  comm_msg `custom` {"type": "drawn", "frame": n}): a frame `ack_every` past the last one
+  answered (the canvas's trait; 1 for a lab without it), and the last frame once no newer
+  one came for 0.3 s, so the lab's training loop keeps sending (it keeps at most
+  `ack_every` + 1 frames unanswered, and pauses after 30 s without answers);
 - presses Play (the lab's Play button is a ToggleButton: the page sends an `update` of its
   `value`), then every --every seconds moves a control, learners staggered across that
   interval: the learning rate (a SelectionSlider: `update` of `index`), the neurons per
@@ -69,6 +71,7 @@ CONFIG_DATA = re.compile(
     r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', re.S
 )
 WINDOW_S = 10.0  # "fewest frames in any 10 s"
+ACK_IDLE_S = 0.3  # network_canvas.js: ACK_IDLE_MS
 ACTIONS = ("learning rate", "neurons", "dataset", "pause")
 DATASETS = ("Circle", "Exclusive or (xor)", "Two Gaussians", "Spiral")
 PAUSE_S = 3.0  # a Pause is followed by Play this much later
@@ -236,6 +239,9 @@ class Learner:
         self.received = 0  # websocket messages
         self.received_in_window = [0, 0]  # the count at the window's start and end
         self.trouble: str | None = None  # what went wrong once the lab was open
+        self.answered = 0  # the last frame answered, as network_canvas.js keeps it
+        self.latest_drawn = 0
+        self.idle: asyncio.TimerHandle | None = None
 
     # -- HTTP, as the page's loading does
     def _headers(self) -> dict:
@@ -398,16 +404,39 @@ class Learner:
             known.update(state)
 
     def _answer_frame(self, frame: int) -> None:
-        """What network_canvas.js sends once it has drawn a frame."""
+        """A frame came: it is drawn now, or --draw-ms later."""
+        if self.draw_ms > 0:
+            loop = asyncio.get_running_loop()
+            loop.call_later(self.draw_ms / 1000, lambda: self._drew(frame))
+        else:
+            self._drew(frame)
+
+    def _drew(self, frame: int) -> None:
+        """What network_canvas.js does once it has drawn a frame: answer it when it is
+        `ack_every` past the last answer, else answer the latest frame drawn once no newer
+        one came for ACK_IDLE_S."""
+        self.latest_drawn = max(self.latest_drawn, frame)
+        if self.idle is not None:
+            self.idle.cancel()
+            self.idle = None
+        every = self.state[self.ids["canvas"]].get("ack_every") or 1
+        if frame - self.answered >= every:
+            self._answer(frame)
+        else:
+            self.idle = asyncio.get_running_loop().call_later(ACK_IDLE_S, self._answer_latest)
+
+    def _answer_latest(self) -> None:
+        self.idle = None
+        if self.latest_drawn != self.answered:
+            self._answer(self.latest_drawn)
+
+    def _answer(self, frame: int) -> None:
+        self.answered = frame
         content = {
             "comm_id": self.ids["canvas"],
             "data": {"method": "custom", "content": {"type": "drawn", "frame": frame}},
         }
-        if self.draw_ms > 0:
-            loop = asyncio.get_running_loop()
-            loop.call_later(self.draw_ms / 1000, lambda: self._send_quietly("comm_msg", content))
-        else:
-            self._send_quietly("comm_msg", content)
+        self._send_quietly("comm_msg", content)
 
     def _send_quietly(self, msg_type: str, content: dict) -> None:
         try:

@@ -23,7 +23,7 @@ import dllab
 from dllab.core import PLAYGROUND_SETS
 from dllab.core.convergence import settled
 from dllab.core.plane import plane_grid
-from dllab.lab import Lab
+from dllab.lab import Lab, view
 from dllab.lab.frames import SURFACE_RESOLUTION, TILE_RESOLUTION
 from dllab.lab.model import MAX_HIDDEN_LAYERS, MAX_NEURONS_PER_LAYER, STATUSES, LabModel
 from dllab.ui import NetworkCanvas
@@ -671,6 +671,81 @@ def test_the_canvas_waits_for_the_browsers_drawn_message():
     assert time.perf_counter() - start < 1.0
     timer.join()
     canvas.close()
+
+
+def test_the_canvas_times_each_answers_round_trip_less_the_time_the_page_held_it():
+    canvas = NetworkCanvas()
+    assert canvas.queueing() is None  # nothing answered yet
+    round_trips = []
+    for wait, held in ((0.02, 0), (0.03, 0), (0.06, 40)):
+        send_frame(canvas)
+        time.sleep(wait)
+        canvas._on_browser_message(None, {"type": "drawn", "frame": canvas.frame, "held": held}, [])
+        round_trips.append(canvas._round_trips[-1])
+        assert wait - held / 1000 <= round_trips[-1] < wait - held / 1000 + 0.05
+    assert canvas.queueing() == pytest.approx(round_trips[-1] - min(round_trips))
+    assert canvas.queueing() is None  # no new answer since
+
+    # Frames answered late by their line: the newest round trip is longer than the least.
+    send_frame(canvas)
+    send_frame(canvas)
+    time.sleep(0.15)
+    canvas._on_browser_message(None, {"type": "drawn", "frame": canvas.frame, "held": 0}, [])
+    assert canvas.queueing() > 0.1
+    assert canvas._sent_at == {}, "frames before the one answered are forgotten"
+    # An answer for a frame never sent, or a bad `held`, times nothing.
+    canvas._on_browser_message(None, {"type": "drawn", "frame": 999, "held": "x"}, [])
+    assert canvas.queueing() is None and canvas.drawn == 999
+    canvas.close()
+
+
+def test_the_canvas_forgets_frames_never_answered():
+    canvas = NetworkCanvas()
+    for _ in range(200):
+        send_frame(canvas)
+    assert len(canvas._sent_at) <= 120
+    assert max(canvas._sent_at) == canvas.frame  # the newest are kept
+    canvas.close()
+
+
+def test_the_loop_sends_less_often_while_frames_wait_in_line_and_more_once_they_do_not():
+    from dllab.lab.loop import FASTER, LONGEST_INTERVAL, SLOWER, TrainingLoop
+
+    waits: list[float | None] = []
+    model = LabModel()
+    loop = TrainingLoop(
+        model, lambda: None, lambda timeout, behind: True, queueing=lambda: waits.pop(0)
+    )
+    assert loop.gap == loop.interval == 1 / 40
+    waits[:] = [0.2]
+    loop._pace()
+    assert loop.gap == pytest.approx(loop.interval * SLOWER)
+    waits[:] = [None]  # no answer since: no change
+    loop._pace()
+    assert loop.gap == pytest.approx(loop.interval * SLOWER)
+    for _ in range(40):
+        waits[:] = [10.0]
+        loop._pace()
+    assert loop.gap == LONGEST_INTERVAL
+    # A wait shorter than the interval between frames is no line: faster again, to fps.
+    waits[:] = [0.004]
+    loop._pace()
+    assert loop.gap == pytest.approx(LONGEST_INTERVAL * FASTER)
+    for _ in range(100):
+        waits[:] = [0.004]
+        loop._pace()
+    assert loop.gap == loop.interval
+    loop.close()
+
+
+def test_a_lab_asks_its_page_for_an_answer_every_few_frames_and_keeps_one_more_in_flight():
+    lab = Lab(autostart=False)
+    try:
+        assert lab._canvas.ack_every == view.ANSWER_EVERY > 1
+        assert lab.loop.in_flight == view.ANSWER_EVERY + 1
+        assert lab.loop.queueing == lab._canvas.queueing
+    finally:
+        lab.close()
 
 
 def test_the_canvas_sends_bytes_and_counts_frames():

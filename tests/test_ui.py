@@ -258,3 +258,34 @@ def test_background_gives_a_model_its_runners_calls():
     assert work.wait(5) and not work.running
     work.close()
     assert work._runner.closed
+
+
+def test_a_kernels_logger_stops_making_debug_records_its_handlers_drop():
+    import logging
+
+    from dllab.ui.kernel import drop_unseen_debug_records
+
+    logger = logging.getLogger("dllab-test-kernel-app")
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        drop_unseen_debug_records(logger)
+        assert logger.level == logging.WARNING
+        assert not logger.isEnabledFor(logging.INFO) and logger.isEnabledFor(logging.ERROR)
+        # A second handler that writes everything: every record is still made.
+        logger.setLevel(logging.DEBUG)
+        everything = logging.StreamHandler()
+        logger.addHandler(everything)
+        drop_unseen_debug_records(logger)
+        assert logger.level == logging.DEBUG
+        # Records passed on to other loggers' handlers: left as it is.
+        logger.removeHandler(everything)
+        logger.propagate = True
+        drop_unseen_debug_records(logger)
+        assert logger.level == logging.DEBUG
+    finally:
+        logger.handlers.clear()
+    drop_unseen_debug_records()  # outside a kernel: nothing to do, no error

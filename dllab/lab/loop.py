@@ -17,6 +17,13 @@ code before those two changes, the frame cap's rise from 25 to 40 and the cheape
 of dllab.lab.view; the kernel's CPU per frame went from 19.0 to 13.8 ms. (There the
 browser, drawing in software, takes most of the machine.)
 
+The page answers only every few frames (NetworkCanvas.ack_every), so the frames in
+flight say little about how far behind it is; the round trips of its answers say more.
+`queueing()` gives how long the last answered frame waited in line on its way (in the
+server, or in a browser still busy with the frames before it); while that is more than a
+frame's interval the loop sends less often, and then gradually more often again, up to
+`fps`. A frame that waits in line delays the new run a learner is waiting for.
+
 When no page draws what it sends for `unwatched` seconds while playing (the tab was
 closed without saying so, the browser crashed, the laptop went to sleep), the lab pauses:
 a kernel that keeps sending frames never looks idle to the server, so the idle-kernel
@@ -33,6 +40,9 @@ from ..ui import Runner
 from .model import LabModel
 
 WAIT_SLICE = 0.01  # seconds: how often a wait for the browser looks for a new setting
+QUEUE_SLACK = 0.01  # seconds in line that do not count (the machine's jitter)
+SLOWER, FASTER = 1.25, 0.9  # the interval between frames, times this per round trip
+LONGEST_INTERVAL = 0.5  # seconds: the pacing never sends less often than this
 
 
 class TrainingLoop:
@@ -46,11 +56,14 @@ class TrainingLoop:
         in_flight: int = 2,
         drawn: Callable[[], int] | None = None,
         unwatched: float = 30.0,
+        queueing: Callable[[], float | None] | None = None,
     ) -> None:
         """`wait_drawn(timeout, behind)` waits until the browser has drawn all frames sent
         but the last `behind` ones (NetworkCanvas.wait_drawn); `drawn()` counts the frames
         the browser has drawn (NetworkCanvas.drawn), so that a page drawing slower than the
-        loop sends still counts as watching."""
+        loop sends still counts as watching; `queueing()` the seconds the last frame
+        answered waited in line on its way, None if no answer came since the last call
+        (NetworkCanvas.queueing)."""
         self.model = model
         self.draw = draw
         self.wait_drawn = wait_drawn
@@ -59,6 +72,8 @@ class TrainingLoop:
         self.in_flight = in_flight
         self.drawn = drawn
         self.unwatched = unwatched
+        self.queueing = queueing
+        self.gap = self.interval  # the interval between frames, paced to the page
         self.wake = threading.Event()  # cuts a wait short: something changed
         self.redraw = threading.Event()
         self.runner = Runner(self._job, self._failed, name="dllab-training")
@@ -111,6 +126,17 @@ class TrainingLoop:
             if left <= WAIT_SLICE:
                 return "timeout"
 
+    def _pace(self) -> None:
+        """Send less often while frames wait in line on their way to the page, and more
+        often (up to `fps`) while they do not."""
+        waited = self.queueing() if self.queueing is not None else None
+        if waited is None:
+            return
+        if waited > max(QUEUE_SLACK, 1.5 * self.gap):
+            self.gap = min(self.gap * SLOWER, LONGEST_INTERVAL)
+        else:
+            self.gap = max(self.gap * FASTER, self.interval)
+
     def _job(self, should_stop: Callable[[], bool]) -> None:
         model = self.model
         while not should_stop():
@@ -139,7 +165,8 @@ class TrainingLoop:
             elif model.playing and time.monotonic() - self._watched_at > self.unwatched:
                 model.playing = False  # nobody watches: pause, and let the kernel fall idle
                 continue
-            pause = self.interval - (time.perf_counter() - self._last_sent)
+            self._pace()
+            pause = max(self.interval, self.gap) - (time.perf_counter() - self._last_sent)
             if pause > 0 and not rebuilt and not should_stop():
                 self.wake.wait(pause)
                 if model.stale.is_set():

@@ -46,6 +46,9 @@ STATUS_KIND = {"diverged": "error", "stuck": "error", "error": "error", "converg
 # to the page through the server (and the server's CPU: benchmarks/bench_load.py).
 TEXT_INTERVAL = 0.2
 TEXT_FRAMES = 4  # ...and every this many frames at most (on a busy server frames are few)
+# The page says it has drawn every this many frames (NetworkCanvas.ack_every); the loop keeps
+# one more than that in flight, so a page that keeps up never makes it wait.
+ANSWER_EVERY = 3
 
 
 class Lab(w.VBox):
@@ -86,7 +89,7 @@ class Lab(w.VBox):
         self._controls = c = build_controls(model, CONTROLS, self._messages, self._accepted)
         self._play = c["playing"]
         self._epoch = w.HTML()
-        self._canvas = NetworkCanvas(width_px=515, height_px=400)
+        self._canvas = NetworkCanvas(width_px=515, height_px=400, ack_every=ANSWER_EVERY)
         self._canvas.observe(self._focus_changed, names=["hovered", "selected"])
         in_column = output_column == "loss"
         self._loss = LossPlot(CURVES_PX if in_column else WIDE_CURVES_PX)
@@ -152,7 +155,12 @@ class Lab(w.VBox):
         self._show_conv()
         self._shown_version = -1
         self.loop = TrainingLoop(
-            model, self.draw, self._canvas.wait_drawn, drawn=lambda: self._canvas.drawn
+            model,
+            self.draw,
+            self._canvas.wait_drawn,
+            drawn=lambda: self._canvas.drawn,
+            in_flight=ANSWER_EVERY + 1,
+            queueing=self._canvas.queueing,
         )
         model.observe(lambda _: self.loop.poke(), names=LabModel.SETTINGS)
         model.observe(self._look_changed, names=["focus", "example", "show_test", "discretize"])

@@ -12,19 +12,25 @@ needs, and nothing from dllab's widgets (the server never imports them; kernels 
 - `RoomApplication`: a request whose `Host` header names this server by something other
   than an IP address or one of its own names (DNS rebinding) gets 403 before any handler
   runs: pages, kernel websockets, the kernel API and static files alike.
+- `RoomKernelManager.start_watching_activity`: the record of each kernel's activity that
+  the idle culler reads, kept from each message's header alone (see there).
+- `RoomVoila.get_default_logging_config`: the server's logger at its handler's level.
 - `RoomPageHandler`: sets the `_xsrf` cookie on every lesson page, so Voila's page-close
   beacon (which posts that cookie's value back) passes the XSRF check, which stays on.
 """
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import os
 import re
 import tempfile
 import uuid
+from datetime import datetime, timezone
 
 import tornado.web
+from jupyter_client.session import Session
 from jupyter_server.auth.identity import IdentityProvider
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado.ioloop import IOLoop
@@ -77,6 +83,45 @@ class RoomKernelManager(AsyncMappingKernelManager):
             return await super().start_kernel(*args, kernel_id=kernel_id, **kwargs)
         finally:
             self._starting.discard(kernel_id)
+
+    def start_watching_activity(self, kernel_id):
+        """Jupyter's watch on a kernel's IOPub messages (its `last_activity` and
+        `execution_state`, which the idle culler reads), with the same rules, reading only
+        what they need: the signature and the headers, and a status message's content.
+        Jupyter's own deserializes every message whole, parsing its dates, and logs a debug
+        record for it: with labs playing, a third of the server's CPU
+        (py-spy on benchmarks/bench_load.py's room)."""
+        kernel = self._kernels[kernel_id]
+        kernel.reason = ""
+        kernel.last_activity = _now()
+        kernel._activity_stream = kernel.connect_iopub()
+        session = Session(config=kernel.session.config, key=kernel.session.key)
+        tracked = self.track_message_type
+
+        def record_activity(msg_list):
+            # Frames, not copies: a frame's buffers (a canvas's pixels) are never read.
+            _idents, frames = session.feed_identities(msg_list, copy=False)
+            # signature, header, parent header, metadata, content (then buffers)
+            parts = [frame.bytes for frame in frames[:5]]
+            if len(parts) < 5:
+                return
+            if session.auth is not None and not hmac.compare_digest(
+                parts[0], session.sign(parts[1:5])
+            ):
+                self.log.warning("ignored an IOPub message with a wrong signature")
+                return
+            msg_type = session.unpack(parts[1]).get("msg_type")
+            parent_type = (session.unpack(parts[2]) or {}).get("msg_type")
+            if tracked(msg_type) or tracked(parent_type) or kernel.execution_state == "busy":
+                self.last_kernel_activity = kernel.last_activity = _now()
+            if msg_type == "status":
+                state = session.unpack(parts[4]).get("execution_state")
+                if tracked(parent_type):
+                    kernel.execution_state = state
+                elif kernel.execution_state == "starting" and state != "starting":
+                    kernel.execution_state = "idle"
+
+        kernel._activity_stream.on_recv(record_activity, copy=False)
 
 
 class RoomIdentityProvider(IdentityProvider):
@@ -211,6 +256,16 @@ class RoomVoila(Voila):
     def _no_config_files(self):
         return []
 
+    def get_default_logging_config(self):
+        """traitlets' logging, with the logger at its handler's level rather than DEBUG:
+        a debug record is otherwise built (and dropped) for every message relayed."""
+        config = super().get_default_logging_config()
+        handler = config.get("handlers", {}).get("console")
+        logger = config.get("loggers", {}).get(self.__class__.__name__)
+        if handler is not None and logger is not None:
+            logger["level"] = handler["level"]
+        return config
+
     def init_settings(self):
         settings = super().init_settings()
         self.identity_provider.login_handler_class = RoomLoginHandler
@@ -247,6 +302,11 @@ class RoomVoila(Voila):
             names.add(self.ip)
         names.update(self.allowed_hosts)
         return sorted(name for name in names if name)
+
+
+def _now() -> datetime:
+    """What jupyter_server records as a kernel's last activity: now, in UTC."""
+    return datetime.now(timezone.utc)
 
 
 def _is_address(text: str) -> bool:

@@ -1,6 +1,9 @@
 // The network picture: one column of small heatmaps per layer, joined by links whose
-// colour and thickness follow the weights. Drawn on one canvas; after each frame the
-// browser answers {type: "drawn", frame}, so the kernel never sends faster than we draw.
+// colour and thickness follow the weights. Drawn on one canvas. The browser answers
+// {type: "drawn", frame} when the frame it drew is `ack_every` past the last it answered,
+// or when no newer frame came for ACK_IDLE_MS; the kernel leaves at most `ack_every` + 1
+// frames unanswered, so it never sends faster than we draw. Each answer costs the kernel a
+// message in and two status messages out, each relayed by the server.
 
 const NEGATIVE = [245, 147, 34]; // orange, as in TensorFlow Playground
 const ZERO = [232, 234, 235];
@@ -42,6 +45,7 @@ const MAX_TILE = 44;
 const LINK_LEVELS = 32; // a link's colour and width follow its weight in steps of 1/32
 const LINK_LIMIT = 2.5; // past this a link is as thick as it gets (6 px)
 const MAX_DOT = MAX_TILE; // px: a column of single values (dense neurons, outputs)
+const ACK_IDLE_MS = 300; // a frame left unanswered is answered when no newer one came for this long
 
 // The room the labels of a column take (the widest, in the canvas's 12px font).
 function labelRoom(ctx, column) {
@@ -97,6 +101,20 @@ function render({ model, el }) {
   const scratch = document.createElement("canvas");
   let boxes = [];
   let hovered = [-1, -1];
+  let answered = 0; // the last frame this view said it drew
+  let idle = null;
+  let drawnAt = 0;
+
+  // `held`: ms between drawing the frame and answering it (an answer after ACK_IDLE_MS),
+  // which the kernel takes off the round trip it measures (NetworkCanvas.queueing).
+  function answer() {
+    clearTimeout(idle);
+    idle = null;
+    const frame = model.get("frame");
+    if (frame === answered) return;
+    answered = frame;
+    model.send({ type: "drawn", frame, held: Math.round(performance.now() - drawnAt) });
+  }
 
   function draw() {
     const columns = model.get("columns") || [];
@@ -194,7 +212,11 @@ function render({ model, el }) {
     canvas.dataset.run = model.get("run");
     canvas.dataset.columns = columns.map((c) => c.count).join(",");
     canvas.dataset.boxes = JSON.stringify(boxes.map((col) => col.map((b) => [b.x, b.y, b.size])));
-    model.send({ type: "drawn", frame: model.get("frame") });
+    clearTimeout(idle);
+    idle = null;
+    drawnAt = performance.now();
+    if (model.get("frame") - answered >= (model.get("ack_every") || 1)) answer();
+    else idle = setTimeout(answer, ACK_IDLE_MS);
   }
 
   function tileAt(event) {
@@ -238,6 +260,7 @@ function render({ model, el }) {
   return () => {
     model.off("change:frame", draw);
     model.off("change:selected", draw);
+    clearTimeout(idle);
   };
 }
 

@@ -2,8 +2,15 @@
 
 bqplot's heatmap marks cannot redraw 48 tiles at 20 frames per second, so the tiles go
 to the browser as bytes (one per pixel) and a small canvas script paints them. The
-browser answers each frame once drawn; `wait_drawn` lets the training loop send no
-faster than the page draws, so nothing queues up however slow the browser is.
+browser answers every `ack_every`-th frame once drawn, and the last one drawn when no
+newer one follows within 0.3 s; `wait_drawn` lets the training loop send no faster than
+the page draws, so nothing queues up however slow the browser is.
+
+Each answer also times a round trip: from the frame leaving the kernel to its answer
+coming back (less the time the page held the answer). `queueing` compares the newest
+with the shortest of the last few seconds' round trips: when frames wait in line on the
+way (in the server, or in a browser busy with the frames before them), that difference
+grows, and the training loop sends less often (dllab.lab.loop).
 """
 
 from __future__ import annotations
@@ -11,6 +18,8 @@ from __future__ import annotations
 import logging
 import pathlib
 import threading
+import time
+from collections import deque
 from collections.abc import Sequence
 
 import anywidget
@@ -18,10 +27,12 @@ import numpy as np
 import traitlets as t
 from numpy.typing import NDArray
 
+from .kernel import drop_unseen_debug_records
 from .page import FromPage, from_page
 
 log = logging.getLogger("dllab")
 NOWHERE = [-1, -1]
+ROUND_TRIPS_KEPT = 30  # round trips `queueing` compares (about 3 s of frames)
 
 
 class NetworkCanvas(anywidget.AnyWidget):
@@ -33,6 +44,9 @@ class NetworkCanvas(anywidget.AnyWidget):
     link_from = t.Int(0).tag(sync=True)
     frame = t.Int(0).tag(sync=True)
     run = t.Int(0).tag(sync=True)  # which training run the frame belongs to
+    # The page answers every this many frames (and the last one once frames stop): an
+    # answer costs the kernel a message in and two out, and the server relays all three.
+    ack_every = t.Int(1, min=1).tag(sync=True)
     width_px = t.Int(560).tag(sync=True)
     height_px = t.Int(430).tag(sync=True)
     hovered = FromPage(list(NOWHERE)).tag(sync=True)  # [column, tile], set by the page
@@ -54,7 +68,11 @@ class NetworkCanvas(anywidget.AnyWidget):
         super().__init__(**kwargs)
         self.drawn = 0
         self._drawn_changed = threading.Condition()
+        self._sent_at: dict[int, float] = {}  # frame -> when it left the kernel
+        self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS_KEPT)
+        self._new_round_trip = False
         self.on_msg(self._on_browser_message)
+        drop_unseen_debug_records()  # the page's answers are messages the kernel handles
 
     def show(
         self,
@@ -89,6 +107,11 @@ class NetworkCanvas(anywidget.AnyWidget):
             self.tiles = quantised.round().astype(np.uint8).tobytes()
             self.links = np.nan_to_num(links).astype(np.float32).tobytes()
             self.frame += 1
+        with self._drawn_changed:
+            self._sent_at[self.frame] = time.perf_counter()
+            if len(self._sent_at) > 4 * ROUND_TRIPS_KEPT:  # frames never answered
+                for frame in sorted(self._sent_at)[: 2 * ROUND_TRIPS_KEPT]:
+                    del self._sent_at[frame]
 
     def wait_drawn(self, timeout: float, behind: int = 0) -> bool:
         """Wait until the browser has drawn the frames sent, all but the last `behind`;
@@ -96,7 +119,18 @@ class NetworkCanvas(anywidget.AnyWidget):
         with self._drawn_changed:
             return self._drawn_changed.wait_for(lambda: self.drawn >= self.frame - behind, timeout)
 
+    def queueing(self) -> float | None:
+        """Seconds the newest answered frame spent in line on its way: its round trip less
+        the shortest of the last ROUND_TRIPS_KEPT. None when no round trip was measured
+        since the last call."""
+        with self._drawn_changed:
+            if not self._new_round_trip:
+                return None
+            self._new_round_trip = False
+            return self._round_trips[-1] - min(self._round_trips)
+
     def _on_browser_message(self, widget, content, buffers) -> None:
+        now = time.perf_counter()
         if not (isinstance(content, dict) and content.get("type") == "drawn"):
             log.warning("ignored a message from the page: %.200r", content)
             return
@@ -104,6 +138,14 @@ class NetworkCanvas(anywidget.AnyWidget):
         if not isinstance(frame, int) or isinstance(frame, bool):
             log.warning("ignored a 'drawn' message whose frame is %.80r, not a number", frame)
             return
+        held = content.get("held", 0)
+        held = held / 1000 if isinstance(held, (int, float)) and 0 <= held < 1e6 else 0.0
         with self._drawn_changed:
+            sent = self._sent_at.pop(frame, None)
+            if sent is not None:
+                for older in [f for f in self._sent_at if f < frame]:
+                    del self._sent_at[older]
+                self._round_trips.append(max(0.0, now - sent - held))
+                self._new_round_trip = True
             self.drawn = max(self.drawn, frame)
             self._drawn_changed.notify_all()
