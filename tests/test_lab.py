@@ -94,14 +94,19 @@ def assert_canvas_matches_frame(lab: Lab) -> None:
     assert canvas.run == lab.model.version
 
 
+def surface_shown(lab: Lab) -> np.ndarray:
+    """The output surface as the page gets it (in the network picture's frame): values in
+    [-1, 1] (to 1/127.5), top row first."""
+    n = lab._canvas.surface_size
+    return np.frombuffer(lab._canvas.surface, dtype=np.uint8).reshape(n, n) / 127.5 - 1
+
+
 def surface_at(lab: Lab, x: float, y: float) -> float:
-    """The surface heatmap's colour value nearest the point (x, y)."""
-    axis_x, axis_y = (
-        np.asarray(lab._output.plane.surface.x),
-        np.asarray(lab._output.plane.surface.y),
-    )
-    row, column = np.abs(axis_y - y).argmin(), np.abs(axis_x - x).argmin()
-    return float(np.asarray(lab._output.plane.surface.color)[row, column])
+    """The surface's value nearest the point (x, y)."""
+    surface, extent = surface_shown(lab), lab._output.plane.extent
+    axis = np.linspace(-extent, extent, len(surface))
+    row, column = np.abs(axis[::-1] - y).argmin(), np.abs(axis - x).argmin()
+    return float(surface[row, column])
 
 
 # --- defaults and the first picture ------------------------------------------------------------
@@ -141,18 +146,18 @@ def test_first_draw_fills_the_canvas_surface_and_points(lab):
     assert lab._canvas.link_from == 0
     assert_canvas_matches_frame(lab)
 
-    assert np.asarray(lab._output.plane.surface.color).shape == (
-        SURFACE_RESOLUTION,
-        SURFACE_RESOLUTION,
-    )
-    np.testing.assert_allclose(lab._output.plane.surface.x, np.linspace(-6, 6, SURFACE_RESOLUTION))
-    assert lab._output.plane.figure.title == "Output"
+    assert surface_shown(lab).shape == (SURFACE_RESOLUTION, SURFACE_RESOLUTION)
+    assert lab._output.plane.extent == 6.0
+    assert lab._canvas.surface_title == "Output"
+    assert lab._output.plane.source is lab._canvas  # the surface comes in the canvas's frame
     data = trainer.data
-    np.testing.assert_array_equal(lab._output.plane.train_points.x, data.X_train[:, 0])
-    np.testing.assert_array_equal(lab._output.plane.train_points.y, data.X_train[:, 1])
-    np.testing.assert_array_equal(lab._output.plane.train_points.color, data.y_train)
-    np.testing.assert_array_equal(lab._output.plane.test_points.x, data.X_test[:, 0])
-    assert lab._output.plane.test_points.visible is False
+    xy, colours, test = lab._output.plane.point_arrays()
+    n_train = len(data.X_train)
+    np.testing.assert_allclose(xy[:n_train], data.X_train, atol=1e-6)
+    np.testing.assert_allclose(colours[:n_train], data.y_train, atol=1 / 127)
+    np.testing.assert_allclose(xy[n_train:], data.X_test, atol=1e-6)
+    assert not test[:n_train].any() and test[n_train:].all()
+    assert lab._output.plane.show_test is False
     assert len(data.X_train) == len(data.X_test) == model.data.n_samples // 2
 
     # The heatmap is the network's output, the right way up (row = y, column = x).
@@ -335,13 +340,13 @@ def test_reset_restarts_from_the_initial_weights(lab):
 
 
 def test_regenerate_draws_new_points_from_the_same_set(lab):
-    before = np.array(lab._output.plane.train_points.x)
+    before = lab._output.plane.point_arrays()[0]
     button(lab, "Regenerate").click()
     assert lab.model.data_seed == 1
     rebuild(lab)
     assert lab.model.dataset == "circle" and lab.model.version == 2
-    assert len(lab._output.plane.train_points.x) == len(before)
-    assert not np.array_equal(lab._output.plane.train_points.x, before)
+    after = lab._output.plane.point_arrays()[0]
+    assert after.shape == before.shape and not np.array_equal(after, before)
 
 
 def test_show_test_data_and_discretize(lab):
@@ -349,8 +354,8 @@ def test_show_test_data_and_discretize(lab):
     lab._controls["show_test"].value = True
     lab._controls["discretize"].value = True
     lab.draw()
-    assert lab._output.plane.test_points.visible is True
-    assert set(np.unique(lab._output.plane.surface.color)) <= {-1.0, 0.0, 1.0}
+    assert lab._output.plane.show_test is True
+    assert set(np.unique(surface_shown(lab))) <= {-1.0, 0.0, 1.0}
 
 
 # --- data sets and the problem ---------------------------------------------------------------
@@ -390,7 +395,8 @@ def test_digits_shows_images_bars_and_disables_the_features(lab):
     assert lab._canvas.columns[-1]["labels"] == list(model.data.classes)
     assert_canvas_matches_frame(lab)
     assert on_page(lab, lab._output.bars_figure) and on_page(lab, lab._controls["example"])
-    assert not on_page(lab, lab._output.plane.figure)
+    assert not on_page(lab, lab._output.plane)
+    assert lab._canvas.surface == b"" and lab._canvas.surface_size == 0
     assert lab._controls["example"].max == len(model.trainer.X_test) - 1
     assert all(b.disabled for b in lab._controls["features"].buttons.values())
     assert list(lab._output.bars.x) == list(model.data.classes)
@@ -404,12 +410,13 @@ def test_digits_shows_images_bars_and_disables_the_features(lab):
     pixels = np.frombuffer(lab._canvas.tiles, dtype=np.uint8)[:64]
     expected = np.clip(np.round(2 * model.trainer.X_test[3] * 127.5), 0, 255)
     np.testing.assert_array_equal(pixels, expected)
-    assert not on_page(lab, lab._output.plane.figure)
+    assert not on_page(lab, lab._output.plane)
+    assert lab._canvas.surface == b"" and lab._canvas.surface_size == 0
 
     lab._controls["dataset"].value = "circle"
     rebuild(lab)
     assert not any(b.disabled for b in lab._controls["features"].buttons.values())
-    assert not on_page(lab, lab._output.bars_figure) and on_page(lab, lab._output.plane.figure)
+    assert not on_page(lab, lab._output.bars_figure) and on_page(lab, lab._output.plane)
 
 
 @pytest.mark.parametrize("dataset", [*PLAYGROUND_SETS, "digits", "shapes"])
@@ -533,27 +540,21 @@ def test_hovered_and_selected_neurons_show_on_the_surface(lab):
     lab._canvas.hovered = [1, 0]
     assert lab.model.focus == (1, 0)
     lab.draw()
-    assert lab._output.plane.figure.title == "Layer 1, neuron 1"
-    np.testing.assert_allclose(
-        lab._output.plane.surface.color, fine[0][0].reshape(shape)[::-1], atol=1e-5
-    )
+    assert lab._canvas.surface_title == "Layer 1, neuron 1"
+    np.testing.assert_allclose(surface_shown(lab), fine[0][0].reshape(shape), atol=0.005)
 
     lab._canvas.selected = [2, 1]
     lab.draw()
-    assert lab._output.plane.figure.title == "Layer 2, neuron 2"
-    np.testing.assert_allclose(
-        lab._output.plane.surface.color, fine[1][1].reshape(shape)[::-1], atol=1e-5
-    )
+    assert lab._canvas.surface_title == "Layer 2, neuron 2"
+    np.testing.assert_allclose(surface_shown(lab), fine[1][1].reshape(shape), atol=0.005)
 
     lab._canvas.selected = [-1, -1]
     lab.draw()
-    assert lab._output.plane.figure.title == "Layer 1, neuron 1"
+    assert lab._canvas.surface_title == "Layer 1, neuron 1"
     lab._canvas.hovered = [-1, -1]
     lab.draw()
-    assert lab._output.plane.figure.title == "Output"
-    np.testing.assert_allclose(
-        lab._output.plane.surface.color, fine[-1][0].reshape(shape)[::-1], atol=1e-5
-    )
+    assert lab._canvas.surface_title == "Output"
+    np.testing.assert_allclose(surface_shown(lab), fine[-1][0].reshape(shape), atol=0.005)
     assert not lab.model.stale.is_set()  # looking is not a new run
 
 
@@ -561,7 +562,7 @@ def test_hovered_and_selected_neurons_show_on_the_surface(lab):
 def test_tiles_without_a_hidden_neuron_show_the_output(lab, tile):
     lab._canvas.hovered = list(tile)
     lab.draw()
-    assert lab._output.plane.figure.title == "Output"
+    assert lab._canvas.surface_title == "Output"
 
 
 # --- your own data -----------------------------------------------------------------------------
@@ -581,9 +582,7 @@ def test_own_two_dimensional_data():
         assert all(b.disabled for b in lab._controls["features"].buttons.values())
         assert lab._canvas.columns[0]["labels"] == ["a", "b"]
         extent = np.abs(X).max() * 1.1
-        np.testing.assert_allclose(
-            lab._output.plane.surface.x, np.linspace(-extent, extent, SURFACE_RESOLUTION)
-        )
+        assert lab._output.plane.extent == pytest.approx(extent)
         model.advance(20)
         lab.draw()
         assert model.status == "training"
@@ -1054,7 +1053,7 @@ def test_the_gradient_flow_plot_can_sit_in_the_output_column():
 
 
 def marks(lab: Lab):
-    figures = [lab._loss.figure, lab._gradient.figure, lab._output.plane.figure]
+    figures = [lab._loss.figure, lab._gradient.figure]
     return [mark for figure in figures for mark in figure.marks]
 
 
@@ -1101,10 +1100,10 @@ def test_each_change_of_a_line_is_one_message(lab):
 def test_only_the_figure_that_applies_is_on_the_page(lab):
     """A figure hidden with display:none is drawn at zero size (negative rectangles): the
     bars of digits and the plane take turns in the output column instead."""
-    assert on_page(lab, lab._output.plane.figure) and not on_page(lab, lab._output.bars_figure)
+    assert on_page(lab, lab._output.plane) and not on_page(lab, lab._output.bars_figure)
     lab.model.dataset = "digits"
     rebuild(lab)
-    assert on_page(lab, lab._output.bars_figure) and not on_page(lab, lab._output.plane.figure)
+    assert on_page(lab, lab._output.bars_figure) and not on_page(lab, lab._output.plane)
     assert len(lab._output.bars.x) == len(lab._output.bars.y) == 10
 
 
@@ -1329,7 +1328,7 @@ def test_switching_shapes_to_circle_and_back(shapes_lab):
     assert not on_page(lab, lab._controls["filters"])
     assert counts(lab) == [2, 6, 2] and lab._canvas.link_from == 0
     assert_canvas_matches_frame(lab)
-    assert on_page(lab, lab._output.plane.figure)
+    assert on_page(lab, lab._output.plane)
     assert not lab._controls["regularization"].disabled
     model.advance(1)
     lab._controls["dataset"].value = "shapes"

@@ -11,7 +11,7 @@ import ipywidgets as w
 import numpy as np
 from numpy.typing import NDArray
 
-from ..ui import PlaneFigure, update
+from ..ui import NetworkCanvas, PlaneView, update
 from ..ui.theme import ACCURACY_COLOURS, BLUE, LOSS_COLOURS, format_number, layer_colours
 from ..ui.theme import lines_legend as legend_of
 
@@ -201,11 +201,11 @@ class OutputPanel:
     """The output column: the numbers, the output over the plane (or, for data that is not
     2-D, the class probabilities of one example), its options, and a curves plot."""
 
-    def __init__(self, controls: dict[str, w.Widget], plot: w.Widget | None) -> None:
-        self.plane = PlaneFigure(
-            size_px=SURFACE_PX, margin=dict(top=30, bottom=25, left=35, right=10)
-        )
-        self.plane.figure.layout.width = self.plane.figure.layout.height = f"{SURFACE_PX}px"
+    def __init__(
+        self, controls: dict[str, w.Widget], plot: w.Widget | None, canvas: NetworkCanvas
+    ) -> None:
+        # Its surface comes with the network picture's frames: a frame is one message.
+        self.plane = PlaneView(source=canvas, size_px=SURFACE_PX)
         bar_x, bar_y = bq.OrdinalScale(), bq.LinearScale(min=0, max=1)
         self.bars = bq.Bars(
             x=[str(i) for i in range(10)],
@@ -242,7 +242,7 @@ class OutputPanel:
         if plane == self.on_plane:
             return
         self.on_plane = plane
-        middle = [self.plane.figure, self.options] if plane else [self.bars_figure, self.example]
+        middle = [self.plane, self.options] if plane else [self.bars_figure, self.example]
         plot = [self.plot] if self.plot is not None else []
         self.box.children = (heading("Output"), self.stats, *middle, *plot)
 

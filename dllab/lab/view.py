@@ -95,7 +95,7 @@ class Lab(w.VBox):
         self._loss = LossPlot(CURVES_PX if in_column else WIDE_CURVES_PX)
         self._gradient = GradientPlot(WIDE_CURVES_PX if in_column else CURVES_PX)
         beside, under = (self._loss, self._gradient)[:: 1 if in_column else -1]
-        self._output = OutputPanel(c, beside.box)
+        self._output = OutputPanel(c, beside.box, self._canvas)
         self._buttons = {
             "step": _button("Step", "step-forward", "train one epoch", self.step),
             "reset": _button("Reset", "undo", "start again", self.reset),
@@ -361,10 +361,10 @@ class Lab(w.VBox):
         if text:
             self._write_numbers(frame.history, classifying, now, curves=False)
         self._text_behind = not text
-        if frame.surface is not None:
-            surface = np.sign(frame.surface) if model.discretize else frame.surface
-            self._output.plane.show_surface(surface, model.extent, frame.surface_title)
-            self._output.plane.show_test(model.show_test)
+        surface = frame.surface
+        if surface is not None:
+            surface = np.sign(surface) if model.discretize else surface
+            self._output.plane.show_test = model.show_test
         elif frame.probabilities is not None:
             self._output.show_classes(model.data.classes, frame.probabilities)
         self._canvas.show(
@@ -374,6 +374,8 @@ class Lab(w.VBox):
             self._labels(frame),
             link_from=frame.link_from,
             run=frame.version,
+            surface=surface,
+            surface_title=frame.surface_title if surface is not None else "",
         )
 
     def _write_numbers(
@@ -418,7 +420,9 @@ class Lab(w.VBox):
         self._gradient.new_run(layer_names(trainer.network))
         data = trainer.data
         if plane:
-            self._output.plane.show_points(data.X_train, data.y_train, data.X_test, data.y_test)
+            self._output.plane.show_points(
+                data.X_train, data.y_train, data.X_test, data.y_test, extent=model.extent
+            )
         else:
             self._controls["example"].max = len(trainer.X_test) - 1
             self._output.show_classes(list(data.dataset.classes))

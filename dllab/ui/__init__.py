@@ -10,13 +10,15 @@ widget), a thin view built from these pieces, and a thin notebook.
 - `Runner`: long work on a background thread (start, cancel, close, one error path),
   and `Background`, the same calls for a model whose work runs on one;
 - `PlaneFigure`, `update`: the plane plot, and changing a mark in one message;
-- `NetworkCanvas`: the network picture (tiles and weighted links), drawn by the browser.
+- `NetworkCanvas`: the network picture (tiles and weighted links), drawn by the browser,
+  and `PlaneView`, the output over the plane drawn from the same frames (one message each).
 """
 
 from .binding import Control, bind, build_controls, make_room
 from .figures import PlaneFigure, diverging_scale, update
 from .messages import MessageArea, message_html
 from .network_canvas import NetworkCanvas
+from .plane_view import PlaneView
 from .runner import Background, Runner
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "MessageArea",
     "NetworkCanvas",
     "PlaneFigure",
+    "PlaneView",
     "Runner",
     "bind",
     "build_controls",

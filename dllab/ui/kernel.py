@@ -10,6 +10,7 @@ of the kernel's message handling in those records.
 from __future__ import annotations
 
 import logging
+import sys
 
 
 def least_handled_level(logger: logging.Logger) -> int | None:
@@ -32,12 +33,11 @@ def drop_unseen_debug_records(logger: logging.Logger | None = None) -> None:
 
 
 def _kernel_logger() -> logging.Logger | None:
-    """The running IPython kernel's logger, or None outside a kernel."""
-    try:
-        from ipykernel.kernelapp import IPKernelApp
-    except ImportError:
+    """The running IPython kernel's logger, or None outside a kernel. (A kernel has
+    imported ipykernel.kernelapp; importing it elsewhere would change the comms that
+    widgets are made with.)"""
+    kernelapp = sys.modules.get("ipykernel.kernelapp")
+    if kernelapp is None or not kernelapp.IPKernelApp.initialized():
         return None
-    if not IPKernelApp.initialized():
-        return None
-    log = IPKernelApp.instance().log
+    log = kernelapp.IPKernelApp.instance().log
     return log if isinstance(log, logging.Logger) else None

@@ -42,6 +42,11 @@ class NetworkCanvas(anywidget.AnyWidget):
     tiles = t.Bytes(b"").tag(sync=True)
     links = t.Bytes(b"").tag(sync=True)
     link_from = t.Int(0).tag(sync=True)
+    # The output over the plane (drawn by a PlaneView), in the same message as the picture:
+    # one byte per point as the tiles, surface_size x surface_size, top row first.
+    surface = t.Bytes(b"").tag(sync=True)
+    surface_size = t.Int(0).tag(sync=True)
+    surface_title = t.Unicode("").tag(sync=True)
     frame = t.Int(0).tag(sync=True)
     run = t.Int(0).tag(sync=True)  # which training run the frame belongs to
     # The page answers every this many frames (and the last one once frames stop): an
@@ -82,9 +87,12 @@ class NetworkCanvas(anywidget.AnyWidget):
         labels: Sequence[Sequence[str] | None] | None = None,
         link_from: int = 0,
         run: int = 0,
+        surface: NDArray[np.float64] | None = None,
+        surface_title: str = "",
     ) -> None:
         """Send one frame: `tiles[c]` is (n_tiles, height, width) in [-1, 1] for column c;
-        `weights[i]` joins column link_from + i to the next one."""
+        `weights[i]` joins column link_from + i to the next one; `surface`, (n, n) in
+        [-1, 1] with its top row first, goes with it (None: no surface)."""
         labels = labels or [None] * len(tiles)
         columns = [
             {
@@ -97,14 +105,16 @@ class NetworkCanvas(anywidget.AnyWidget):
             for block, title, names in zip(tiles, titles, labels)
         ]
         pixels = np.concatenate([block.ravel() for block in tiles])
-        quantised = (np.nan_to_num(np.clip(pixels, -1.0, 1.0)) + 1.0) * 127.5  # 0 to 255
         links = np.concatenate([W.ravel() for W in weights]) if len(weights) else np.zeros(0)
         with self.hold_sync():
             if columns != self.columns:
                 self.columns = columns
             self.link_from = link_from
             self.run = run
-            self.tiles = quantised.round().astype(np.uint8).tobytes()
+            self.tiles = _bytes(pixels)
+            self.surface = b"" if surface is None else _bytes(surface)
+            self.surface_size = 0 if surface is None else int(surface.shape[0])
+            self.surface_title = surface_title
             self.links = np.nan_to_num(links).astype(np.float32).tobytes()
             self.frame += 1
         with self._drawn_changed:
@@ -149,3 +159,9 @@ class NetworkCanvas(anywidget.AnyWidget):
                 self._new_round_trip = True
             self.drawn = max(self.drawn, frame)
             self._drawn_changed.notify_all()
+
+
+def _bytes(values: NDArray) -> bytes:
+    """Values in [-1, 1] as one byte each (0 to 255: the page's 256 shades)."""
+    quantised = (np.nan_to_num(np.clip(values, -1.0, 1.0)) + 1.0) * 127.5
+    return quantised.round().astype(np.uint8).tobytes()

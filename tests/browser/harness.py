@@ -265,8 +265,7 @@ STATE_JS = """() => {
     (f) => (f.querySelector('.mainheading') || {}).textContent === 'Loss');
   const line = figure && figure.querySelector('g.curve path.line');
   const message = document.querySelector('.dllab-message');
-  const surface = [...document.querySelectorAll('.bqplot.figure .mainheading')].find(
-    (h) => h.textContent === 'Output' || h.textContent.startsWith('Layer '));
+  const plane = document.querySelector('.dllab-plane-view');
   const play = [...document.querySelectorAll('.dllab-lab button')].find(
     (b) => ['Play', 'Pause'].includes(b.textContent.trim()));
   return {
@@ -278,7 +277,7 @@ STATE_JS = """() => {
     loss_figure: Boolean(figure),
     message: message ? message.textContent : '',
     play: play ? play.textContent.trim() : null,
-    surface_title: surface ? surface.textContent : null,
+    surface_title: plane ? plane.dataset.title : null,
   };
 }"""
 
