@@ -354,6 +354,9 @@ BOXES_JS = """() => {
   for (const figure of document.querySelectorAll('.dllab-lab .bqplot.figure')) {
     figures[(figure.querySelector('.mainheading') || {}).textContent] = box(figure);
   }
+  // The output over the plane is a canvas (its title is written on it).
+  const plane = document.querySelector('.dllab-lab .dllab-plane-view');
+  if (plane) figures['Output'] = box(plane);
   const play = [...document.querySelectorAll('.dllab-lab button')].find(
     (b) => ['Play', 'Pause'].includes(b.textContent.trim()));
   return {play: box(play), network: box(document.querySelector('.dllab-network canvas')),
