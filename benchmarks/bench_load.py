@@ -241,6 +241,7 @@ class Learner:
         self.trouble: str | None = None  # what went wrong once the lab was open
         self.answered = 0  # the last frame answered, as network_canvas.js keeps it
         self.latest_drawn = 0
+        self.drawn_at = 0.0
         self.idle: asyncio.TimerHandle | None = None
 
     # -- HTTP, as the page's loading does
@@ -416,6 +417,7 @@ class Learner:
         `ack_every` past the last answer, else answer the latest frame drawn once no newer
         one came for ACK_IDLE_S."""
         self.latest_drawn = max(self.latest_drawn, frame)
+        self.drawn_at = time.perf_counter()
         if self.idle is not None:
             self.idle.cancel()
             self.idle = None
@@ -431,10 +433,15 @@ class Learner:
             self._answer(self.latest_drawn)
 
     def _answer(self, frame: int) -> None:
+        """The answer, with `held`: ms since the frame was drawn (as network_canvas.js)."""
         self.answered = frame
+        held = round((time.perf_counter() - self.drawn_at) * 1000)
         content = {
             "comm_id": self.ids["canvas"],
-            "data": {"method": "custom", "content": {"type": "drawn", "frame": frame}},
+            "data": {
+                "method": "custom",
+                "content": {"type": "drawn", "frame": frame, "held": held},
+            },
         }
         self._send_quietly("comm_msg", content)
 

@@ -4,6 +4,7 @@ learner answering frames and timing a new run as the page does."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -109,9 +110,8 @@ def _update(comm_id: str, state: dict) -> dict:
     return {"content": {"comm_id": comm_id, "data": {"method": "update", "state": state}}}
 
 
-def test_learner_answers_frames_and_times_the_new_run(run_async):
-    learner = bl.Learner(0, server=None, draw_ms=0)
-    learner.ws = FakeSocket()
+def _states(**canvas) -> dict:
+    """A lab's widget states as request_states gives them; `canvas`: more canvas traits."""
     states = {
         "canvas": {"model_name": "AnyModel", "state": {"frame": 1, "run": 1, "tiles": b""}},
         "play": {"model_name": "ToggleButtonModel", "state": {"description": "Play"}},
@@ -132,7 +132,14 @@ def test_learner_answers_frames_and_times_the_new_run(run_async):
             },
         },
     }
-    learner._learn(states)
+    states["canvas"]["state"].update(canvas)
+    return states
+
+
+def test_learner_answers_frames_and_times_the_new_run(run_async):
+    learner = bl.Learner(0, server=None, draw_ms=0)
+    learner.ws = FakeSocket()
+    learner._learn(_states())
 
     async def play_and_move():
         learner.set_playing(True)
@@ -150,7 +157,7 @@ def test_learner_answers_frames_and_times_the_new_run(run_async):
         "data": {"method": "update", "state": {"value": True}, "buffer_paths": []},
     }
     answers = [c["data"]["content"]["frame"] for c in contents if c["data"]["method"] == "custom"]
-    assert answers == [2, 3, 4]  # every frame answered, as network_canvas.js does
+    assert answers == [2, 3, 4]  # every frame answered, as network_canvas.js does (ack_every 1)
     assert contents[2] == {
         "comm_id": "width",
         "data": {"method": "update", "state": {"value": 5}, "buffer_paths": []},
@@ -158,3 +165,24 @@ def test_learner_answers_frames_and_times_the_new_run(run_async):
     assert learner.latencies == [pytest.approx(200.0)]
     assert learner.pending is None and learner.moves == 1
     assert len(learner.frames) == 3
+
+
+def test_learner_answers_every_ack_every_frames_and_the_last_once_frames_stop(run_async):
+    learner = bl.Learner(0, server=None, draw_ms=0)
+    learner.ws = FakeSocket()
+    learner._learn(_states(ack_every=3))
+
+    async def frames_then_quiet():
+        learner.set_playing(True)
+        for frame in range(1, 9):
+            learner._comm_msg(_update("canvas", {"frame": frame}), float(frame))
+        await asyncio.sleep(bl.ACK_IDLE_S + 0.2)  # no frame comes: the last is answered
+
+    run_async(frames_then_quiet)
+    answers = [
+        msg["content"]["data"]["content"]
+        for _, msg in learner.ws.sent
+        if msg["content"]["data"]["method"] == "custom"
+    ]
+    assert [a["frame"] for a in answers] == [3, 6, 8]  # as network_canvas.js answers
+    assert answers[0]["held"] < 50 and answers[-1]["held"] >= bl.ACK_IDLE_S * 1000 - 20
