@@ -94,6 +94,12 @@ def assert_canvas_matches_frame(lab: Lab) -> None:
     assert canvas.run == lab.model.version
 
 
+def curves(lab: Lab) -> dict[str, np.ndarray]:
+    """The loss and accuracy curves as the page gets them (in the network picture's frame):
+    {"epoch": x, "test loss": y, ...}."""
+    return lab._loss.view.drawn()
+
+
 def surface_shown(lab: Lab) -> np.ndarray:
     """The output surface as the page gets it (in the network picture's frame): values in
     [-1, 1] (to 1/127.5), top row first."""
@@ -279,10 +285,11 @@ def test_before_any_epoch_the_gradient_plot_is_empty(lab):
 def test_training_lowers_the_loss_on_the_curves(lab):
     lab.model.advance(50)
     lab.draw()
-    np.testing.assert_array_equal(lab._loss.loss_lines.x, np.arange(51))
-    test_loss, train_loss = np.asarray(lab._loss.loss_lines.y)
+    drawn = curves(lab)
+    np.testing.assert_array_equal(drawn["epoch"], np.arange(51))
+    test_loss, train_loss = drawn["test loss"], drawn["training loss"]
     assert test_loss[-1] < test_loss[0] and train_loss[-1] < train_loss[0]
-    assert np.asarray(lab._loss.accuracy_lines.y)[:, -1].min() > 0.8
+    assert min(drawn["test accuracy"][-1], drawn["training accuracy"][-1]) > 0.8
     assert np.asarray(lab._gradient.lines.x)[0] == 1  # epoch 0 has no gradient yet
     assert (np.asarray(lab._gradient.lines.y) > 0).all()
     # Whole decades, every tick on the axis and every curve between the first and last.
@@ -291,7 +298,7 @@ def test_training_lowers_the_loss_on_the_curves(lab):
     assert ticks[0] <= np.min(lab._gradient.lines.y) <= np.max(lab._gradient.lines.y) <= ticks[-1]
     assert "Epoch <b>50</b>" in lab._epoch.value and lab.model.status == "training"
     assert f"Training loss <b>{format_number(train_loss[-1])}</b>" in lab._output.stats.value
-    test_accuracy = np.asarray(lab._loss.accuracy_lines.y)[0, -1]
+    test_accuracy = curves(lab)["test accuracy"][-1]
     test_row = f"Test loss <b>{format_number(test_loss[-1])}</b>"
     assert f"{test_row} &middot; accuracy <b>{test_accuracy:.0%}</b>" in lab._output.stats.value
 
@@ -336,7 +343,7 @@ def test_reset_restarts_from_the_initial_weights(lab):
     fresh.close()
     lab.draw()
     assert len(lab.model.trainer.history) == 1 and "Epoch <b>0</b>" in lab._epoch.value
-    np.testing.assert_array_equal(lab._loss.loss_lines.x, [0, 0])  # one point, drawn twice
+    np.testing.assert_array_equal(curves(lab)["epoch"], [0])  # one point (drawn as a dot)
 
 
 def test_regenerate_draws_new_points_from_the_same_set(lab):
@@ -366,13 +373,17 @@ def test_plane_switches_to_regression(lab):
     assert lab.model.head == "linear" and lab._controls["head"].value == "linear"
     assert lab.model.playing
     rebuild(lab)
-    assert lab.model.task == "regression" and lab._loss.accuracy_lines.visible is False
-    assert lab._loss.accuracy_axis.visible is False
+    assert lab.model.task == "regression" and set(curves(lab)) == {
+        "epoch",
+        "test loss",
+        "training loss",
+    }
+    assert not any(line["right"] for line in lab._loss.view.lines)  # no accuracy axis
     assert "loss" in lab._loss.legend.value and "accuracy" not in lab._loss.legend.value
     assert "accuracy" not in lab._output.stats.value
     lab._controls["dataset"].value = "circle"
     rebuild(lab)
-    assert lab.model.head == "tanh" and lab._loss.accuracy_lines.visible is True
+    assert lab.model.head == "tanh" and "test accuracy" in curves(lab)
     assert "test accuracy" in lab._loss.legend.value
 
 
@@ -622,7 +633,7 @@ def test_history_stays_bounded_on_a_long_run(lab):
     epochs = trainer.history["epoch"]
     assert len(epochs) <= 20 and epochs[0] == 0 and epochs[-1] == 300
     assert np.all(np.diff(epochs) > 0)
-    assert len(lab._loss.loss_lines.x) == len(epochs) and lab._loss.loss_lines.x[-1] == 300
+    assert len(curves(lab)["epoch"]) == len(epochs) and curves(lab)["epoch"][-1] == 300
 
 
 def test_a_long_runs_curve_keeps_its_whole_shape(lab):
@@ -873,7 +884,7 @@ def test_a_setting_changed_while_paused_rebuilds_and_stays_paused(lab):
     assert not lab.model.playing and not play.value
     rebuild(lab)  # the loop rebuilds and draws the new run's first frame
     assert lab.model.epoch == 0 and "Epoch <b>0</b>" in lab._epoch.value
-    np.testing.assert_array_equal(lab._loss.loss_lines.x, [0, 0])
+    np.testing.assert_array_equal(curves(lab)["epoch"], [0])
     assert not lab.model.playing
     play.value = True  # Play again: a change plays again
     play.value = False
@@ -901,7 +912,7 @@ def test_a_paused_lab_loop_shows_the_new_run_at_epoch_zero():
         wait_until(lambda: lab._canvas.run == version + 1, what="the new run drawn")
         time.sleep(0.3)
         assert lab.model.epoch == 0 and not lab.model.playing
-        np.testing.assert_array_equal(lab._loss.loss_lines.x, [0, 0])
+        np.testing.assert_array_equal(curves(lab)["epoch"], [0])
     finally:
         stop(lab)
 
@@ -1052,23 +1063,26 @@ def test_the_gradient_flow_plot_can_sit_in_the_output_column():
 # --- what reaches the page: nothing a browser cannot draw ---------------------------------------
 
 
-def marks(lab: Lab):
-    figures = [lab._loss.figure, lab._gradient.figure]
-    return [mark for figure in figures for mark in figure.marks]
-
-
 def assert_drawable(lab: Lab) -> None:
-    """Every line has as many x as y values, finite; every epoch axis has a domain."""
-    for mark in marks(lab):
+    """Every line has as many x as y values, finite; every epoch axis has a domain that
+    holds the epochs drawn."""
+    for mark in lab._gradient.figure.marks:
         if isinstance(mark, bq.Lines):
             x, y = np.asarray(mark.x, dtype=float), np.atleast_2d(np.asarray(mark.y, dtype=float))
             assert y.shape[-1] == len(x) >= 2, mark.labels
             assert np.isfinite(x).all() and np.isfinite(y).all(), mark.labels
-    for plot in (lab._loss.loss_lines, lab._gradient.lines):
-        scale, x = plot.scales["x"], np.asarray(plot.x, dtype=float)
-        assert scale.min is not None and scale.max > scale.min
-        if plot.visible:
-            assert scale.min <= x.min() and x.max() <= scale.max <= 1.25 * max(x.max(), 1)
+    plot = lab._gradient.lines
+    scale, x = plot.scales["x"], np.asarray(plot.x, dtype=float)
+    assert scale.min is not None and scale.max > scale.min
+    if plot.visible:
+        assert scale.min <= x.min() and x.max() <= scale.max <= 1.25 * max(x.max(), 1)
+    # The loss curves, as the frame carries them: rows of equal length, finite.
+    rows = np.frombuffer(lab._canvas.curves, dtype=np.float32)
+    assert rows.size == (len(lab._loss.view.lines) + 1) * len(curves(lab)["epoch"])
+    assert np.isfinite(rows).all()
+    epochs, top = curves(lab)["epoch"], lab._canvas.curves_top
+    if len(epochs):
+        assert epochs.max() <= top <= 1.25 * max(epochs.max(), 1)
 
 
 @pytest.mark.parametrize("epochs", [0, 1, 5])
@@ -1090,8 +1104,9 @@ def test_each_change_of_a_line_is_one_message(lab):
     """x and y of a line reach the page in one message (apart, a line of another length
     than its x draws `null` paths)."""
     sent = []
-    for line in (lab._loss.loss_lines, lab._gradient.lines):
-        line._send = lambda msg, buffers=None, line=line: sent.append(sorted(msg["state"]))
+    line = lab._gradient.lines
+    line._send = lambda msg, buffers=None: sent.append(sorted(msg["state"]))
+    lab._text_at = 0.0  # the gradient plot is drawn with the numbers
     lab.model.advance(3)
     lab.draw()
     assert sent and all({"x", "y"} <= set(state) or not {"x", "y"} & set(state) for state in sent)
@@ -1117,7 +1132,7 @@ def test_digits_without_hidden_layers_draw_ten_bars(lab):
 def test_a_hidden_figure_leaves_the_page():
     lab = Lab(autostart=False, hide=["loss", "gradient_flow"])
     try:
-        for figure in (lab._loss.figure, lab._gradient.figure):
+        for figure in (lab._loss.view, lab._gradient.figure):
             assert not on_page(lab, figure)
             found, todo = False, [lab]
             while todo:
@@ -1137,13 +1152,13 @@ def test_a_training_frame_sends_no_scale_change(lab):
     lab.model.advance(100)
     lab.draw()
     sent = []
-    for line in (lab._loss.loss_lines, lab._gradient.lines):
-        scale = line.scales["x"]
-        scale._send = lambda msg, buffers=None: sent.append(msg)
+    scale = lab._gradient.lines.scales["x"]
+    scale._send = lambda msg, buffers=None: sent.append(msg)
     for _ in range(10):
         lab.model.advance(2)
+        lab._text_at = 0.0  # (the gradient plot is drawn with the numbers)
         lab.draw()
-    assert len(sent) <= 2 * 2  # an axis grows now and then (here from 100 to 120 epochs)
+    assert len(sent) <= 2  # an axis grows now and then (here from 100 to 120 epochs)
 
 
 def test_a_run_stuck_at_chance_says_so_and_what_to_try():
@@ -1338,7 +1353,7 @@ def test_switching_shapes_to_circle_and_back(shapes_lab):
     assert on_page(lab, lab._output.bars_figure)
     model.advance(1)
     lab.draw()
-    assert len(np.asarray(lab._loss.loss_lines.x)) >= 2
+    assert len(curves(lab)["epoch"]) >= 2
 
 
 def test_conv_controls_are_hidden_for_two_dimensional_data(lab):
@@ -1360,11 +1375,11 @@ def test_a_frame_trains_part_of_an_epoch_and_the_counter_says_how_far(shapes_lab
     # A new run's first scores come a chunk per frame: the first picture waits for none.
     assert model.recording and model.trainer.history["epoch"] == []
     rebuild(lab)
-    assert not lab._loss.loss_lines.visible
+    assert len(curves(lab)["epoch"]) == 0  # no curve yet, rather than the last run's
     while model.recording:
         model.go_on_recording()
     lab.draw()
-    assert lab._loss.loss_lines.visible and model.trainer.steps == 0
+    assert len(curves(lab)["epoch"]) == 1 and model.trainer.steps == 0
     for _ in range(3):
         model.advance()
     assert model.trainer.steps == 3 and model.epoch == 0
@@ -1410,7 +1425,7 @@ def test_the_loop_scores_a_paused_conv_run_without_training_it():
             timeout=60,
             what="the first scores of the paused run on the page",
         )
-        assert model.trainer.history["epoch"] == [0] and lab._loss.loss_lines.visible
+        assert model.trainer.history["epoch"] == [0] and len(curves(lab)["epoch"]) == 1
         assert not model.recording and not model.playing and model.trainer.steps == 0
     finally:
         lab.close()
@@ -1494,8 +1509,8 @@ def test_while_training_the_numbers_are_written_a_few_times_a_second(lab):
     lab.draw()  # ...and a moment later, the picture and the curves, not the numbers
     assert "Epoch <b>2</b>" in lab._epoch.value and lab._output.stats.value == stats
     assert list(lab._gradient.lines.x) == gradient_x == [1, 2]
-    assert list(lab._loss.loss_lines.x) == [0, 1, 2, 3]
-    assert list(lab._loss.accuracy_lines.x) == [0, 1, 2]  # with the numbers
+    # The curves go with every frame, in its one message.
+    assert list(curves(lab)["epoch"]) == [0, 1, 2, 3] and len(curves(lab)["test accuracy"]) == 4
     lab._text_at -= TEXT_INTERVAL  # the interval has passed, but only 1 frame was drawn
     model.advance()
     lab.draw()
@@ -1504,7 +1519,6 @@ def test_while_training_the_numbers_are_written_a_few_times_a_second(lab):
     lab.draw()
     assert "Epoch <b>4</b>" in lab._epoch.value and lab._output.stats.value != stats
     assert list(lab._gradient.lines.x) == [1, 2, 3, 4]
-    assert list(lab._loss.accuracy_lines.x) == [0, 1, 2, 3, 4]
     model.advance()
     model.playing = False  # stopped: the last frame shows its numbers at once
     lab.draw()
@@ -1528,8 +1542,58 @@ def test_a_stop_catches_the_numbers_up_without_a_new_picture(lab):
     assert lab._numbers_only and lab.loop.redraw.is_set()
     lab.draw()
     assert "Epoch <b>3</b>" in lab._epoch.value
-    assert list(lab._loss.accuracy_lines.x) == [0, 1, 2, 3]
+    assert list(curves(lab)["epoch"]) == [0, 1, 2, 3]  # (sent with the last frame)
     assert lab._canvas.frame == frames  # no new picture
     lab.model.focus = (1, 0)  # looking at a neuron: the picture again
     lab.draw()
     assert lab._canvas.frame == frames + 1
+
+
+def test_a_training_frame_is_one_message_to_the_page(lab, monkeypatch):
+    """The network picture, the output over the plane and the loss curves travel in one
+    message (the server relays each message, and a room's CPU follows their number); the
+    numbers only a few times a second."""
+    model = lab.model
+    model.playing = True
+    model.advance()
+    lab.draw()  # the run's first frame: its numbers, points, lines
+    sent = []
+    monkeypatch.setattr(
+        widgets.Widget,
+        "_send",
+        lambda self, msg, buffers=None: sent.append(
+            (type(self).__name__, [*msg["state"], *(path[0] for path in msg["buffer_paths"])])
+        ),
+    )
+    for _ in range(3):
+        model.advance()
+        lab.draw()
+        assert len(sent) == 1, sent
+        kind, keys = sent.pop()
+        assert kind == "NetworkCanvas"
+        assert {"frame", "tiles", "links", "surface", "curves"} <= set(keys)
+    assert list(curves(lab)["epoch"]) == [0, 1, 2, 3, 4]
+    assert np.frombuffer(lab._canvas.surface, dtype=np.uint8).size == SURFACE_RESOLUTION**2
+
+
+def test_the_curves_view_reads_its_rows_from_the_frame():
+    canvas = NetworkCanvas()
+    view = dllab.ui.CurvesView(source=canvas, title="Loss")
+    view.set_lines([("a", "#000", False, False), ("b", "#999", True, True)])
+    assert view.drawn() == {
+        "epoch": pytest.approx([]),
+        "a": pytest.approx([]),
+        "b": pytest.approx([]),
+    }
+    rows = np.array([[0, 1, 2], [0.5, 0.4, 0.3], [0.1, 0.6, 0.9]])
+    send_frame(canvas)
+    canvas.show([np.zeros((1, 2, 2))], [], ["in"], curves=rows, curves_top=4)
+    drawn = view.drawn()
+    np.testing.assert_allclose(drawn["epoch"], [0, 1, 2])
+    np.testing.assert_allclose(drawn["b"], [0.1, 0.6, 0.9], rtol=1e-6)
+    assert canvas.curves_top == 4.0
+    assert "a" in view.legend() and "stroke-dasharray" in view.legend()  # b is dashed
+    canvas.show([np.zeros((1, 2, 2))], [], ["in"])  # a frame without curves keeps them
+    np.testing.assert_allclose(view.drawn()["epoch"], [0, 1, 2])
+    view.close()
+    canvas.close()

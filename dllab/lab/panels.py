@@ -11,7 +11,7 @@ import ipywidgets as w
 import numpy as np
 from numpy.typing import NDArray
 
-from ..ui import NetworkCanvas, PlaneView, update
+from ..ui import CurvesView, NetworkCanvas, PlaneView, update
 from ..ui.theme import ACCURACY_COLOURS, BLUE, LOSS_COLOURS, format_number, layer_colours
 from ..ui.theme import lines_legend as legend_of
 
@@ -22,6 +22,8 @@ SURFACE_PX = 250
 CURVES_PX = (COLUMN_PX, 170)  # a curves plot in the output column
 WIDE_CURVES_PX = (560, 250)  # a curves plot under the panels
 LOSS_CEILING = 1e6  # a diverged run's loss is drawn at this height
+LOSSES = ("test loss", "training loss")
+SHARES = ("test accuracy", "training accuracy")
 MAX_DRAWN = 250  # points drawn per curve, at most (about one per pixel of the plot)
 GRADIENT_RANGE = (1e-12, 1e12)  # gradient sizes drawn on the log axis
 # An epoch axis ends at one of these (times a power of ten): its 5 ticks then fall on
@@ -45,90 +47,65 @@ def _curves_figure(title: str, marks, axes, size: tuple[int, int]) -> bq.Figure:
     )
 
 
-def _curve(x: NDArray, y: NDArray) -> tuple[NDArray, NDArray]:
+def _thinned(x: NDArray, y: NDArray) -> tuple[NDArray, NDArray]:
     """The points of a curve as drawn, in float32: at most about MAX_DRAWN of them (evenly
     spread, the last one always kept), since the plot has fewer pixels than a long run's
-    history has points. A line needs two points: a single epoch is drawn twice."""
-    if len(x) == 1:
-        return np.repeat(x, 2).astype(np.float32), np.repeat(y, 2, axis=-1).astype(np.float32)
+    history has points."""
     if len(x) > MAX_DRAWN:
         keep = np.unique(np.append(np.arange(0, len(x), -(-len(x) // MAX_DRAWN)), len(x) - 1))
         x, y = x[keep], y[..., keep]
     return x.astype(np.float32), y.astype(np.float32)
 
 
-class LossPlot:
-    """Test and training loss (solid) and accuracy (dashed, right axis) over the epochs."""
+def _curve(x: NDArray, y: NDArray) -> tuple[NDArray, NDArray]:
+    """`_thinned`, for a bqplot line, which needs two points: a single epoch twice."""
+    if len(x) == 1:
+        return np.repeat(x, 2).astype(np.float32), np.repeat(y, 2, axis=-1).astype(np.float32)
+    return _thinned(x, y)
 
-    def __init__(self, size: tuple[int, int] = CURVES_PX) -> None:
-        # No padding: the axes start at epoch 0 and loss 0, not just below.
-        epoch, loss = (
-            bq.LinearScale(allow_padding=False),
-            bq.LinearScale(min=0, allow_padding=False),
-        )
-        share = bq.LinearScale(min=0, max=1, allow_padding=False)
-        self.loss_lines = bq.Lines(
-            x=[0, 1],
-            y=[[0, 0], [0, 0]],
-            scales={"x": epoch, "y": loss},
-            colors=LOSS_COLOURS,
-            labels=["test loss", "training loss"],
-        )
-        self.accuracy_lines = bq.Lines(
-            x=[0, 1],
-            y=[[0, 0], [0, 0]],
-            scales={"x": epoch, "y": share},
-            colors=ACCURACY_COLOURS,
-            line_style="dashed",
-            labels=["test accuracy", "training accuracy"],
-        )
-        self.accuracy_axis = bq.Axis(
-            scale=share,
-            side="right",
-            label="accuracy",
-            tick_format=".0%",
-            tick_values=[0, 0.25, 0.5, 0.75, 1],
-        )
-        self.figure = _curves_figure(
-            "Loss",
-            [self.loss_lines, self.accuracy_lines],
-            [
-                bq.Axis(scale=epoch, label="epoch", num_ticks=5),
-                bq.Axis(scale=loss, side="left", label="loss", num_ticks=5),
-                self.accuracy_axis,
-            ],
-            size,
+
+class LossPlot:
+    """Test and training loss (solid) and accuracy (dashed, right axis) over the epochs,
+    drawn by the page from the network picture's frames (a `CurvesView`): the lab sends
+    `curves(...)` with each frame."""
+
+    def __init__(self, canvas: NetworkCanvas, size: tuple[int, int] = CURVES_PX) -> None:
+        width, height = size
+        self.view = CurvesView(
+            source=canvas,
+            title="Loss",
+            left_label="loss",
+            right_label="accuracy",
+            width_px=width,
+            height_px=height,
         )
         self.legend = w.HTML(layout=w.Layout(margin=LEGEND_MARGIN))
-        self.box = w.VBox([self.figure, self.legend])
+        self.box = w.VBox([self.view, self.legend])
+        self.new_run(True)
 
     def new_run(self, classifying: bool) -> None:
-        update(self.accuracy_lines, visible=classifying)
-        update(self.accuracy_axis, visible=classifying)
-        lines = [self.loss_lines, self.accuracy_lines] if classifying else [self.loss_lines]
-        self.legend.value = legend_of(lines)
+        """The losses, and the accuracies when classifying."""
+        lines = [(name, colour, False, False) for name, colour in zip(LOSSES, LOSS_COLOURS)]
+        if classifying:
+            lines += [(name, colour, True, True) for name, colour in zip(SHARES, ACCURACY_COLOURS)]
+        self.view.set_lines(lines)
+        self.legend.value = self.view.legend()
 
-    def show(self, history: dict[str, list], classifying: bool, accuracy: bool = True) -> None:
-        """The curves up to now; `accuracy` False leaves the accuracy lines as they are (the
-        lab redraws them with its numbers, a few times a second)."""
+    def curves(self, history: dict[str, list], classifying: bool) -> tuple[NDArray, float]:
+        """What a frame carries: rows of the epochs, then each line's values (at most
+        MAX_DRAWN points), and where the epoch axis ends. A diverged run's losses (up to
+        infinite) are drawn at a ceiling."""
         epochs = np.asarray(history["epoch"], dtype=float)
-        # No score yet (a new convolutional run's first is computed over a few frames):
-        # no line, rather than the last run's.
-        update(self.loss_lines, visible=bool(len(epochs)))
-        update(self.accuracy_lines, visible=bool(len(epochs)) and classifying)
-        if not len(epochs):
-            return
-        # A diverged run's losses (up to infinite) are drawn at a ceiling: past it the axis's
-        # ticks are written in a notation SVG cannot read.
+        lines = len(self.view.lines)
+        if not len(epochs):  # no score yet (a new convolutional run's first frames)
+            return np.zeros((lines + 1, 0), dtype=np.float32), 1.0
         losses = np.asarray([history["test_loss"], history["train_loss"]], dtype=float)
         losses = np.clip(np.nan_to_num(losses, nan=LOSS_CEILING), 0, LOSS_CEILING)
-        x, y = _curve(epochs, losses)
-        update(self.loss_lines.scales["x"], **_epoch_domain(epochs))
-        update(self.loss_lines, x=x, y=y)
-        if classifying and accuracy:
-            shares = np.asarray([history["test_accuracy"], history["train_accuracy"]], dtype=float)
-            x, y = _curve(epochs, shares)
-            update(self.accuracy_lines, x=x, y=y)
+        rows = [losses]
+        if classifying:
+            rows.append(np.asarray([history["test_accuracy"], history["train_accuracy"]]))
+        x, y = _thinned(epochs, np.concatenate(rows))
+        return np.vstack([x, y]).astype(np.float32), _epoch_domain(epochs)["max"]
 
 
 class GradientPlot:

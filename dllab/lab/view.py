@@ -39,10 +39,10 @@ OTHER_PARTS = (
 ).split()
 PARTS = [name for name, _, _ in CONTROLS] + OTHER_PARTS
 STATUS_KIND = {"diverged": "error", "stuck": "error", "error": "error", "converged": "info"}
-# While training, the numbers (epoch counter, scores), the accuracy curves and the
-# gradient-flow plot are redrawn at most this often; the picture, the output and the loss
-# curves every frame.
-# A person reads a number a few times a second, and every widget changed costs a message
+# A frame is one message: the network picture, with the output over the plane and the loss
+# and accuracy curves in it (NetworkCanvas, PlaneView, CurvesView). While training, the
+# numbers (epoch counter, scores) and the gradient-flow plot are redrawn at most this often:
+# a person reads a number a few times a second, and every widget changed costs a message
 # to the page through the server (and the server's CPU: benchmarks/bench_load.py).
 TEXT_INTERVAL = 0.2
 TEXT_FRAMES = 4  # ...and every this many frames at most (on a busy server frames are few)
@@ -92,7 +92,7 @@ class Lab(w.VBox):
         self._canvas = NetworkCanvas(width_px=515, height_px=400, ack_every=ANSWER_EVERY)
         self._canvas.observe(self._focus_changed, names=["hovered", "selected"])
         in_column = output_column == "loss"
-        self._loss = LossPlot(CURVES_PX if in_column else WIDE_CURVES_PX)
+        self._loss = LossPlot(self._canvas, CURVES_PX if in_column else WIDE_CURVES_PX)
         self._gradient = GradientPlot(WIDE_CURVES_PX if in_column else CURVES_PX)
         beside, under = (self._loss, self._gradient)[:: 1 if in_column else -1]
         self._output = OutputPanel(c, beside.box, self._canvas)
@@ -357,10 +357,10 @@ class Lab(w.VBox):
         due = now - self._text_at >= TEXT_INTERVAL and self._frames_since_text >= TEXT_FRAMES
         text = new_run or not model.playing or due
         classifying = model.task != "regression"
-        self._loss.show(frame.history, classifying, accuracy=text)
         if text:
-            self._write_numbers(frame.history, classifying, now, curves=False)
+            self._write_numbers(frame.history, classifying, now)
         self._text_behind = not text
+        curves, curves_top = self._loss.curves(frame.history, classifying)
         surface = frame.surface
         if surface is not None:
             surface = np.sign(surface) if model.discretize else surface
@@ -376,16 +376,13 @@ class Lab(w.VBox):
             run=frame.version,
             surface=surface,
             surface_title=frame.surface_title if surface is not None else "",
+            curves=curves,
+            curves_top=curves_top,
         )
 
-    def _write_numbers(
-        self, history: dict[str, list], classifying: bool, now: float, curves: bool = True
-    ) -> None:
-        """The parts a frame sends only a few times a second (see TEXT_INTERVAL), and the
-        loss and accuracy curves unless `curves` is False (drawn already)."""
+    def _write_numbers(self, history: dict[str, list], classifying: bool, now: float) -> None:
+        """The parts a frame sends only a few times a second (see TEXT_INTERVAL)."""
         self._text_at, self._frames_since_text, self._text_behind = now, 0, False
-        if curves:
-            self._loss.show(history, classifying)
         self._gradient.show(history)
         self._output.show_stats(history, classifying)
         self._write_state()

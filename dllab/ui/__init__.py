@@ -11,10 +11,12 @@ widget), a thin view built from these pieces, and a thin notebook.
   and `Background`, the same calls for a model whose work runs on one;
 - `PlaneFigure`, `update`: the plane plot, and changing a mark in one message;
 - `NetworkCanvas`: the network picture (tiles and weighted links), drawn by the browser,
-  and `PlaneView`, the output over the plane drawn from the same frames (one message each).
+  and `PlaneView` and `CurvesView`, the output over the plane and curves over the epochs
+  drawn from the same frames (one message each).
 """
 
 from .binding import Control, bind, build_controls, make_room
+from .curves_view import CurvesView
 from .figures import PlaneFigure, diverging_scale, update
 from .messages import MessageArea, message_html
 from .network_canvas import NetworkCanvas
@@ -24,6 +26,7 @@ from .runner import Background, Runner
 __all__ = [
     "Background",
     "Control",
+    "CurvesView",
     "MessageArea",
     "NetworkCanvas",
     "PlaneFigure",

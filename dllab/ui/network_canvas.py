@@ -47,6 +47,10 @@ class NetworkCanvas(anywidget.AnyWidget):
     surface = t.Bytes(b"").tag(sync=True)
     surface_size = t.Int(0).tag(sync=True)
     surface_title = t.Unicode("").tag(sync=True)
+    # Curves over the epochs (drawn by a CurvesView), also in the same message: float32
+    # rows, the epochs first, then one row per line; the epoch axis ends at curves_top.
+    curves = t.Bytes(b"").tag(sync=True)
+    curves_top = t.Float(1.0).tag(sync=True)
     frame = t.Int(0).tag(sync=True)
     run = t.Int(0).tag(sync=True)  # which training run the frame belongs to
     # The page answers every this many frames (and the last one once frames stop): an
@@ -89,10 +93,14 @@ class NetworkCanvas(anywidget.AnyWidget):
         run: int = 0,
         surface: NDArray[np.float64] | None = None,
         surface_title: str = "",
+        curves: NDArray | None = None,
+        curves_top: float = 1.0,
     ) -> None:
         """Send one frame: `tiles[c]` is (n_tiles, height, width) in [-1, 1] for column c;
         `weights[i]` joins column link_from + i to the next one; `surface`, (n, n) in
-        [-1, 1] with its top row first, goes with it (None: no surface)."""
+        [-1, 1] with its top row first, goes with it (None: no surface), and so do
+        `curves` (rows: the epochs, then each line's values) and `curves_top`, where their
+        epoch axis ends (None: the curves drawn stay as they are)."""
         labels = labels or [None] * len(tiles)
         columns = [
             {
@@ -115,6 +123,9 @@ class NetworkCanvas(anywidget.AnyWidget):
             self.surface = b"" if surface is None else _bytes(surface)
             self.surface_size = 0 if surface is None else int(surface.shape[0])
             self.surface_title = surface_title
+            if curves is not None:
+                self.curves = np.asarray(curves, dtype=np.float32).tobytes()
+                self.curves_top = float(curves_top)
             self.links = np.nan_to_num(links).astype(np.float32).tobytes()
             self.frame += 1
         with self._drawn_changed:

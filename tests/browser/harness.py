@@ -261,9 +261,7 @@ def screenshot(page, name: str) -> Path:
 STATE_JS = """() => {
   const canvas = document.querySelector('.dllab-network canvas');
   const counter = document.querySelector('.dllab-epoch b');
-  const figure = [...document.querySelectorAll('.bqplot.figure')].find(
-    (f) => (f.querySelector('.mainheading') || {}).textContent === 'Loss');
-  const line = figure && figure.querySelector('g.curve path.line');
+  const curves = document.querySelector('.dllab-lab .dllab-curves-view');
   const message = document.querySelector('.dllab-message');
   const plane = document.querySelector('.dllab-plane-view');
   const play = [...document.querySelectorAll('.dllab-lab button')].find(
@@ -273,8 +271,8 @@ STATE_JS = """() => {
     run: canvas && canvas.dataset.run ? Number(canvas.dataset.run) : null,
     columns: canvas ? canvas.dataset.columns || null : null,
     epoch: counter ? Number(counter.textContent.replace(/[^0-9]/g, '')) : null,
-    loss_d: line ? line.getAttribute('d') : null,
-    loss_figure: Boolean(figure),
+    loss_d: curves && curves.dataset.curve ? curves.dataset.curve : null,
+    loss_figure: Boolean(curves),
     message: message ? message.textContent : '',
     play: play ? play.textContent.trim() : null,
     surface_title: plane ? plane.dataset.title : null,
@@ -354,9 +352,11 @@ BOXES_JS = """() => {
   for (const figure of document.querySelectorAll('.dllab-lab .bqplot.figure')) {
     figures[(figure.querySelector('.mainheading') || {}).textContent] = box(figure);
   }
-  // The output over the plane is a canvas (its title is written on it).
+  // The output over the plane and the loss curves are canvases (titles written on them).
   const plane = document.querySelector('.dllab-lab .dllab-plane-view');
   if (plane) figures['Output'] = box(plane);
+  const curves = document.querySelector('.dllab-lab .dllab-curves-view');
+  if (curves) figures['Loss'] = box(curves);
   const play = [...document.querySelectorAll('.dllab-lab button')].find(
     (b) => ['Play', 'Pause'].includes(b.textContent.trim()));
   return {play: box(play), network: box(document.querySelector('.dllab-network canvas')),

@@ -1,0 +1,148 @@
+// Curves over the epochs, as the lab draws its losses live: the points arrive in the
+// frames of the network picture (its `source`, a NetworkCanvas: `curves`, float32 rows, the
+// epochs first, then one row per line; `curves_top`, where the epoch axis ends), so that a
+// frame is one message; the lines' names, colours and axes are this widget's own.
+
+const EDGE = { left: 50, top: 30, right: 50, bottom: 35 };
+
+function asFloats(value) {
+  const copy = new Uint8Array(asBytes(value));
+  return new Float32Array(copy.buffer, 0, Math.floor(copy.byteLength / 4));
+}
+
+// Five ticks from 0 to a round number at or past `top`.
+function niceTop(top) {
+  if (!(top > 0) || !Number.isFinite(top)) return 1;
+  const power = Math.pow(10, Math.floor(Math.log10(top)));
+  const step = [0.1, 0.15, 0.2, 0.25, 0.5, 1, 1.5, 2, 2.5, 5, 10].map((m) => m * power).find((s) => 4 * s >= top);
+  return 4 * step;
+}
+
+function label(value) {
+  if (value === 0) return "0";
+  if (Math.abs(value) >= 1e4 || Math.abs(value) < 1e-3) return value.toExponential(0);
+  return String(+value.toPrecision(3));
+}
+
+async function render({ model, el, host }) {
+  const source = await host.getModel(model.get("source"));
+  const canvas = document.createElement("canvas");
+  canvas.className = "dllab-curves-view";
+  canvas.setAttribute("role", "img");
+  el.appendChild(canvas);
+  const ctx = canvas.getContext("2d");
+
+  function draw() {
+    const width = model.get("width_px");
+    const height = model.get("height_px");
+    const ratio = window.devicePixelRatio || 1;
+    if (canvas.width !== width * ratio || canvas.height !== height * ratio) {
+      canvas.width = width * ratio;
+      canvas.height = height * ratio;
+      canvas.style.width = `${width}px`;
+      canvas.style.height = `${height}px`;
+    }
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    const lines = model.get("lines") || [];
+    const values = asFloats(source.get("curves"));
+    const n = lines.length ? Math.floor(values.length / (lines.length + 1)) : 0;
+    const row = (k) => values.subarray(k * n, (k + 1) * n);
+    const epochs = row(0);
+    const right = lines.some((line) => line.right);
+    let leftTop = 0;
+    lines.forEach((line, k) => {
+      if (line.right) return;
+      for (const v of row(k + 1)) if (Number.isFinite(v)) leftTop = Math.max(leftTop, v);
+    });
+    leftTop = niceTop(leftTop);
+    const xTop = source.get("curves_top") || 1;
+    const plotW = width - EDGE.left - EDGE.right;
+    const plotH = height - EDGE.top - EDGE.bottom;
+    const px = (x) => EDGE.left + (x / xTop) * plotW;
+    const pyLeft = (y) => EDGE.top + plotH - (Math.min(y, leftTop) / leftTop) * plotH;
+    const pyRight = (y) => EDGE.top + plotH - Math.max(0, Math.min(1, y)) * plotH;
+    // Grid, axes and their ticks.
+    ctx.font = "11px sans-serif";
+    ctx.lineWidth = 1;
+    for (let i = 0; i <= 4; i++) {
+      const x = px((xTop * i) / 4), y = pyLeft((leftTop * i) / 4);
+      ctx.strokeStyle = "#eee";
+      ctx.beginPath();
+      ctx.moveTo(x + 0.5, EDGE.top);
+      ctx.lineTo(x + 0.5, EDGE.top + plotH);
+      ctx.moveTo(EDGE.left, y + 0.5);
+      ctx.lineTo(EDGE.left + plotW, y + 0.5);
+      ctx.stroke();
+      ctx.fillStyle = "#555";
+      ctx.textAlign = "center";
+      ctx.fillText(label((xTop * i) / 4), x, EDGE.top + plotH + 14);
+      ctx.textAlign = "right";
+      ctx.fillText(label((leftTop * i) / 4), EDGE.left - 5, y + 4);
+      if (right) {
+        ctx.textAlign = "left";
+        ctx.fillText(`${25 * i}%`, EDGE.left + plotW + 5, pyRight(i / 4) + 4);
+      }
+    }
+    ctx.strokeStyle = "#999";
+    ctx.strokeRect(EDGE.left + 0.5, EDGE.top + 0.5, plotW, plotH);
+    ctx.fillStyle = "#333";
+    ctx.font = "12px sans-serif";
+    ctx.textAlign = "center";
+    ctx.fillText(model.get("x_label"), EDGE.left + plotW / 2, height - 4);
+    const side = (text, x, angle) => {
+      ctx.save();
+      ctx.translate(x, EDGE.top + plotH / 2);
+      ctx.rotate(angle);
+      ctx.fillText(text, 0, 0);
+      ctx.restore();
+    };
+    side(model.get("left_label"), 14, -Math.PI / 2);
+    if (right) side(model.get("right_label"), width - 10, Math.PI / 2);
+    ctx.font = "16px sans-serif";
+    ctx.fillText(model.get("title"), EDGE.left + plotW / 2, 18);
+    // The lines (a run's first epoch alone is drawn as a dot).
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(EDGE.left, EDGE.top - 2, plotW + 2, plotH + 4);
+    ctx.clip();
+    lines.forEach((line, k) => {
+      const ys = row(k + 1);
+      const py = line.right ? pyRight : pyLeft;
+      ctx.strokeStyle = line.colour;
+      ctx.fillStyle = line.colour;
+      ctx.lineWidth = 2;
+      ctx.setLineDash(line.dashed ? [5, 3] : []);
+      if (n === 1) {
+        ctx.beginPath();
+        ctx.arc(px(epochs[0]), py(ys[0]), 2.5, 0, 2 * Math.PI);
+        ctx.fill();
+        return;
+      }
+      ctx.beginPath();
+      for (let i = 0; i < n; i++) {
+        if (i === 0) ctx.moveTo(px(epochs[i]), py(ys[i]));
+        else ctx.lineTo(px(epochs[i]), py(ys[i]));
+      }
+      ctx.stroke();
+    });
+    ctx.restore();
+    ctx.setLineDash([]);
+    // Read by tests and benchmarks: what is drawn (points, last epoch, last values).
+    const last = n ? lines.map((_, k) => row(k + 1)[n - 1].toPrecision(6)).join(",") : "";
+    canvas.dataset.frame = source.get("frame");
+    canvas.dataset.points = n;
+    canvas.dataset.curve = n ? `${n}:${epochs[n - 1]}:${last}` : "";
+    canvas.setAttribute("aria-label", `${model.get("title")}: ${n} epochs drawn`);
+  }
+
+  source.on("change:frame", draw);
+  model.on("change:lines change:title change:width_px change:height_px", draw);
+  draw();
+  return () => {
+    source.off("change:frame", draw);
+    model.off("change:lines change:title change:width_px change:height_px", draw);
+  };
+}
+
+export default { render };
