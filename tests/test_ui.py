@@ -3,6 +3,8 @@ plane figure, and the engine's plane helpers and training recipe it draws on."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import threading
 import time
 
@@ -289,3 +291,12 @@ def test_a_kernels_logger_stops_making_debug_records_its_handlers_drop():
     finally:
         logger.handlers.clear()
     drop_unseen_debug_records()  # outside a kernel: nothing to do, no error
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node not installed")
+@pytest.mark.parametrize("widget", ["NetworkCanvas", "PlaneView", "CurvesView"])
+def test_the_toolkits_canvas_scripts_parse(widget, tmp_path):
+    script = tmp_path / "widget.mjs"
+    script.write_text(getattr(dllab.ui, widget)._esm)
+    result = subprocess.run(["node", "--check", str(script)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

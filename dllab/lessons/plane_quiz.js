@@ -2,21 +2,6 @@
 // a marker, on one canvas. A click (or a drag, at most every throttle_ms) sets `click` to
 // [x1, x2, n], n counting the questions; the kernel answers with `marker`.
 
-const NEGATIVE = [245, 147, 34], ZERO = [232, 234, 235], POSITIVE = [8, 119, 189];
-function colour(v) {
-  const end = v < 0 ? NEGATIVE : POSITIVE, a = Math.min(1, Math.abs(v));
-  const c = [0, 1, 2].map((k) => Math.round(ZERO[k] + (end[k] - ZERO[k]) * a));
-  return `rgb(${c[0]},${c[1]},${c[2]})`;
-}
-function asFloats(value) {
-  const copy = new Uint8Array(asBytes(value));
-  return new Float32Array(copy.buffer, 0, Math.floor(copy.byteLength / 4));
-}
-function niceStep(span) {
-  const raw = span / 4, power = Math.pow(10, Math.floor(Math.log10(raw)));
-  return [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= raw);
-}
-
 function render({ model, el }) {
   const canvas = document.createElement("canvas");
   canvas.className = "dllab-plane";
@@ -131,7 +116,7 @@ function render({ model, el }) {
     ctx.fillStyle = "#333";
     ctx.strokeStyle = "#333";
     ctx.font = "12px sans-serif";
-    const step = niceStep(2 * e);
+    const step = tickStep(2 * e);
     ctx.textAlign = "center";
     for (let v = -Math.floor(g.view / step) * step; v <= g.view + 1e-9; v += step) {
       const x = g.px(v), y = g.py(v);

@@ -5,11 +5,6 @@
 
 const EDGE = { left: 50, top: 30, right: 50, bottom: 35 };
 
-function asFloats(value) {
-  const copy = new Uint8Array(asBytes(value));
-  return new Float32Array(copy.buffer, 0, Math.floor(copy.byteLength / 4));
-}
-
 // Five ticks from 0 to a round number at or past `top`.
 function niceTop(top) {
   if (!(top > 0) || !Number.isFinite(top)) return 1;
@@ -25,25 +20,12 @@ function label(value) {
 }
 
 async function render({ model, el, host }) {
-  const source = await host.getModel(model.get("source"));
-  const canvas = document.createElement("canvas");
-  canvas.className = "dllab-curves-view";
-  canvas.setAttribute("role", "img");
-  el.appendChild(canvas);
-  const ctx = canvas.getContext("2d");
+  const { source, canvas, ctx } = await sourcedCanvas(model, el, host, "dllab-curves-view");
 
   function draw() {
     const width = model.get("width_px");
     const height = model.get("height_px");
-    const ratio = window.devicePixelRatio || 1;
-    if (canvas.width !== width * ratio || canvas.height !== height * ratio) {
-      canvas.width = width * ratio;
-      canvas.height = height * ratio;
-      canvas.style.width = `${width}px`;
-      canvas.style.height = `${height}px`;
-    }
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.clearRect(0, 0, width, height);
+    fitCanvas(canvas, ctx, width, height);
     const lines = model.get("lines") || [];
     const values = asFloats(source.get("curves"));
     const n = lines.length ? Math.floor(values.length / (lines.length + 1)) : 0;
@@ -136,13 +118,7 @@ async function render({ model, el, host }) {
     canvas.setAttribute("aria-label", `${model.get("title")}: ${n} epochs drawn`);
   }
 
-  source.on("change:frame", draw);
-  model.on("change:lines change:title change:width_px change:height_px", draw);
-  draw();
-  return () => {
-    source.off("change:frame", draw);
-    model.off("change:lines change:title change:width_px change:height_px", draw);
-  };
+  return redrawOn(source, model, "change:lines change:title change:width_px change:height_px", draw);
 }
 
 export default { render };

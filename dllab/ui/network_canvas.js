@@ -5,41 +5,6 @@
 // frames unanswered, so it never sends faster than we draw. Each answer costs the kernel a
 // message in and two status messages out, each relayed by the server.
 
-const NEGATIVE = [245, 147, 34]; // orange, as in TensorFlow Playground
-const ZERO = [232, 234, 235];
-const POSITIVE = [8, 119, 189]; // blue
-
-function makePalette() {
-  const palette = new Uint8ClampedArray(256 * 4);
-  for (let i = 0; i < 256; i++) {
-    const v = i / 127.5 - 1;
-    const end = v < 0 ? NEGATIVE : POSITIVE;
-    const a = Math.abs(v);
-    for (let k = 0; k < 3; k++) palette[i * 4 + k] = ZERO[k] + (end[k] - ZERO[k]) * a;
-    palette[i * 4 + 3] = 255;
-  }
-  return palette;
-}
-const PALETTE = makePalette();
-
-function colour(v) {
-  const i = Math.max(0, Math.min(255, Math.round((v + 1) * 127.5))) * 4;
-  return `rgb(${PALETTE[i]},${PALETTE[i + 1]},${PALETTE[i + 2]})`;
-}
-
-function asBytes(value) {
-  if (!value) return new Uint8Array(0);
-  if (value instanceof DataView) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  return new Uint8Array(value.buffer || value);
-}
-
-function asFloats(value) {
-  const bytes = asBytes(value);
-  const copy = new Uint8Array(bytes); // aligned copy
-  return new Float32Array(copy.buffer, 0, Math.floor(copy.byteLength / 4));
-}
-
 const LABEL_GAP = 8; // px between a label and its tile, and to the canvas's edge
 const MAX_TILE = 44;
 const LINK_LEVELS = 32; // a link's colour and width follow its weight in steps of 1/32
@@ -120,15 +85,7 @@ function render({ model, el }) {
     const columns = model.get("columns") || [];
     const width = model.get("width_px");
     const height = model.get("height_px");
-    const ratio = window.devicePixelRatio || 1;
-    if (canvas.width !== width * ratio || canvas.height !== height * ratio) {
-      canvas.width = width * ratio;
-      canvas.height = height * ratio;
-      canvas.style.width = `${width}px`;
-      canvas.style.height = `${height}px`;
-    }
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.clearRect(0, 0, width, height);
+    fitCanvas(canvas, ctx, width, height);
     boxes = layoutOf(columns, width, height, ctx);
     const tiles = asBytes(model.get("tiles"));
     const links = asFloats(model.get("links"));

@@ -16,7 +16,6 @@ grows, and the training loop sends less often (dllab.lab.loop).
 from __future__ import annotations
 
 import logging
-import pathlib
 import threading
 import time
 from collections import deque
@@ -28,7 +27,7 @@ import traitlets as t
 from numpy.typing import NDArray
 
 from .kernel import drop_unseen_debug_records
-from .page import FromPage, from_page
+from .page import FromPage, canvas_script, from_page
 
 log = logging.getLogger("dllab")
 NOWHERE = [-1, -1]
@@ -36,7 +35,7 @@ ROUND_TRIPS_KEPT = 30  # round trips `queueing` compares (about 3 s of frames)
 
 
 class NetworkCanvas(anywidget.AnyWidget):
-    _esm = pathlib.Path(__file__).with_name("network_canvas.js")
+    _esm = canvas_script(__file__, "network_canvas.js")
 
     columns = t.List(t.Dict()).tag(sync=True)
     tiles = t.Bytes(b"").tag(sync=True)

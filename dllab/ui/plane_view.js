@@ -3,50 +3,15 @@
 // `source`, a NetworkCanvas), so that a frame is one message; the points, the extent and
 // whether the test points show are this widget's own, sent once per run.
 
-const NEGATIVE = [245, 147, 34]; // orange, as the network picture draws
-const ZERO = [232, 234, 235];
-const POSITIVE = [8, 119, 189]; // blue
 const EDGE = { left: 34, top: 24, right: 8, bottom: 22 };
 
-function shade(v) {
-  const end = v < 0 ? NEGATIVE : POSITIVE;
-  const a = Math.min(1, Math.abs(v));
-  return [0, 1, 2].map((k) => Math.round(ZERO[k] + (end[k] - ZERO[k]) * a));
-}
-const PALETTE = new Uint8ClampedArray(256 * 4);
-for (let i = 0; i < 256; i++) {
-  PALETTE.set([...shade(i / 127.5 - 1), 255], i * 4);
-}
-
-function asFloats(value) {
-  const copy = new Uint8Array(asBytes(value));
-  return new Float32Array(copy.buffer, 0, Math.floor(copy.byteLength / 4));
-}
-
-function tickStep(span) {
-  const raw = span / 4;
-  const power = Math.pow(10, Math.floor(Math.log10(raw)));
-  return [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= raw);
-}
-
 async function render({ model, el, host }) {
-  const source = await host.getModel(model.get("source"));
-  const canvas = document.createElement("canvas");
-  canvas.className = "dllab-plane-view";
-  canvas.setAttribute("role", "img");
-  el.appendChild(canvas);
-  const ctx = canvas.getContext("2d");
+  const { source, canvas, ctx } = await sourcedCanvas(model, el, host, "dllab-plane-view");
   const scratch = document.createElement("canvas");
 
   function draw() {
     const size = model.get("size_px");
-    const ratio = window.devicePixelRatio || 1;
-    if (canvas.width !== size * ratio) {
-      canvas.width = canvas.height = size * ratio;
-      canvas.style.width = canvas.style.height = `${size}px`;
-    }
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.clearRect(0, 0, size, size);
+    fitCanvas(canvas, ctx, size, size);
     const plot = Math.min(size - EDGE.left - EDGE.right, size - EDGE.top - EDGE.bottom);
     const e = model.get("extent");
     const px = (x) => EDGE.left + ((x + e) / (2 * e)) * plot;
@@ -77,7 +42,7 @@ async function render({ model, el, host }) {
       if (test[i] && !showTest) continue;
       ctx.beginPath();
       ctx.arc(px(xy[2 * i]), py(xy[2 * i + 1]), 3, 0, 2 * Math.PI);
-      ctx.fillStyle = `rgb(${shade(colours[i] / 127.5 - 1).join(",")})`;
+      ctx.fillStyle = colour(colours[i] / 127.5 - 1);
       ctx.strokeStyle = test[i] ? "#000" : "#fff";
       ctx.fill();
       ctx.stroke();
@@ -111,13 +76,7 @@ async function render({ model, el, host }) {
     canvas.setAttribute("aria-label", `${title} over the input plane`);
   }
 
-  source.on("change:frame", draw);
-  model.on("change:points change:show_test change:extent change:size_px", draw);
-  draw();
-  return () => {
-    source.off("change:frame", draw);
-    model.off("change:points change:show_test change:extent change:size_px", draw);
-  };
+  return redrawOn(source, model, "change:points change:show_test change:extent change:size_px", draw);
 }
 
 export default { render };
