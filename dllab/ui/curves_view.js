@@ -13,6 +13,15 @@ function niceTop(top) {
   return 4 * step;
 }
 
+// Epoch ticks: a whole step of 1, 2, 2.5 (from 25) or 5 times a power of ten, about four
+// to an axis.
+function epochStep(top) {
+  const raw = top / 4;
+  const power = Math.pow(10, Math.max(0, Math.floor(Math.log10(Math.max(raw, 1)))));
+  const steps = power >= 10 ? [1, 2, 2.5, 5, 10] : [1, 2, 5, 10];
+  return steps.map((m) => m * power).find((s) => s >= raw) || 1;
+}
+
 function label(value) {
   if (value === 0) return "0";
   if (Math.abs(value) >= 1e4 || Math.abs(value) < 1e-3) return value.toExponential(0);
@@ -44,21 +53,27 @@ async function render({ model, el, host }) {
     const px = (x) => EDGE.left + (x / xTop) * plotW;
     const pyLeft = (y) => EDGE.top + plotH - (Math.min(y, leftTop) / leftTop) * plotH;
     const pyRight = (y) => EDGE.top + plotH - Math.max(0, Math.min(1, y)) * plotH;
-    // Grid, axes and their ticks.
+    // Grid, axes and their ticks: epochs at whole, round steps; the left axis in quarters.
     ctx.font = "11px sans-serif";
     ctx.lineWidth = 1;
-    for (let i = 0; i <= 4; i++) {
-      const x = px((xTop * i) / 4), y = pyLeft((leftTop * i) / 4);
+    const grid = (x0, y0, x1, y1) => {
       ctx.strokeStyle = "#eee";
       ctx.beginPath();
-      ctx.moveTo(x + 0.5, EDGE.top);
-      ctx.lineTo(x + 0.5, EDGE.top + plotH);
-      ctx.moveTo(EDGE.left, y + 0.5);
-      ctx.lineTo(EDGE.left + plotW, y + 0.5);
+      ctx.moveTo(x0, y0);
+      ctx.lineTo(x1, y1);
       ctx.stroke();
-      ctx.fillStyle = "#555";
+    };
+    ctx.fillStyle = "#555";
+    const xStep = epochStep(xTop);
+    for (let e = 0; e <= xTop + 1e-9; e += xStep) {
+      const x = Math.round(px(e)) + 0.5;
+      grid(x, EDGE.top, x, EDGE.top + plotH);
       ctx.textAlign = "center";
-      ctx.fillText(label((xTop * i) / 4), x, EDGE.top + plotH + 14);
+      ctx.fillText(label(e), x, EDGE.top + plotH + 14);
+    }
+    for (let i = 0; i <= 4; i++) {
+      const y = Math.round(pyLeft((leftTop * i) / 4)) + 0.5;
+      grid(EDGE.left, y, EDGE.left + plotW, y);
       ctx.textAlign = "right";
       ctx.fillText(label((leftTop * i) / 4), EDGE.left - 5, y + 4);
       if (right) {
