@@ -239,6 +239,7 @@ class Learner:
         self.received = 0  # websocket messages
         self.received_in_window = [0, 0]  # the count at the window's start and end
         self.trouble: str | None = None  # what went wrong once the lab was open
+        self.stopped_by_lab = 0  # times the lab stopped playing by itself
         self.answered = 0  # the last frame answered, as network_canvas.js keeps it
         self.latest_drawn = 0
         self.drawn_at = 0.0
@@ -403,6 +404,20 @@ class Learner:
                 self._answer_frame(known["frame"])
         else:
             known.update(state)
+            if comm_id == self.ids.get("play") and "value" in state:
+                if data.get("method") == "update":  # the kernel's own, not an echo
+                    self._lab_playing(bool(state["value"]), now)
+
+    def _lab_playing(self, playing: bool, now: float) -> None:
+        """The Play button as the page shows it: the lab stops by itself when its loss has
+        settled (or nobody watches), and plays again when a control moves. Frames/s and
+        the fewest frames in 10 s count only while it plays."""
+        if playing and self.playing_since is None:
+            self.playing_since = now
+        elif not playing and self.playing_since is not None:
+            self.played.append((self.playing_since, now))
+            self.playing_since = None
+            self.stopped_by_lab += 1
 
     def _answer_frame(self, frame: int) -> None:
         """A frame came: it is drawn now, or --draw-ms later."""
@@ -515,15 +530,14 @@ class Learner:
             intervals.append((self.playing_since, end))
         playing = sum(max(0.0, min(b, end) - max(a, start)) for a, b in intervals)
         frames = [t for t in self.frames if start <= t < end]
-        windows = int((end - start) // WINDOW_S)
-        fewest = (
-            min(
-                (sum(start + w * WINDOW_S <= t < start + (w + 1) * WINDOW_S for t in frames))
-                for w in range(windows)
-            )
-            if windows
-            else None
-        )
+        # Whole 10 s windows while playing (a lab that stopped by itself sends no frames).
+        spans = [(max(a, start), min(b, end)) for a, b in intervals]
+        counts = [
+            sum(a + w * WINDOW_S <= t < a + (w + 1) * WINDOW_S for t in frames)
+            for a, b in spans
+            for w in range(int(max(0.0, b - a) // WINDOW_S))
+        ]
+        fewest = min(counts) if counts else None
         return {
             "learner": self.index,
             "kernel_id": self.kernel_id,
@@ -532,6 +546,7 @@ class Learner:
             "frames": len(frames),
             "fewest_frames_10s": fewest,
             "moves": self.moves,
+            "stopped_by_lab": self.stopped_by_lab,
             "latencies_ms": self.latencies,
             "latency_p50_ms": percentile(self.latencies, 50),
             "latency_p90_ms": percentile(self.latencies, 90),
@@ -605,6 +620,7 @@ class BrowserCheck:
             "kernel_id": self.kernel_id,
             "frames_per_s": len(frames) / ((end - start) / 1000) if end > start else 0.0,
             "moves": self.moves,
+            "stopped_by_lab": self.stopped_by_lab,
             "latencies_ms": latencies,
             "latency_p50_ms": percentile(latencies, 50),
             "latency_p90_ms": percentile(latencies, 90),
@@ -825,6 +841,7 @@ def summary(result: dict) -> dict:
         "latency_p90_ms": percentile(latencies, 90),
         "latencies": len(latencies),
         "missed": sum(row["missed"] for row in rows),
+        "stopped_by_lab": sum(row.get("stopped_by_lab", 0) for row in rows),
         "kernel_rss_median_mb": statistics.median(rss) if rss else None,
         "kernel_rss_max_mb": max(rss) if rss else None,
     }
@@ -881,10 +898,11 @@ def report(result: dict) -> None:
                 f"{_num(browser['kernel_rss_mb'], '.0f', ' MB'):>8}"
             )
     print(
-        "  (frames/s: canvas frames received and answered per second of playing; fewest/10s:"
-        " fewest frames in any 10 s; new run: control's update sent -> first frame of the"
-        " new run received, per learner; missed: moves whose new run never came; kernel"
-        " CPU in cores over the window)"
+        "  (frames/s: canvas frames received and answered per second of playing (as the Play"
+        " button shows: a lab stops by itself once its loss has settled); fewest/10s:"
+        " fewest frames in any 10 s of playing; new run: control's update sent -> first"
+        " frame of the new run received, per learner; missed: moves whose new run never"
+        " came; kernel CPU in cores over the window)"
     )
     rows = [row for row in result["rows"] if row["error"] is None]
     frames = sum(row["frames"] for row in rows)
@@ -946,7 +964,8 @@ def summary_line(result: dict) -> str:
         f"{_num(s['fps_median'], '.1f')}, slowest learner {_num(s['fps_min'], '.1f')} "
         f"(no page starved, a frame in every 10 s for every learner: {starved}); control -> "
         f"new run p50 {_ms(s['latency_p50_ms'])}, p90 {_ms(s['latency_p90_ms'])} "
-        f"({s['latencies']} moves, {s['missed']} missed); CPU cores: kernels "
+        f"({s['latencies']} moves, {s['missed']} missed; labs that stopped by themselves, "
+        f"their loss settled: {s['stopped_by_lab']}); CPU cores: kernels "
         f"{result['kernels_cores']:.2f}, server {result['server_cores']:.2f}, benchmark "
         f"{result['benchmark_cores']:.2f}; machine busy {result['machine_cores']:.2f} of "
         f"{result['cores']}, load before {result['load_before'][0]:.2f}"

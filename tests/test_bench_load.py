@@ -186,3 +186,22 @@ def test_learner_answers_every_ack_every_frames_and_the_last_once_frames_stop(ru
     ]
     assert [a["frame"] for a in answers] == [3, 6, 8]  # as network_canvas.js answers
     assert answers[0]["held"] < 50 and answers[-1]["held"] >= bl.ACK_IDLE_S * 1000 - 20
+
+
+def test_a_lab_that_stops_by_itself_is_not_counted_as_playing():
+    """The lab stops by itself once its loss has settled (the kernel sets Play's value):
+    frames/s and the fewest frames in 10 s count only while it plays, as the page shows."""
+    learner = bl.Learner(0, server=None, draw_ms=0)
+    learner.ws = FakeSocket()
+    learner._learn(_states())
+    learner.playing_since = 0.0
+    for t in range(1, 120):  # 10 frames a second for 12 s
+        learner.frames.append(t / 10)
+    learner._comm_msg(_update("play", {"value": False}), 12.0)  # settled
+    learner._comm_msg(
+        {"content": {"comm_id": "play", "data": {"method": "echo_update", "state": {}}}}, 13.0
+    )
+    figures = learner.figures(0.0, 40.0)
+    assert figures["stopped_by_lab"] == 1
+    assert figures["frames_per_s"] == pytest.approx(119 / 12)
+    assert figures["fewest_frames_10s"] == 99  # 28 s stopped: no window of 0 frames
