@@ -61,14 +61,12 @@ INSTALL_JS = """() => {
       if (r.attributeName === 'data-run' && canvas.dataset.run !== bench.lastRun) {
         bench.lastRun = canvas.dataset.run;
         if (bench.keyAt !== null) {
-          // On screen: the animation frame after the new run's first frame arrived (its
-          // loss curve, in the same message, has started over by then).
+          // On screen: the animation frame after the new run's first frame arrived. Its
+          // loss curve comes in the same message: drawn with it, it has started over.
           const keyAt = bench.keyAt;
           bench.keyAt = null;
-          requestAnimationFrame(() => {
-            bench.latencies.push(performance.now() - keyAt);
-            if (Number(curves.dataset.points) > 2) bench.notRestarted++;
-          });
+          if (Number(curves.dataset.points) > 2) bench.notRestarted++;
+          requestAnimationFrame(() => bench.latencies.push(performance.now() - keyAt));
         }
       }
     }

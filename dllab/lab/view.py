@@ -357,9 +357,6 @@ class Lab(w.VBox):
         due = now - self._text_at >= TEXT_INTERVAL and self._frames_since_text >= TEXT_FRAMES
         text = new_run or not model.playing or due
         classifying = model.task != "regression"
-        if text:
-            self._write_numbers(frame.history, classifying, now)
-        self._text_behind = not text
         curves, curves_top = self._loss.curves(frame.history, classifying)
         surface = frame.surface
         if surface is not None:
@@ -379,6 +376,11 @@ class Lab(w.VBox):
             curves=curves,
             curves_top=curves_top,
         )
+        # The numbers after the picture: a new run's picture, which a learner who moved a
+        # slider waits for, reaches the page before them.
+        if text:
+            self._write_numbers(frame.history, classifying, now)
+        self._text_behind = not text
 
     def _write_numbers(self, history: dict[str, list], classifying: bool, now: float) -> None:
         """The parts a frame sends only a few times a second (see TEXT_INTERVAL)."""
