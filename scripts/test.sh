@@ -28,8 +28,8 @@ echo "== installing dllab with its test needs"
 python -m pip install --quiet --disable-pip-version-check -e ".[test]"
 
 echo "== ruff"
-python -m ruff check dllab tests benchmarks
-python -m ruff format --check dllab tests benchmarks
+python -m ruff check dllab tests benchmarks notebooks
+python -m ruff format --check dllab tests benchmarks notebooks
 
 echo "== pytest"
 python -m pytest -ra "$@"
