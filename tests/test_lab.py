@@ -719,7 +719,7 @@ def test_the_canvas_forgets_frames_never_answered():
 
 
 def test_the_loop_sends_less_often_while_frames_wait_in_line_and_more_once_they_do_not():
-    from dllab.lab.loop import FASTER, LONGEST_INTERVAL, SLOWER, TrainingLoop
+    from dllab.lab.loop import FASTER, LONGEST_INTERVAL, QUEUE_FRAMES, SLOWER, TrainingLoop
 
     waits: list[float | None] = []
     model = LabModel()
@@ -727,6 +727,9 @@ def test_the_loop_sends_less_often_while_frames_wait_in_line_and_more_once_they_
         model, lambda: None, lambda timeout, behind: True, queueing=lambda: waits.pop(0)
     )
     assert loop.gap == loop.interval == 1 / 40
+    waits[:] = [0.9 * QUEUE_FRAMES * loop.gap]  # under QUEUE_FRAMES intervals: no line
+    loop._pace()
+    assert loop.gap == loop.interval
     waits[:] = [0.2]
     loop._pace()
     assert loop.gap == pytest.approx(loop.interval * SLOWER)

@@ -20,9 +20,9 @@ browser, drawing in software, takes most of the machine.)
 The page answers only every few frames (NetworkCanvas.ack_every), so the frames in
 flight say little about how far behind it is; the round trips of its answers say more.
 `queueing()` gives how long the last answered frame waited in line on its way (in the
-server, or in a browser still busy with the frames before it); while that is more than a
-frame's interval the loop sends less often, and then gradually more often again, up to
-`fps`. A frame that waits in line delays the new run a learner is waiting for.
+server, or in a browser still busy with the frames before it); while that is more than
+QUEUE_FRAMES intervals between frames the loop sends less often, and then gradually more
+often again, up to `fps`. A frame that waits in line delays the new run a learner is waiting for.
 
 When no page draws what it sends for `unwatched` seconds while playing (the tab was
 closed without saying so, the browser crashed, the laptop went to sleep), the lab pauses:
@@ -41,6 +41,7 @@ from .model import LabModel
 
 WAIT_SLICE = 0.01  # seconds: how often a wait for the browser looks for a new setting
 QUEUE_SLACK = 0.01  # seconds in line that do not count (the machine's jitter)
+QUEUE_FRAMES = 1.5  # a wait longer than this many intervals between frames is a line
 SLOWER, FASTER = 1.25, 0.9  # the interval between frames, times this per round trip
 LONGEST_INTERVAL = 0.5  # seconds: the pacing never sends less often than this
 
@@ -132,7 +133,7 @@ class TrainingLoop:
         waited = self.queueing() if self.queueing is not None else None
         if waited is None:
             return
-        if waited > max(QUEUE_SLACK, 1.5 * self.gap):
+        if waited > max(QUEUE_SLACK, QUEUE_FRAMES * self.gap):
             self.gap = min(self.gap * SLOWER, LONGEST_INTERVAL)
         else:
             self.gap = max(self.gap * FASTER, self.interval)

@@ -4,7 +4,7 @@ page together)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import bqplot as bq
 import ipywidgets as w
@@ -12,7 +12,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..ui import CurvesView, NetworkCanvas, PlaneView, update
-from ..ui.theme import ACCURACY_COLOURS, BLUE, LOSS_COLOURS, format_number, layer_colours
+from ..ui.theme import (
+    ACCURACY_COLOURS,
+    BLUE,
+    LOSS_COLOURS,
+    WHITE,
+    format_number,
+    layer_colours,
+)
 from ..ui.theme import lines_legend as legend_of
 
 LEGEND_MARGIN = "0 0 0 50px"  # under the plot area, past the y axis
@@ -33,6 +40,36 @@ ROUND_STEPS = (1, 1.2, 1.6, 2, 4, 6, 8, 10)
 
 def heading(text: str) -> w.HTML:
     return w.HTML(f"<b>{text}</b>", layout=w.Layout(margin="0 0 0 4px"))
+
+
+def action_button(
+    description: str, icon: str, tooltip: str, action: Callable[[], None]
+) -> w.Button:
+    """A button that calls `action()` when clicked."""
+    button = w.Button(
+        description=description, icon=icon, tooltip=tooltip, layout=w.Layout(width="auto")
+    )
+    button.on_click(lambda _: action())
+    return button
+
+
+def epoch_html(epoch: int, done: float | None = None) -> str:
+    """The epoch counter; for a network that trains part of an epoch per frame, `done` is
+    the share of the next epoch trained, shown as a small bar filling up (the curves get a
+    point at the end of each epoch)."""
+    bar = ""
+    if done is not None:
+        done = min(1.0, max(0.0, done))
+        bar = (
+            f'<span title="the next epoch: {done:.0%} done" style="display:inline-block;'
+            f"width:44px;height:8px;margin-left:8px;background:{WHITE};border:1px solid #bbb;"
+            f'vertical-align:middle"><span style="display:block;height:100%;'
+            f'width:{done:.0%};background:{BLUE}"></span></span>'
+        )
+    return (
+        f'<span class="dllab-epoch" style="font-size:1.3em;margin:0 12px">'
+        f"Epoch <b>{epoch:,}</b>{bar}</span>"
+    )
 
 
 def _curves_figure(title: str, marks, axes, size: tuple[int, int]) -> bq.Figure:

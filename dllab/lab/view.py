@@ -19,12 +19,21 @@ import numpy as np
 from ..core import Dataset
 from ..core.checks import check_choice, check_names
 from ..ui import MessageArea, NetworkCanvas, build_controls
-from ..ui.theme import BLUE, STYLE, WHITE
+from ..ui.theme import STYLE
 from .controls import CONTROLS
 from .frames import layer_names
 from .loop import TrainingLoop
 from .model import LabModel
-from .panels import CURVES_PX, WIDE_CURVES_PX, GradientPlot, LossPlot, OutputPanel, heading
+from .panels import (
+    CURVES_PX,
+    WIDE_CURVES_PX,
+    GradientPlot,
+    LossPlot,
+    OutputPanel,
+    action_button,
+    epoch_html,
+    heading,
+)
 from .presets import PRESETS, SHARED, decode_setup, encode_setup
 from .presets import preset as named_preset
 
@@ -97,9 +106,9 @@ class Lab(w.VBox):
         beside, under = (self._loss, self._gradient)[:: 1 if in_column else -1]
         self._output = OutputPanel(c, beside.box, self._canvas)
         self._buttons = {
-            "step": _button("Step", "step-forward", "train one epoch", self.step),
-            "reset": _button("Reset", "undo", "start again", self.reset),
-            "regenerate": _button(
+            "step": action_button("Step", "step-forward", "train one epoch", self.step),
+            "reset": action_button("Reset", "undo", "start again", self.reset),
+            "regenerate": action_button(
                 "Regenerate", "refresh", "new points from the same data set", model.regenerate
             ),
         }
@@ -453,33 +462,10 @@ class Lab(w.VBox):
 
     def _write_state(self) -> None:
         model = self.model
-        self._epoch.value = (
-            f'<span class="dllab-epoch" style="font-size:1.3em;margin:0 12px">'
-            f"Epoch <b>{model.epoch:,}</b>{_under_way(model)}</span>"
+        self._epoch.value = epoch_html(
+            model.epoch, model.progress - model.epoch if model.is_conv else None
         )
         self._messages.status(model.message, STATUS_KIND.get(model.status, "info"))
-
-
-def _under_way(model: LabModel) -> str:
-    """For a network that trains part of an epoch per frame: a small bar filling up as
-    the next epoch goes (the curves get a point at the end of each epoch)."""
-    if not model.is_conv:
-        return ""
-    done = min(1.0, max(0.0, model.progress - model.epoch))
-    return (
-        f'<span title="the next epoch: {done:.0%} done" style="display:inline-block;'
-        f"width:44px;height:8px;margin-left:8px;background:{WHITE};border:1px solid #bbb;"
-        f'vertical-align:middle"><span style="display:block;height:100%;'
-        f'width:{done:.0%};background:{BLUE}"></span></span>'
-    )
-
-
-def _button(description: str, icon: str, tooltip: str, action: Callable[[], None]) -> w.Button:
-    button = w.Button(
-        description=description, icon=icon, tooltip=tooltip, layout=w.Layout(width="auto")
-    )
-    button.on_click(lambda _: action())
-    return button
 
 
 def _check_hide(names: Any) -> list[str]:
