@@ -435,17 +435,19 @@ class LabModel(t.HasTraits):
         whose loss has settled (dllab.core.convergence) becomes "converged" and stops
         playing, and says why; pressing Play again trains on. Both are checked every
         CHECK_EVERY epochs (dllab.lab.progress)."""
+        # A run that stops stops first, then says why: the page shows Play by the time it
+        # reads the reason.
         if trainer.diverged:
-            self.status, self.message = "diverged", trainer.message
             self.playing = False
+            self.status, self.message = "diverged", trainer.message
             return False
         if self.status == "ready":
             self.status = "training"
         verdict = self._progress(trainer, self.playing)
         if verdict is not None:
-            self.status, self.message = verdict.status, verdict.message
             if verdict.stop:
                 self.playing = False  # (not `paused`: the learner did not pause it)
+            self.status, self.message = verdict.status, verdict.message
         return True
 
     # -- what to draw ------------------------------------------------------------------------

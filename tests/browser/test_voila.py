@@ -268,6 +268,8 @@ def test_a_settled_run_stops_says_so_and_play_trains_on(voila_page):
     frame here): the lab stops sending frames, says why, shows Play, and Play trains on."""
     page = voila_page
     page.locator(".dllab-lab button", has_text="More settings").first.click()
+    # The box opens once the kernel has the click: a key pressed before goes nowhere.
+    harness.slider_handle(page, "Speed (epochs per frame)").wait_for(state="visible")
     before = state(page)
     press(page, "Speed (epochs per frame)", "End")  # 20 epochs a frame
     wait_state(page, "s.run > arg", before["run"], timeout=WAIT)
