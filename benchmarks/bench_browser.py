@@ -4,15 +4,18 @@ For each server (Voila, JupyterLab) this opens the lab in headless Chromium, cho
 spiral, sets the playground's largest network (6 hidden layers of 8 neurons) with the
 keyboard, lets it train, and measures in the page:
 
-- frames per second: changes of the network canvas's `data-frame` and of the loss curves'
-  `data-curve` (what the curves canvas drew), counted by MutationObservers over a window
-  of seconds; epochs trained per frame;
+- frames per second: frames shown, i.e. animation frames in which the network picture is
+  a frame not shown before (a frame drawn over before the screen refreshed is not seen),
+  and, for comparison, the canvases' redraws: changes of the network canvas's
+  `data-frame` and of the loss curves' `data-curve`, counted by MutationObservers over a
+  window of seconds; epochs trained per frame shown;
   the browser's long tasks (ms per second of main-thread work over 50 ms);
 - slider -> first frame latency: ArrowRight / ArrowLeft on the learning-rate slider while
-  training, timed from `performance.now()` at keydown to the animation frame after the
-  canvas's `data-run` changed (the new run's first frame on screen: its loss curve comes
-  in the same message, and is checked to have started over: at most 2 points); median and
-  max;
+  training, timed from `performance.now()` at keydown to the animation frame in which
+  the canvas's `data-run` changed (the new run's first frame on screen: its loss curve
+  comes in the same message, and is checked to have started over: at most 2 points); a
+  canvas that draws in animation frames (`data-drawn`) shows it in the frame it drew it
+  in, one that draws when a message comes in the next; median and max;
 - the kernel's CPU while it trains, in cores and in milliseconds per frame sent;
 - that the lag stays bounded: afterwards, frames still arrive and epochs still rise.
 
@@ -52,8 +55,8 @@ INSTALL_JS = """() => {
   const canvas = document.querySelector('.dllab-network canvas');
   const curves = document.querySelector('.dllab-lab .dllab-curves-view');
   const bench = (window.dllabBench = {
-    frames: 0, lossUpdates: 0, longTaskMs: 0, longTasks: 0, notRestarted: 0,
-    keyAt: null, runAtKey: null, latencies: [], lastRun: canvas.dataset.run,
+    frames: 0, shown: 0, lossUpdates: 0, longTaskMs: 0, longTasks: 0, notRestarted: 0,
+    keyAt: null, runAtKey: null, checkCurves: false, latencies: [], lastRun: canvas.dataset.run,
   });
   new MutationObserver((records) => {
     for (const r of records) {
@@ -65,8 +68,16 @@ INSTALL_JS = """() => {
           // loss curve comes in the same message: drawn with it, it has started over.
           const keyAt = bench.keyAt;
           bench.keyAt = null;
-          if (Number(curves.dataset.points) > 2) bench.notRestarted++;
-          requestAnimationFrame(() => bench.latencies.push(performance.now() - keyAt));
+          // The curves are drawn after the picture (in the same animation frame, when the
+          // page draws in animation frames): their next drawing must have started over.
+          bench.checkCurves = true;
+          // A canvas drawn in an animation frame is on screen in that frame; one drawn when
+          // its message came, in the next.
+          if (canvas.dataset.drawn === 'in-animation-frames' && !document.hidden) {
+            bench.latencies.push(performance.now() - keyAt);
+          } else {
+            requestAnimationFrame(() => bench.latencies.push(performance.now() - keyAt));
+          }
         }
       }
     }
@@ -74,6 +85,10 @@ INSTALL_JS = """() => {
                       attributeFilter: ['data-frame', 'data-run']});
   new MutationObserver((records) => {
     for (const r of records) if (r.oldValue !== curves.dataset.curve) bench.lossUpdates++;
+    if (bench.checkCurves) {
+      bench.checkCurves = false;
+      if (Number(curves.dataset.points) > 2) bench.notRestarted++;
+    }
   }).observe(curves, {attributes: true, attributeOldValue: true,
                       attributeFilter: ['data-curve']});
   try {
@@ -84,6 +99,17 @@ INSTALL_JS = """() => {
       }
     }).observe({type: 'longtask', buffered: false});
   } catch (error) { bench.longTaskMs = NaN; }
+  // Frames shown: animation frames in which the picture is a frame not shown before (a
+  // frame drawn over before the screen refreshed was never seen).
+  let seen = canvas.dataset.frame;
+  const tick = () => {
+    if (canvas.dataset.frame !== seen) {
+      seen = canvas.dataset.frame;
+      bench.shown++;
+    }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
   // Capture phase: the time is taken before the slider itself sees the key.
   window.addEventListener('keydown', (event) => {
     if (event.key === 'ArrowRight' || event.key === 'ArrowLeft') {
@@ -98,7 +124,7 @@ COUNTERS_JS = """() => {
   // epoch counter is written only a few times a second.
   const curve = (document.querySelector('.dllab-lab .dllab-curves-view') || {dataset: {}})
     .dataset.curve || '';
-  return {frames: b.frames, lossUpdates: b.lossUpdates, longTaskMs: b.longTaskMs,
+  return {frames: b.frames, shown: b.shown, lossUpdates: b.lossUpdates, longTaskMs: b.longTaskMs,
           notRestarted: b.notRestarted, curveEpoch: Number(curve.split(':')[1] || NaN),
           latencies: b.latencies.slice(), pending: b.keyAt !== null, now: performance.now()};
 }"""
@@ -161,11 +187,12 @@ def window(page, server: harness.Server, seconds: float) -> dict:
     end, cpu_end, kernel_end = counters(page), cpu_seconds(), kernel_cpu_seconds(server)
     elapsed = (end["now"] - start["now"]) / 1000
     machine, ours = ((b - a) / elapsed for a, b in zip(cpu_start, cpu_end))
-    frames = end["frames"] - start["frames"]
+    frames = end["shown"] - start["shown"]
     same_run = end["run"] == start["run"]
     return {
         "seconds": elapsed,
         "fps": frames / elapsed,
+        "drawn_fps": (end["frames"] - start["frames"]) / elapsed,
         "loss_fps": (end["lossUpdates"] - start["lossUpdates"]) / elapsed,
         "epochs_per_frame": (end["epoch"] - start["epoch"]) / frames if frames and same_run else 0,
         "long_tasks_ms_per_s": (end["longTaskMs"] - start["longTaskMs"]) / elapsed,
@@ -274,16 +301,17 @@ def report(name: str, result: dict, conv: bool = False) -> None:
     bounded = after["frames"] > 0 and (after["epochs"] > 0 or conv)
     fps_target = CONV_FPS_TARGET if conv else FPS_TARGET
     rows = [
-        ("canvas frames/s", f"{first['fps']:.1f}", f">= {fps_target:.0f}",
+        ("frames shown/s", f"{first['fps']:.1f}", f">= {fps_target:.0f}",
          first["fps"] >= fps_target),
-        ("loss-line updates/s", f"{first['loss_fps']:.1f}", "", None),
-        ("epochs per frame", f"{first['epochs_per_frame']:.2f}", "" if conv else ">= 1",
+        ("network canvas redraws/s", f"{first['drawn_fps']:.1f}", "", None),
+        ("loss-line redraws/s", f"{first['loss_fps']:.1f}", "", None),
+        ("epochs per frame shown", f"{first['epochs_per_frame']:.2f}", "" if conv else ">= 1",
          None if conv else first["epochs_per_frame"] >= 1),
         ("epochs per second", f"{first['epochs'] / first['seconds']:.2f}", "", None),
         ("kernel CPU, cores", f"{first['cores_kernel']:.3f}",
          "" if conv else f"<= {KERNEL_TARGET}",
          None if conv else first["cores_kernel"] <= KERNEL_TARGET),
-        ("kernel CPU per frame, ms",
+        ("kernel CPU per frame shown, ms",
          f"{1000 * first['cores_kernel'] / max(first['fps'], 1e-9):.1f}", "", None),
         ("browser long tasks, ms/s", f"{first['long_tasks_ms_per_s']:.0f}", "", None),
         (f"slider -> first frame, median of {len(latencies)}", f"{median:.0f} ms",

@@ -448,14 +448,16 @@ class Learner:
             self._answer(self.latest_drawn)
 
     def _answer(self, frame: int) -> None:
-        """The answer, with `held`: ms since the frame was drawn (as network_canvas.js)."""
-        self.answered = frame
+        """The answer, with `held`: ms since the frame was drawn, and `shown`: frames drawn
+        since the last answer (as network_canvas.js; this page shows every frame, as a
+        browser whose screen refreshes faster than frames come)."""
+        shown, self.answered = frame - self.answered, frame
         held = round((time.perf_counter() - self.drawn_at) * 1000)
         content = {
             "comm_id": self.ids["canvas"],
             "data": {
                 "method": "custom",
-                "content": {"type": "drawn", "frame": frame, "held": held},
+                "content": {"type": "drawn", "frame": frame, "held": held, "shown": shown},
             },
         }
         self._send_quietly("comm_msg", content)

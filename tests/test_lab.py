@@ -709,6 +709,60 @@ def test_the_canvas_times_each_answers_round_trip_less_the_time_the_page_held_it
     canvas.close()
 
 
+def test_the_canvas_hears_how_many_of_the_frames_sent_the_page_showed():
+    canvas = NetworkCanvas()
+    assert canvas.unshown() is None  # nothing answered yet
+    for _ in range(3):
+        send_frame(canvas)
+    canvas._on_browser_message(None, {"type": "drawn", "frame": 3, "held": 0, "shown": 3}, [])
+    assert canvas.unshown() == 0.0
+    assert canvas.unshown() is None  # no new answer since
+    for _ in range(4):
+        send_frame(canvas)
+    # Frames 4 to 7: the page's screen showed two (two were drawn over unseen).
+    canvas._on_browser_message(None, {"type": "drawn", "frame": 7, "held": 0, "shown": 2}, [])
+    assert canvas.unshown() == 0.5
+    # An answer without `shown` (or a bad one) says nothing of it; nor more than all.
+    send_frame(canvas)
+    canvas._on_browser_message(None, {"type": "drawn", "frame": 8, "held": 0}, [])
+    assert canvas.unshown() is None
+    send_frame(canvas)
+    canvas._on_browser_message(None, {"type": "drawn", "frame": 9, "shown": "3"}, [])
+    assert canvas.unshown() is None
+    send_frame(canvas)
+    canvas._on_browser_message(None, {"type": "drawn", "frame": 10, "shown": 5}, [])
+    assert canvas.unshown() == 0.0 and canvas.drawn == 10
+    canvas.close()
+
+
+def test_the_loop_sends_less_often_while_the_page_leaves_frames_unshown():
+    from dllab.lab.loop import FASTER, SLOWER, UNSHOWN_SHARE, TrainingLoop
+
+    shares: list[float | None] = []
+    model = LabModel()
+    loop = TrainingLoop(
+        model,
+        lambda: None,
+        lambda timeout, behind: True,
+        queueing=lambda: None,
+        unshown=lambda: shares.pop(0),
+    )
+    shares[:] = [2 / 3]  # two of the last three frames sent never shown
+    loop._pace()
+    assert loop.gap == pytest.approx(loop.interval * SLOWER)
+    shares[:] = [UNSHOWN_SHARE]  # at the limit: not too often
+    loop._pace()
+    assert loop.gap == pytest.approx(loop.interval * SLOWER * FASTER)
+    shares[:] = [None]  # no answer since: no change
+    loop._pace()
+    assert loop.gap == pytest.approx(loop.interval * SLOWER * FASTER)
+    for _ in range(3):  # every frame shown: more often, up to fps
+        shares[:] = [0.0]
+        loop._pace()
+    assert loop.gap == loop.interval
+    loop.close()
+
+
 def test_the_canvas_forgets_frames_never_answered():
     canvas = NetworkCanvas()
     for _ in range(200):
@@ -757,6 +811,7 @@ def test_a_lab_asks_its_page_for_an_answer_every_few_frames_and_keeps_one_more_i
         assert lab._canvas.ack_every == view.ANSWER_EVERY > 1
         assert lab.loop.in_flight == view.ANSWER_EVERY + 1
         assert lab.loop.queueing == lab._canvas.queueing
+        assert lab.loop.unshown == lab._canvas.unshown
     finally:
         lab.close()
 

@@ -23,6 +23,10 @@ flight say little about how far behind it is; the round trips of its answers say
 server, or in a browser still busy with the frames before it); while that is more than
 QUEUE_FRAMES intervals between frames the loop sends less often, and then gradually more
 often again, up to `fps`. A frame that waits in line delays the new run a learner is waiting for.
+The page draws in animation frames: a frame that comes before the screen showed the one
+before is drawn over unseen, and costs the kernel, the server and the page for nothing. The
+loop also sends less often while the page says it left more than UNSHOWN_SHARE of the
+frames unshown.
 
 When no page draws what it sends for `unwatched` seconds while playing (the tab was
 closed without saying so, the browser crashed, the laptop went to sleep), the lab pauses:
@@ -42,6 +46,7 @@ from .model import LabModel
 WAIT_SLICE = 0.01  # seconds: how often a wait for the browser looks for a new setting
 QUEUE_SLACK = 0.01  # seconds in line that do not count (the machine's jitter)
 QUEUE_FRAMES = 1.5  # a wait longer than this many intervals between frames is a line
+UNSHOWN_SHARE = 0.25  # more of the frames sent than this not shown: sending too often
 SLOWER, FASTER = 1.25, 0.9  # the interval between frames, times this per round trip
 LONGEST_INTERVAL = 0.5  # seconds: the pacing never sends less often than this
 
@@ -58,13 +63,16 @@ class TrainingLoop:
         drawn: Callable[[], int] | None = None,
         unwatched: float = 30.0,
         queueing: Callable[[], float | None] | None = None,
+        unshown: Callable[[], float | None] | None = None,
     ) -> None:
         """`wait_drawn(timeout, behind)` waits until the browser has drawn all frames sent
         but the last `behind` ones (NetworkCanvas.wait_drawn); `drawn()` counts the frames
         the browser has drawn (NetworkCanvas.drawn), so that a page drawing slower than the
         loop sends still counts as watching; `queueing()` the seconds the last frame
         answered waited in line on its way, None if no answer came since the last call
-        (NetworkCanvas.queueing)."""
+        (NetworkCanvas.queueing); `unshown()` the share of the frames sent between the
+        page's last two answers that it did not show, None if no answer came since the last
+        call (NetworkCanvas.unshown)."""
         self.model = model
         self.draw = draw
         self.wait_drawn = wait_drawn
@@ -74,6 +82,7 @@ class TrainingLoop:
         self.drawn = drawn
         self.unwatched = unwatched
         self.queueing = queueing
+        self.unshown = unshown
         self.gap = self.interval  # the interval between frames, paced to the page
         self.wake = threading.Event()  # cuts a wait short: something changed
         self.redraw = threading.Event()
@@ -128,12 +137,14 @@ class TrainingLoop:
                 return "timeout"
 
     def _pace(self) -> None:
-        """Send less often while frames wait in line on their way to the page, and more
-        often (up to `fps`) while they do not."""
+        """Send less often while frames wait in line on their way to the page or the page
+        leaves frames unshown, and more often (up to `fps`) while neither happens."""
         waited = self.queueing() if self.queueing is not None else None
-        if waited is None:
+        unshown = self.unshown() if self.unshown is not None else None
+        if waited is None and unshown is None:
             return
-        if waited > max(QUEUE_SLACK, QUEUE_FRAMES * self.gap):
+        in_line = waited is not None and waited > max(QUEUE_SLACK, QUEUE_FRAMES * self.gap)
+        if in_line or (unshown is not None and unshown > UNSHOWN_SHARE):
             self.gap = min(self.gap * SLOWER, LONGEST_INTERVAL)
         else:
             self.gap = max(self.gap * FASTER, self.interval)

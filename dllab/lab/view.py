@@ -170,6 +170,7 @@ class Lab(w.VBox):
             drawn=lambda: self._canvas.drawn,
             in_flight=ANSWER_EVERY + 1,
             queueing=self._canvas.queueing,
+            unshown=self._canvas.unshown,
         )
         model.observe(lambda _: self.loop.poke(), names=LabModel.SETTINGS)
         model.observe(self._look_changed, names=["focus", "example", "show_test", "discretize"])

@@ -63,14 +63,43 @@ async function sourcedCanvas(model, el, host, className) {
   return { source, canvas, ctx: canvas.getContext("2d") };
 }
 
+// `draw`, called once in the next animation frame however often it is asked for before:
+// a page draws only the frames it can show (frames that come faster than the screen
+// refreshes would be drawn and never seen), and a canvas drawn in an animation frame is on
+// screen in that frame. A hidden page gets no animation frames: it draws at once, as a
+// page did before. Returns [ask, cancel].
+function inAnimationFrame(draw) {
+  let asked = 0;
+  const run = () => {
+    asked = 0;
+    draw();
+  };
+  const ask = () => {
+    if (document.hidden) {
+      cancel();
+      draw();
+    } else if (!asked) {
+      asked = requestAnimationFrame(run);
+    }
+  };
+  const cancel = () => {
+    if (asked) cancelAnimationFrame(asked);
+    asked = 0;
+  };
+  return [ask, cancel];
+}
+
 // A view drawn from frames of another widget (`source`: the network picture) and from its
-// own `model`: draw now, and again on each frame and each of `events`; returns the cleanup.
+// own `model`: draw now, and again (in the next animation frame) on each frame and each
+// of `events`; returns the cleanup.
 function redrawOn(source, model, events, draw) {
-  source.on("change:frame", draw);
-  model.on(events, draw);
+  const [ask, cancel] = inAnimationFrame(draw);
+  source.on("change:frame", ask);
+  model.on(events, ask);
   draw();
   return () => {
-    source.off("change:frame", draw);
-    model.off(events, draw);
+    source.off("change:frame", ask);
+    model.off(events, ask);
+    cancel();
   };
 }

@@ -1,8 +1,11 @@
 // The network picture: one column of small heatmaps per layer, joined by links whose
 // colour and thickness follow the weights. Drawn on one canvas. The browser answers
-// {type: "drawn", frame} when the frame it drew is `ack_every` past the last it answered,
-// or when no newer frame came for ACK_IDLE_MS; the kernel leaves at most `ack_every` + 1
-// frames unanswered, so it never sends faster than we draw. Each answer costs the kernel a
+// {type: "drawn", frame, held, shown} when the frame it drew is `ack_every` past the last
+// it answered, or when no newer frame came for ACK_IDLE_MS; the kernel leaves at most
+// `ack_every` + 1 frames unanswered, so it never sends faster than we draw. Frames are
+// drawn in animation frames, so frames that come faster than the screen shows them are
+// drawn over unseen: `shown` says how many of the frames since the last answer were drawn,
+// and the kernel sends less often while it is fewer. Each answer costs the kernel a
 // message in and two status messages out, each relayed by the server.
 
 const LABEL_GAP = 8; // px between a label and its tile, and to the canvas's edge
@@ -67,6 +70,8 @@ function render({ model, el }) {
   let boxes = [];
   let hovered = [-1, -1];
   let answered = 0; // the last frame this view said it drew
+  let shown = 0; // frames drawn since then (a frame drawn over before it was shown is not)
+  let drawnFrame = null;
   let idle = null;
   let drawnAt = 0;
 
@@ -78,7 +83,8 @@ function render({ model, el }) {
     const frame = model.get("frame");
     if (frame === answered) return;
     answered = frame;
-    model.send({ type: "drawn", frame, held: Math.round(performance.now() - drawnAt) });
+    model.send({ type: "drawn", frame, held: Math.round(performance.now() - drawnAt), shown });
+    shown = 0;
   }
 
   function draw() {
@@ -165,6 +171,8 @@ function render({ model, el }) {
       if (boxes[ci].length) ctx.fillText(c.title, boxes[ci][0].x + boxes[ci][0].size / 2, 14);
     });
     // Read by tests and benchmarks: which frame of which run is on screen.
+    if (model.get("frame") !== drawnFrame) shown++;
+    drawnFrame = model.get("frame");
     canvas.dataset.frame = model.get("frame");
     canvas.dataset.run = model.get("run");
     canvas.dataset.columns = columns.map((c) => c.count).join(",");
@@ -211,12 +219,17 @@ function render({ model, el }) {
     model.save_changes();
   });
 
-  model.on("change:frame", draw);
-  model.on("change:selected", draw);
+  // Frames are drawn, and answered, in animation frames: the kernel hears of the frames
+  // the page shows, not of frames drawn over before the screen showed them.
+  const [ask, cancel] = inAnimationFrame(draw);
+  canvas.dataset.drawn = "in-animation-frames"; // (read by benchmarks/bench_browser.py)
+  model.on("change:frame", ask);
+  model.on("change:selected", ask);
   draw();
   return () => {
-    model.off("change:frame", draw);
-    model.off("change:selected", draw);
+    model.off("change:frame", ask);
+    model.off("change:selected", ask);
+    cancel();
     clearTimeout(idle);
   };
 }

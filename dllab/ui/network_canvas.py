@@ -10,7 +10,10 @@ Each answer also times a round trip: from the frame leaving the kernel to its an
 coming back (less the time the page held the answer). `queueing` compares the newest
 with the shortest of the last few seconds' round trips: when frames wait in line on the
 way (in the server, or in a browser busy with the frames before them), that difference
-grows, and the training loop sends less often (dllab.lab.loop).
+grows, and the training loop sends less often (dllab.lab.loop). The page draws in
+animation frames, so a frame that comes before the screen showed the last one is drawn
+over unseen; each answer says how many frames the page showed, and `unshown` gives the
+share it did not: the training loop sends less often while that is high too.
 """
 
 from __future__ import annotations
@@ -79,6 +82,8 @@ class NetworkCanvas(anywidget.AnyWidget):
         self._sent_at: dict[int, float] = {}  # frame -> when it left the kernel
         self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS_KEPT)
         self._new_round_trip = False
+        self._answered = 0  # the last frame answered
+        self._unshown: float | None = None  # see `unshown`
         self.on_msg(self._on_browser_message)
         drop_unseen_debug_records()  # the page's answers are messages the kernel handles
 
@@ -149,6 +154,14 @@ class NetworkCanvas(anywidget.AnyWidget):
             self._new_round_trip = False
             return self._round_trips[-1] - min(self._round_trips)
 
+    def unshown(self) -> float | None:
+        """The share of the frames sent between the last two answers that the page never
+        showed (frames that came faster than its screen refreshes are drawn over unseen).
+        None when no answer said so since the last call."""
+        with self._drawn_changed:
+            share, self._unshown = self._unshown, None
+            return share
+
     def _on_browser_message(self, widget, content, buffers) -> None:
         now = time.perf_counter()
         if not (isinstance(content, dict) and content.get("type") == "drawn"):
@@ -167,6 +180,11 @@ class NetworkCanvas(anywidget.AnyWidget):
                     del self._sent_at[older]
                 self._round_trips.append(max(0.0, now - sent - held))
                 self._new_round_trip = True
+            shown = content.get("shown")
+            between = frame - self._answered
+            if isinstance(shown, int) and not isinstance(shown, bool) and 0 < between < 1000:
+                self._unshown = min(max(between - shown, 0), between) / between
+            self._answered = max(self._answered, frame)
             self.drawn = max(self.drawn, frame)
             self._drawn_changed.notify_all()
 
