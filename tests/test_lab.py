@@ -747,7 +747,7 @@ def test_the_loop_sends_less_often_while_the_page_leaves_frames_unshown():
         queueing=lambda: None,
         unshown=lambda: shares.pop(0),
     )
-    shares[:] = [2 / 3]  # two of the last three frames sent never shown
+    shares[:] = [3 / 4]  # three of the last four frames sent never shown
     loop._pace()
     assert loop.gap == pytest.approx(loop.interval * SLOWER)
     shares[:] = [UNSHOWN_SHARE]  # at the limit: not too often

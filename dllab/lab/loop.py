@@ -46,7 +46,7 @@ from .model import LabModel
 WAIT_SLICE = 0.01  # seconds: how often a wait for the browser looks for a new setting
 QUEUE_SLACK = 0.01  # seconds in line that do not count (the machine's jitter)
 QUEUE_FRAMES = 1.5  # a wait longer than this many intervals between frames is a line
-UNSHOWN_SHARE = 0.25  # more of the frames sent than this not shown: sending too often
+UNSHOWN_SHARE = 0.5  # more than this share of the frames sent not shown: sending too often
 SLOWER, FASTER = 1.25, 0.9  # the interval between frames, times this per round trip
 LONGEST_INTERVAL = 0.5  # seconds: the pacing never sends less often than this
 
