@@ -52,10 +52,13 @@ class Frame:
 
 
 class PlanePictures:
-    """The tiles and the surface of a network on 2-D data; the grids are kept per extent."""
+    """The tiles and the surface of a network on 2-D data; the grids are kept per extent,
+    and the network's inputs over them (and the input features' tiles) per extent and
+    features: they change when a learner moves a setting, not from frame to frame."""
 
     def __init__(self) -> None:
         self._grids: dict[tuple[float, int], Array] = {}
+        self._inputs: tuple[tuple, Array, Array] | None = None  # (key, points, input tiles)
 
     def grid(self, extent: float, resolution: int) -> Array:
         """`dllab.core.plane.plane_grid`, computed once per extent and resolution."""
@@ -71,12 +74,16 @@ class PlanePictures:
         large; any other tile shows the output. One pass over both grids, in float32 (the
         pictures are drawn with 256 shades)."""
         size, fine_size = TILE_RESOLUTION, SURFACE_RESOLUTION
-        small = trainer.inputs(self.grid(extent, size))
-        points = np.concatenate([small, trainer.inputs(self.grid(extent, fine_size))])
+        key = (extent, None if trainer.features is None else tuple(trainer.features))
+        if self._inputs is None or self._inputs[0] != key:
+            small = trainer.inputs(self.grid(extent, size))
+            points = np.concatenate([small, trainer.inputs(self.grid(extent, fine_size))])
+            self._inputs = (key, points, _normalise_inputs(small.T).reshape(-1, size, size))
+        _, points, input_tiles = self._inputs
         network = trainer.network
         both = network.neuron_outputs(points, dtype=np.float32)
-        cut = len(small)
-        tiles = [_normalise_inputs(small.T).reshape(-1, size, size)]
+        cut = size * size
+        tiles = [input_tiles]
         tiles += [layer[:, :cut].reshape(-1, size, size) for layer in both]
         fine = [layer[:, cut:] for layer in both]
         column, row = focus
