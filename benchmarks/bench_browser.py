@@ -56,8 +56,13 @@ INSTALL_JS = """() => {
   const curves = document.querySelector('.dllab-lab .dllab-curves-view');
   const bench = (window.dllabBench = {
     frames: 0, shown: 0, lossUpdates: 0, longTaskMs: 0, longTasks: 0, notRestarted: 0,
-    keyAt: null, runAtKey: null, checkCurves: false, latencies: [], lastRun: canvas.dataset.run,
+    keyAt: null, runAtKey: null, checkFrame: null, latencies: [], lastRun: canvas.dataset.run,
   });
+  function checkCurves() {
+    if (bench.checkFrame === null || !(Number(curves.dataset.frame) >= bench.checkFrame)) return;
+    bench.checkFrame = null;
+    if (Number(curves.dataset.points) > 2) bench.notRestarted++;
+  }
   new MutationObserver((records) => {
     for (const r of records) {
       if (r.attributeName === 'data-frame' && r.oldValue !== canvas.dataset.frame) bench.frames++;
@@ -68,9 +73,11 @@ INSTALL_JS = """() => {
           // loss curve comes in the same message: drawn with it, it has started over.
           const keyAt = bench.keyAt;
           bench.keyAt = null;
-          // The curves are drawn after the picture (in the same animation frame, when the
-          // page draws in animation frames): their next drawing must have started over.
-          bench.checkCurves = true;
+          // The curves drawn from the same frame (before or after the picture, in the
+          // same animation frame when the page draws in animation frames) must have
+          // started over.
+          bench.checkFrame = Number(canvas.dataset.frame);
+          checkCurves();
           // A canvas drawn in an animation frame is on screen in that frame; one drawn when
           // its message came, in the next.
           if (canvas.dataset.drawn === 'in-animation-frames' && !document.hidden) {
@@ -85,10 +92,7 @@ INSTALL_JS = """() => {
                       attributeFilter: ['data-frame', 'data-run']});
   new MutationObserver((records) => {
     for (const r of records) if (r.oldValue !== curves.dataset.curve) bench.lossUpdates++;
-    if (bench.checkCurves) {
-      bench.checkCurves = false;
-      if (Number(curves.dataset.points) > 2) bench.notRestarted++;
-    }
+    checkCurves();
   }).observe(curves, {attributes: true, attributeOldValue: true,
                       attributeFilter: ['data-curve']});
   try {

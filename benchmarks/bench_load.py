@@ -394,7 +394,7 @@ class Learner:
         state = data.get("state", {})
         known = self.state[comm_id]
         if comm_id == self.ids.get("canvas"):
-            known.update({k: v for k, v in state.items() if k in ("frame", "run")})
+            known.update({k: v for k, v in state.items() if k in ("frame", "run", "ack_every")})
             if "run" in state and self.pending and state["run"] != self.pending[1]:
                 self.latencies.append((now - self.pending[0]) * 1000)
                 self.pending = None

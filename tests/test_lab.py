@@ -763,6 +763,39 @@ def test_the_loop_sends_less_often_while_the_page_leaves_frames_unshown():
     loop.close()
 
 
+def test_the_page_answers_about_every_quarter_second_of_the_frames_it_draws():
+    from dllab.lab.loop import FEWEST_ANSWERED, LONGEST_INTERVAL, MOST_ANSWERED, TrainingLoop
+
+    asked: list[int] = []
+    loop = TrainingLoop(
+        LabModel(), lambda: None, lambda timeout, behind: True, in_flight=4,
+        answer_every=asked.append,
+    )  # fmt: skip
+    assert loop.answered_every == MOST_ANSWERED  # no answer yet: as often as it gets
+    now, count = 100.0, 0
+
+    def answers(n: int, fps: float, every: int) -> None:
+        nonlocal now, count
+        for _ in range(n):
+            now, count = now + every / fps, count + every
+            loop._answered(now, count)
+
+    answers(30, fps=40, every=3)  # a page drawing 40 frames a second
+    assert asked[-1] == FEWEST_ANSWERED == 10 and loop.in_flight == 11
+    answers(30, fps=20, every=10)
+    assert asked[-1] == 5 and loop.in_flight == 6
+    answers(30, fps=8, every=5)  # a busy room's 8 frames a second: every 3rd, not fewer
+    assert asked[-1] == MOST_ANSWERED == 3 and loop.in_flight == 4
+    # A pause between two answers is no rate; nothing is asked again while unchanged.
+    calls, average = len(asked), loop.drawn_interval
+    now, count = now + 10 * LONGEST_INTERVAL, count + 1
+    loop._answered(now, count)
+    assert loop.drawn_interval == average
+    answers(10, fps=8, every=3)
+    assert len(asked) == calls
+    loop.close()
+
+
 def test_the_canvas_forgets_frames_never_answered():
     canvas = NetworkCanvas()
     for _ in range(200):
@@ -812,6 +845,8 @@ def test_a_lab_asks_its_page_for_an_answer_every_few_frames_and_keeps_one_more_i
         assert lab.loop.in_flight == view.ANSWER_EVERY + 1
         assert lab.loop.queueing == lab._canvas.queueing
         assert lab.loop.unshown == lab._canvas.unshown
+        lab.loop.answer_every(7)  # the loop's choice reaches the page
+        assert lab._canvas.ack_every == 7
     finally:
         lab.close()
 

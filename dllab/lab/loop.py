@@ -23,6 +23,11 @@ flight say little about how far behind it is; the round trips of its answers say
 server, or in a browser still busy with the frames before it); while that is more than
 QUEUE_FRAMES intervals between frames the loop sends less often, and then gradually more
 often again, up to `fps`. A frame that waits in line delays the new run a learner is waiting for.
+The page answers about every ANSWER_SECONDS of frames (every 10 frames at 40 frames a
+second, every 3 at 12 or fewer): an answer costs the kernel, the server and the page about
+as much as a frame, and fewer answers left a browser on a 2-core machine showing more
+frames; a room whose frames are few keeps answers frequent, so that its pacing sees a line
+soon and few frames wait ahead of a new run.
 The page draws in animation frames: a frame that comes before the screen showed the one
 before is drawn over unseen, and costs the kernel, the server and the page for nothing. The
 loop also sends less often while the page says it left more than UNSHOWN_SHARE of the
@@ -47,6 +52,13 @@ WAIT_SLICE = 0.01  # seconds: how often a wait for the browser looks for a new s
 QUEUE_SLACK = 0.01  # seconds in line that do not count (the machine's jitter)
 QUEUE_FRAMES = 1.5  # a wait longer than this many intervals between frames is a line
 UNSHOWN_SHARE = 0.5  # more than this share of the frames sent not shown: sending too often
+# The page answers about this often (every this many seconds of frames), and never less often
+# than every FEWEST_ANSWERED frames or more often than every MOST_ANSWERED: each answer costs
+# the kernel a message in and two status messages out, which the server relays and the page
+# reads; at 30 learners on 2 cores one answer cost as much CPU as a frame.
+ANSWER_SECONDS = 0.25
+MOST_ANSWERED, FEWEST_ANSWERED = 3, 10
+RATE_WEIGHT = 0.3  # the weight of the newest interval between frames drawn, in their average
 SLOWER, FASTER = 1.25, 0.9  # the interval between frames, times this per round trip
 LONGEST_INTERVAL = 0.5  # seconds: the pacing never sends less often than this
 
@@ -64,6 +76,7 @@ class TrainingLoop:
         unwatched: float = 30.0,
         queueing: Callable[[], float | None] | None = None,
         unshown: Callable[[], float | None] | None = None,
+        answer_every: Callable[[int], None] | None = None,
     ) -> None:
         """`wait_drawn(timeout, behind)` waits until the browser has drawn all frames sent
         but the last `behind` ones (NetworkCanvas.wait_drawn); `drawn()` counts the frames
@@ -72,7 +85,9 @@ class TrainingLoop:
         answered waited in line on its way, None if no answer came since the last call
         (NetworkCanvas.queueing); `unshown()` the share of the frames sent between the
         page's last two answers that it did not show, None if no answer came since the last
-        call (NetworkCanvas.unshown)."""
+        call (NetworkCanvas.unshown); `answer_every(n)` asks the page to answer every n
+        frames (NetworkCanvas.ack_every), as often as ANSWER_SECONDS at the rate frames
+        are sent; `in_flight` then follows it (n + 1)."""
         self.model = model
         self.draw = draw
         self.wait_drawn = wait_drawn
@@ -83,6 +98,11 @@ class TrainingLoop:
         self.unwatched = unwatched
         self.queueing = queueing
         self.unshown = unshown
+        self.answer_every = answer_every
+        self.answered_every = in_flight - 1  # what the page was last asked for
+        # The average interval between the frames the page draws, from its answers.
+        self.drawn_interval = ANSWER_SECONDS / MOST_ANSWERED
+        self._mark: tuple[float, int] | None = None  # (when, frames drawn) at the last answer
         self.gap = self.interval  # the interval between frames, paced to the page
         self.wake = threading.Event()  # cuts a wait short: something changed
         self.redraw = threading.Event()
@@ -143,11 +163,35 @@ class TrainingLoop:
         unshown = self.unshown() if self.unshown is not None else None
         if waited is None and unshown is None:
             return
+        if self.drawn is not None:
+            self._answered(time.perf_counter(), self.drawn())
         in_line = waited is not None and waited > max(QUEUE_SLACK, QUEUE_FRAMES * self.gap)
         if in_line or (unshown is not None and unshown > UNSHOWN_SHARE):
             self.gap = min(self.gap * SLOWER, LONGEST_INTERVAL)
         else:
             self.gap = max(self.gap * FASTER, self.interval)
+
+    def _answered(self, now: float, count: int) -> None:
+        """An answer came `now`, the page having drawn frames up to `count`: average the
+        interval between the frames it draws, and ask it to answer about every
+        ANSWER_SECONDS of them. A page answering every n frames lets n + 1 be in flight;
+        the request reaches it before any frame sent after it. (No page, no answers: it
+        stays at MOST_ANSWERED.)"""
+        mark, self._mark = self._mark, (now, count)
+        if mark is None or count <= mark[1]:
+            return
+        interval = (now - mark[0]) / (count - mark[1])
+        if interval > LONGEST_INTERVAL:  # a pause between them: not a rate
+            return
+        self.drawn_interval += RATE_WEIGHT * (interval - self.drawn_interval)
+        if self.answer_every is None:
+            return
+        every = round(ANSWER_SECONDS / max(self.drawn_interval, 1e-3))
+        every = min(FEWEST_ANSWERED, max(MOST_ANSWERED, every))
+        if every != self.answered_every:
+            self.answered_every = every
+            self.in_flight = every + 1
+            self.answer_every(every)
 
     def _job(self, should_stop: Callable[[], bool]) -> None:
         model = self.model

@@ -55,8 +55,9 @@ STATUS_KIND = {"diverged": "error", "stuck": "error", "error": "error", "converg
 # to the page through the server (and the server's CPU: benchmarks/bench_load.py).
 TEXT_INTERVAL = 0.2
 TEXT_FRAMES = 4  # ...and every this many frames at most (on a busy server frames are few)
-# The page says it has drawn every this many frames (NetworkCanvas.ack_every); the loop keeps
-# one more than that in flight, so a page that keeps up never makes it wait.
+# The page says it has drawn every this many frames (NetworkCanvas.ack_every, set by the
+# training loop from its frame rate); the loop keeps one more than that in flight, so a page
+# that keeps up never makes it wait.
 ANSWER_EVERY = 3
 
 
@@ -171,6 +172,7 @@ class Lab(w.VBox):
             in_flight=ANSWER_EVERY + 1,
             queueing=self._canvas.queueing,
             unshown=self._canvas.unshown,
+            answer_every=self._answer_every,
         )
         model.observe(lambda _: self.loop.poke(), names=LabModel.SETTINGS)
         model.observe(self._look_changed, names=["focus", "example", "show_test", "discretize"])
@@ -347,6 +349,10 @@ class Lab(w.VBox):
         super().close()
 
     # -- drawing -----------------------------------------------------------------------------
+    def _answer_every(self, frames: int) -> None:
+        """Ask the page to answer every `frames` frames (the training loop's choice)."""
+        self._canvas.ack_every = frames
+
     def draw(self) -> None:
         """Redraw everything from the model's current frame (the loop calls this)."""
         model = self.model
