@@ -618,11 +618,16 @@ class BrowserCheck:
         start, end = self.window
         frames = [t for t in counter["times"] if start <= t < end]
         latencies = counter["latencies"]
+        # The Play button as the page shows it: a lab whose loss settled stopped by itself.
+        playing = await self.page.evaluate(
+            "() => [...document.querySelectorAll('.dllab-lab button')]"
+            ".some((b) => b.textContent.trim() === 'Pause')"
+        )
         return {
             "kernel_id": self.kernel_id,
             "frames_per_s": len(frames) / ((end - start) / 1000) if end > start else 0.0,
             "moves": self.moves,
-            "stopped_by_lab": self.stopped_by_lab,
+            "stopped_by_lab": 0 if playing else 1,
             "latencies_ms": latencies,
             "latency_p50_ms": percentile(latencies, 50),
             "latency_p90_ms": percentile(latencies, 90),

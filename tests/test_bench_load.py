@@ -205,3 +205,30 @@ def test_a_lab_that_stops_by_itself_is_not_counted_as_playing():
     assert figures["stopped_by_lab"] == 1
     assert figures["frames_per_s"] == pytest.approx(119 / 12)
     assert figures["fewest_frames_10s"] == 99  # 28 s stopped: no window of 0 frames
+
+
+class _Page:
+    """What BrowserCheck.figures reads from its page: the counters, then the Play button."""
+
+    def __init__(self, playing: bool) -> None:
+        self.answers = [
+            {"times": [100.0, 150.0, 200.0, 900.0], "latencies": [40.0, 60.0, 80.0]},
+            playing,
+        ]
+
+    async def evaluate(self, script: str):
+        return self.answers.pop(0)
+
+
+@pytest.mark.parametrize("playing", [True, False])
+def test_the_browser_checks_figures_count_frames_in_the_window_and_a_lab_that_stopped(
+    run_async, playing
+):
+    check = bl.BrowserCheck(server=None)
+    check.page = _Page(playing)
+    check.window = (100.0, 600.0)  # page clock, ms: 3 frames in half a second
+    check.moves = 3
+    figures = run_async(check.figures)
+    assert figures["frames_per_s"] == pytest.approx(6.0)
+    assert figures["latency_p50_ms"] == 60.0 and figures["moves"] == 3
+    assert figures["stopped_by_lab"] == (0 if playing else 1)
