@@ -23,7 +23,7 @@ import dllab
 from dllab.core import PLAYGROUND_SETS
 from dllab.core.convergence import settled
 from dllab.core.plane import plane_grid
-from dllab.lab import Lab, view
+from dllab.lab import Lab
 from dllab.lab.frames import SURFACE_RESOLUTION, TILE_RESOLUTION
 from dllab.lab.model import MAX_HIDDEN_LAYERS, MAX_NEURONS_PER_LAYER, STATUSES, LabModel
 from dllab.ui import NetworkCanvas
@@ -771,7 +771,7 @@ def test_the_page_answers_about_every_quarter_second_of_the_frames_it_draws():
         LabModel(), lambda: None, lambda timeout, behind: True, in_flight=4,
         answer_every=asked.append,
     )  # fmt: skip
-    assert loop.answered_every == MOST_ANSWERED  # no answer yet: as often as it gets
+    assert loop.in_flight == MOST_ANSWERED + 1  # no answer yet: as often as it gets
     now, count = 100.0, 0
 
     def answers(n: int, fps: float, every: int) -> None:
@@ -839,10 +839,12 @@ def test_the_loop_sends_less_often_while_frames_wait_in_line_and_more_once_they_
 
 
 def test_a_lab_asks_its_page_for_an_answer_every_few_frames_and_keeps_one_more_in_flight():
+    from dllab.lab.loop import MOST_ANSWERED
+
     lab = Lab(autostart=False)
     try:
-        assert lab._canvas.ack_every == view.ANSWER_EVERY > 1
-        assert lab.loop.in_flight == view.ANSWER_EVERY + 1
+        assert lab._canvas.ack_every == MOST_ANSWERED > 1
+        assert lab.loop.in_flight == MOST_ANSWERED + 1
         assert lab.loop.queueing == lab._canvas.queueing
         assert lab.loop.unshown == lab._canvas.unshown
         lab.loop.answer_every(7)  # the loop's choice reaches the page

@@ -99,7 +99,6 @@ class TrainingLoop:
         self.queueing = queueing
         self.unshown = unshown
         self.answer_every = answer_every
-        self.answered_every = in_flight - 1  # what the page was last asked for
         # The average interval between the frames the page draws, from its answers.
         self.drawn_interval = ANSWER_SECONDS / MOST_ANSWERED
         self._mark: tuple[float, int] | None = None  # (when, frames drawn) at the last answer
@@ -188,8 +187,7 @@ class TrainingLoop:
             return
         every = round(ANSWER_SECONDS / max(self.drawn_interval, 1e-3))
         every = min(FEWEST_ANSWERED, max(MOST_ANSWERED, every))
-        if every != self.answered_every:
-            self.answered_every = every
+        if every + 1 != self.in_flight:
             self.in_flight = every + 1
             self.answer_every(every)
 

@@ -22,7 +22,7 @@ from ..ui import MessageArea, NetworkCanvas, build_controls
 from ..ui.theme import STYLE
 from .controls import CONTROLS
 from .frames import layer_names
-from .loop import TrainingLoop
+from .loop import MOST_ANSWERED, TrainingLoop
 from .model import LabModel
 from .panels import (
     CURVES_PX,
@@ -55,10 +55,6 @@ STATUS_KIND = {"diverged": "error", "stuck": "error", "error": "error", "converg
 # to the page through the server (and the server's CPU: benchmarks/bench_load.py).
 TEXT_INTERVAL = 0.2
 TEXT_FRAMES = 4  # ...and every this many frames at most (on a busy server frames are few)
-# The page says it has drawn every this many frames (NetworkCanvas.ack_every, set by the
-# training loop from its frame rate); the loop keeps one more than that in flight, so a page
-# that keeps up never makes it wait.
-ANSWER_EVERY = 3
 
 
 class Lab(w.VBox):
@@ -99,7 +95,7 @@ class Lab(w.VBox):
         self._controls = c = build_controls(model, CONTROLS, self._messages, self._accepted)
         self._play = c["playing"]
         self._epoch = w.HTML()
-        self._canvas = NetworkCanvas(width_px=515, height_px=400, ack_every=ANSWER_EVERY)
+        self._canvas = NetworkCanvas(width_px=515, height_px=400, ack_every=MOST_ANSWERED)
         self._canvas.observe(self._focus_changed, names=["hovered", "selected"])
         in_column = output_column == "loss"
         self._loss = LossPlot(self._canvas, CURVES_PX if in_column else WIDE_CURVES_PX)
@@ -169,10 +165,12 @@ class Lab(w.VBox):
             self.draw,
             self._canvas.wait_drawn,
             drawn=lambda: self._canvas.drawn,
-            in_flight=ANSWER_EVERY + 1,
+            # The page answers every few frames (the loop chooses how many from its
+            # frame rate); one more than that in flight never makes a page that keeps up wait.
+            in_flight=MOST_ANSWERED + 1,
             queueing=self._canvas.queueing,
             unshown=self._canvas.unshown,
-            answer_every=self._answer_every,
+            answer_every=self._canvas.answer_every,
         )
         model.observe(lambda _: self.loop.poke(), names=LabModel.SETTINGS)
         model.observe(self._look_changed, names=["focus", "example", "show_test", "discretize"])
@@ -349,10 +347,6 @@ class Lab(w.VBox):
         super().close()
 
     # -- drawing -----------------------------------------------------------------------------
-    def _answer_every(self, frames: int) -> None:
-        """Ask the page to answer every `frames` frames (the training loop's choice)."""
-        self._canvas.ack_every = frames
-
     def draw(self) -> None:
         """Redraw everything from the model's current frame (the loop calls this)."""
         model = self.model

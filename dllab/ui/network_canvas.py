@@ -82,7 +82,6 @@ class NetworkCanvas(anywidget.AnyWidget):
         self._sent_at: dict[int, float] = {}  # frame -> when it left the kernel
         self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS_KEPT)
         self._new_round_trip = False
-        self._answered = 0  # the last frame answered
         self._unshown: float | None = None  # see `unshown`
         self.on_msg(self._on_browser_message)
         drop_unseen_debug_records()  # the page's answers are messages the kernel handles
@@ -154,6 +153,10 @@ class NetworkCanvas(anywidget.AnyWidget):
             self._new_round_trip = False
             return self._round_trips[-1] - min(self._round_trips)
 
+    def answer_every(self, frames: int) -> None:
+        """Ask the page to answer every `frames` frames (the training loop's choice)."""
+        self.ack_every = frames
+
     def unshown(self) -> float | None:
         """The share of the frames sent between the last two answers that the page never
         showed (frames that came faster than its screen refreshes are drawn over unseen).
@@ -181,10 +184,9 @@ class NetworkCanvas(anywidget.AnyWidget):
                 self._round_trips.append(max(0.0, now - sent - held))
                 self._new_round_trip = True
             shown = content.get("shown")
-            between = frame - self._answered
+            between = frame - self.drawn  # frames sent since the last answer
             if isinstance(shown, int) and not isinstance(shown, bool) and 0 < between < 1000:
                 self._unshown = min(max(between - shown, 0), between) / between
-            self._answered = max(self._answered, frame)
             self.drawn = max(self.drawn, frame)
             self._drawn_changed.notify_all()
 
