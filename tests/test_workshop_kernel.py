@@ -47,7 +47,8 @@ def test_a_lab_nobody_watches_pauses_and_sends_nothing_more(lab):
     lab._play.value = True
     wait_until(lambda: lab.model.epoch > 0, 5, "training to start")
     wait_until(lambda: not lab.model.playing, 5, "the unwatched lab to pause")
-    assert lab._play.description == "Play"
+    # The button follows the model on the loop's thread, a moment after it.
+    wait_until(lambda: lab._play.description == "Play", 1, "the button to show Play")
     assert lab.model.status != "error" and lab.model.message == ""
     time.sleep(0.3)
     frame = lab._canvas.frame
