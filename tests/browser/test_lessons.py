@@ -169,8 +169,14 @@ def test_depth_sweep_shows_what_a_chosen_network_draws(open_lesson):
         timeout=TIMEOUT,
     )
     page.wait_for_function(f"(blank) => ({PLANE_IMAGE_JS})() !== blank", arg=blank)
-    details = page.inner_text(".dllab-sweep-details")
-    assert "1 layer of 2 neurons: 300 epochs" in details and "what it draws" in details
+    # The title, the picture and the details are separate widgets, each updated when its own
+    # message lands: wait for the details to name the chosen network too.
+    page.wait_for_function(
+        "() => (document.querySelector('.dllab-sweep-details') || {}).textContent"
+        "?.includes('1 layer of 2 neurons: 300 epochs')",
+        timeout=TIMEOUT,
+    )
+    assert "what it draws" in page.inner_text(".dllab-sweep-details")
     button(page, ".dllab-depth-sweep", "Cancel").click()
     harness.screenshot(page, "lesson-03-chosen")
     no_traceback(page)
