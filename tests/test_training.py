@@ -265,6 +265,50 @@ def test_gradient_sizes_are_recorded_per_layer_per_epoch():
     assert (sizes[1:] > 0).all()
 
 
+def test_gradient_sizes_of_huge_tiny_and_zero_gradients_are_each_layers_own():
+    # All layers are measured together unless a layer's squares overflow or underflow:
+    # then each layer alone, scaled, as root_mean_square does.
+    trainer = circle_trainer()
+    trainer.run_epoch()
+    layers = trainer.last_gradients.weights
+    for scale in (1e200, 1e-200):
+        layers[0][...] *= scale
+        expected = [root_mean_square(g) for g in layers]
+        with np.errstate(all="raise"):
+            np.testing.assert_allclose(trainer.gradient_sizes(), expected, rtol=1e-12)
+        assert trainer.gradient_sizes()[0] > 0
+        layers[0][...] /= scale
+    layers[1][...] = 0.0  # dead neurons pass back nothing
+    sizes = trainer.gradient_sizes()
+    assert sizes[1] == 0.0 and sizes[0] > 0 and sizes[2] > 0
+
+
+def test_scores_from_one_pass_over_both_sets_are_each_sets_own():
+    trainer = circle_trainer()
+    trainer.train(3)
+    network, scores = trainer.network, trainer.evaluate()
+    for part, X, y in (
+        ("train", CIRCLE.X_train, CIRCLE.y_train),
+        ("test", CIRCLE.X_test, CIRCLE.y_test),
+    ):
+        assert scores[f"{part}_loss"] == pytest.approx(network.loss(X, y), rel=1e-12)
+        right = float(np.mean(network.predict(X) == y))
+        assert scores[f"{part}_accuracy"] == pytest.approx(right, abs=1e-12)
+    assert trainer.history["test_loss"][-1] == pytest.approx(scores["test_loss"], rel=1e-12)
+
+
+def test_a_deadline_passed_stops_the_pass_after_one_mini_batch():
+    trainer = circle_trainer()
+    assert trainer.run_batches(None, defer_record=True, deadline=0.0)
+    assert (trainer.steps, trainer.progress) == (1, 1 / trainer.batches_per_epoch)
+    assert trainer.run_batches(None, defer_record=True, deadline=math.inf)
+    assert trainer.steps == trainer.batches_per_epoch and trainer.epoch == 1
+    # The same batches, in the same order, as a pass run without a deadline.
+    other = circle_trainer()
+    other.run_batches(None, defer_record=True)
+    assert np.array_equal(trainer.network.params, other.network.params)
+
+
 def test_root_mean_square_does_not_overflow():
     values = np.array([[3.0, -4.0], [0.0, 0.0]])
     assert root_mean_square(values) == pytest.approx(2.5, rel=1e-15)

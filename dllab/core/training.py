@@ -107,6 +107,8 @@ class Trainer:
         # With the column of ones the network's forward pass takes (see with_ones).
         self._X_train1 = with_ones(self.X_train)
         self._X_test1 = with_ones(self.X_test)
+        # Both, one under the other: a network scored in one piece takes one pass over them.
+        self._X_both1 = np.concatenate([self._X_train1, self._X_test1])
         check_fits(network, data, self.X_train.shape[1])
         if isinstance(network, LayerNetwork):  # e.g. an embedding's symbol indices
             network.check_inputs("data.X_train", self.X_train)
@@ -169,14 +171,18 @@ class Trainer:
         the loss became non-finite."""
         return self.run_batches()
 
-    def run_batches(self, most: int | None = None, defer_record: bool = False) -> bool:
+    def run_batches(
+        self, most: int | None = None, defer_record: bool = False, deadline: float | None = None
+    ) -> bool:
         """Up to `most` mini-batches (None: all) of the current pass over the shuffled
         training set; a pass that ends is recorded in the history. False if the run
         diverged.
 
         defer_record : the scores of a pass that ends are computed later, a chunk of
             samples at a time, by `record_some` (on a copy of the weights it ended with),
-            so that no call takes longer than a few mini-batches."""
+            so that no call takes longer than a few mini-batches.
+        deadline : stop after the first mini-batch that ends at or after this
+            `time.perf_counter()`."""
         if self._pending is not None and (not defer_record or most is None):
             self.record_some(None)
         if self.diverged:
@@ -193,6 +199,9 @@ class Trainer:
             for batch in range(self._next_batch, stop):
                 start = batch * size
                 self._step(X[start : start + size], T[start : start + size], with_loss=False)
+                if deadline is not None and time.perf_counter() >= deadline:
+                    stop = batch + 1
+                    break
         self._next_batch = stop
         if stop < n_batches:
             return True
@@ -254,8 +263,8 @@ class Trainer:
                 self.record_some(1)
             elif self.epoch >= goal:
                 break
-            else:
-                self.run_batches(1, defer_record=True)
+            else:  # the rest of the pass, or what fits before the deadline
+                self.run_batches(None, defer_record=True, deadline=deadline)
             if time.perf_counter() >= deadline:
                 break
         return not self.diverged
@@ -267,20 +276,24 @@ class Trainer:
         twin.params[...] = self.network.params
         epoch, gradient_size = self.epoch, self.gradient_sizes()
         chunk = getattr(twin, "chunk", None)
-        scores = {}
-        for part, X1, T, y in self._parts():
-            loss, right, step = 0.0, 0.0, chunk or len(X1)
-            for start in range(0, len(X1), step):
-                stop = start + step
-                with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-                    run = twin._forward(X1[start:stop])
-                    share = len(T[start:stop]) / len(T)
-                    loss += share * twin.head.loss(
-                        run.pre_activations[-1], run.output, T[start:stop]
-                    )
-                    right += share * accuracy(twin, run.output, y[start:stop])
-                yield
-            scores[f"{part}_loss"], scores[f"{part}_accuracy"] = float(loss), float(right)
+        if chunk is None:  # a network scored in one piece
+            scores = self._scores(twin)
+            yield
+        else:
+            scores = {}
+            for part, X1, T, y in self._parts():
+                loss, right = 0.0, 0.0
+                for start in range(0, len(X1), chunk):
+                    stop = start + chunk
+                    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+                        run = twin._forward(X1[start:stop])
+                        share = len(T[start:stop]) / len(T)
+                        loss += share * twin.head.loss(
+                            run.pre_activations[-1], run.output, T[start:stop]
+                        )
+                        right += share * accuracy(twin, run.output, y[start:stop])
+                    yield
+                scores[f"{part}_loss"], scores[f"{part}_accuracy"] = float(loss), float(right)
         if not (math.isfinite(scores["train_loss"]) and math.isfinite(scores["test_loss"])):
             self._diverge()
             return
@@ -315,12 +328,24 @@ class Trainer:
 
     def evaluate(self) -> dict[str, float]:
         """Loss and accuracy on the training and test sets."""
-        scores = {}
-        for part, X1, T, y in self._parts():
-            with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-                run = self.network._forward(X1)
-            scores[f"{part}_loss"] = self.network.head.loss(run.pre_activations[-1], run.output, T)
-            scores[f"{part}_accuracy"] = accuracy(self.network, run.output, y)
+        return self._scores(self.network)
+
+    def _scores(self, network: Network | LayerNetwork) -> dict[str, float]:
+        """Loss and accuracy of `network` on the training and test sets: in one forward
+        pass over both (a pass per set costs a small network twice the NumPy calls), or
+        a pass per set for a network scored a chunk at a time (a convolutional one)."""
+        n, scores = len(self._X_train1), {}
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            if getattr(network, "chunk", None) is None:
+                run = network._forward(self._X_both1)
+                Z, A = run.pre_activations[-1], run.output
+                outputs = [(Z[:n], A[:n]), (Z[n:], A[n:])]
+            else:
+                runs = [network._forward(X1) for X1 in (self._X_train1, self._X_test1)]
+                outputs = [(run.pre_activations[-1], run.output) for run in runs]
+            for (part, _, T, y), (Z, A) in zip(self._parts(), outputs):
+                scores[f"{part}_loss"] = float(network.head.loss(Z, A, T))
+                scores[f"{part}_accuracy"] = accuracy(network, A, y)
         return scores
 
     def record(self) -> bool:
@@ -338,7 +363,18 @@ class Trainer:
         """Root-mean-square weight gradient of each layer in the last step (0 before any)."""
         if self.last_gradients is None:
             return [0.0] * self.network.n_layers
-        return [root_mean_square(g) for g in self.last_gradients.weights]
+        layers = self.last_gradients.weights
+        # All layers in a few NumPy calls; a layer whose squares overflow or underflow (a
+        # run on its way to diverging, or a vanishing gradient) is measured on its own.
+        sizes = np.array([g.size for g in layers])
+        if sizes.min() > 0:
+            flat = np.concatenate([g.ravel() for g in layers])
+            with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+                squares = np.add.reduceat(flat * flat, np.cumsum(sizes) - sizes)
+            rms = np.sqrt(squares / sizes)
+            if np.isfinite(rms).all() and (rms > 0).all():
+                return rms.tolist()
+        return [root_mean_square(g) for g in layers]
 
     def _diverge(self) -> bool:
         self.status = "diverged"
