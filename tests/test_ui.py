@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import threading
 import time
+import warnings
 
 import ipywidgets as w
 import numpy as np
@@ -215,6 +216,23 @@ def test_numbers_are_written_as_a_person_reads_them(value, text):
 
 def test_plural():
     assert plural(1, "epoch") == "1 epoch" and plural(2, "epoch") == "2 epochs"
+
+
+def test_network_canvas_sends_shades_as_bytes_and_a_diverged_networks_values_safely():
+    from dllab.ui import NetworkCanvas
+
+    canvas = NetworkCanvas()
+    values = np.array([-1.0, 0.0, 1.0, -3.0, 2.0, np.nan, np.inf, -np.inf, 0.5]).reshape(1, 3, 3)
+    weights = [np.array([[0.5, np.nan], [np.inf, -np.inf]])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing printed under a diverged lab
+        canvas.show([values, values], weights, ["in", "out"])
+    # -1 -> 0, 0 -> 128 (127.5 rounded to even), +1 -> 255; out of range clipped; NaN the middle.
+    assert list(canvas.tiles[:9]) == [0, 128, 255, 0, 255, 128, 255, 0, 191]
+    links = np.frombuffer(canvas.links, dtype=np.float32)
+    assert links[0] == 0.5 and links[1] == 0 and links[2] == np.inf and links[3] == -np.inf
+    canvas.show([values[:, :1, :1]], [np.array([[0.25]])], ["in"])
+    assert list(canvas.tiles) == [0] and np.frombuffer(canvas.links, np.float32)[0] == 0.25
 
 
 @pytest.mark.parametrize("bad", ["abc", [1, 2, 3], None, [1.5, 2], [True, 0]])
