@@ -53,8 +53,11 @@ STATUS_KIND = {"diverged": "error", "stuck": "error", "error": "error", "converg
 # numbers (epoch counter, scores) and the gradient-flow plot are redrawn at most this often:
 # a person reads a number a few times a second, and every widget changed costs a message
 # to the page through the server (and the server's CPU: benchmarks/bench_load.py).
+# On a busy server frames are few, and the numbers wait for more of them: at 30 learners
+# on 2 cores (about 10 frames/s each) they went out twice a second, a third of the messages
+# relayed; every 8 frames is about once a second there, and every 0.24 s at 33 frames/s.
 TEXT_INTERVAL = 0.2
-TEXT_FRAMES = 4  # ...and every this many frames at most (on a busy server frames are few)
+TEXT_FRAMES = 8  # ...and every this many frames at most
 
 
 class Lab(w.VBox):
