@@ -60,8 +60,12 @@ INSTALL_JS = """() => {
   });
   function checkCurves() {
     if (bench.checkFrame === null || !(Number(curves.dataset.frame) >= bench.checkFrame)) return;
+    // Started over: no more points than the new run can have had by the frame they were
+    // drawn from (1 in its first frame, then at most 1 epoch a frame at the default speed;
+    // a page that draws in animation frames may show a later frame of the run first).
+    const frames = Number(curves.dataset.frame) - Number(canvas.dataset.runFrom);
     bench.checkFrame = null;
-    if (Number(curves.dataset.points) > 2) bench.notRestarted++;
+    if (Number(curves.dataset.points) > 2 + frames) bench.notRestarted++;
   }
   new MutationObserver((records) => {
     for (const r of records) {

@@ -175,6 +175,7 @@ function render({ model, el }) {
     drawnFrame = model.get("frame");
     canvas.dataset.frame = model.get("frame");
     canvas.dataset.run = model.get("run");
+    canvas.dataset.runFrom = runFrom;
     canvas.dataset.columns = columns.map((c) => c.count).join(",");
     canvas.dataset.boxes = JSON.stringify(boxes.map((col) => col.map((b) => [b.x, b.y, b.size])));
     clearTimeout(idle);
@@ -223,10 +224,15 @@ function render({ model, el }) {
   // the page shows, not of frames drawn over before the screen showed them.
   const [ask, cancel] = inAnimationFrame(draw);
   canvas.dataset.drawn = "in-animation-frames"; // (read by benchmarks/bench_browser.py)
+  // The first frame of the run on screen (a run's first frames may be drawn over unseen).
+  let runFrom = model.get("frame");
+  const runStarts = () => (runFrom = model.get("frame"));
+  model.on("change:run", runStarts);
   model.on("change:frame", ask);
   model.on("change:selected", ask);
   draw();
   return () => {
+    model.off("change:run", runStarts);
     model.off("change:frame", ask);
     model.off("change:selected", ask);
     cancel();
