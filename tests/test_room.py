@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import socket
 import subprocess
@@ -132,6 +133,23 @@ def test_the_cap_holds_when_many_pages_ask_at_once(monkeypatch):
     assert not manager.is_full()
     assert isinstance(run(manager.start_kernel(kernel_name="python3")), str)
     assert manager.is_full()
+
+
+def test_the_rooms_kernels_start_with_the_page_s_variables_and_no_widget_echo(monkeypatch):
+    seen = {}
+
+    async def start(self, *args, kernel_id=None, **kwargs):
+        seen.update(kwargs)
+        return kernel_id
+
+    monkeypatch.setattr(server.RoomKernelManager.__mro__[1], "start_kernel", start)
+    manager = server.RoomKernelManager(max_kernels=3)
+    page_env = {"PATH": "/bin", "QUERY_STRING": "setup=hidden%3D3"}  # as Voila passes it
+    run(manager.start_kernel(kernel_name="python3", env=page_env))
+    assert seen["env"] == {**page_env, "JUPYTER_WIDGETS_ECHO": "0"}
+    assert page_env == {"PATH": "/bin", "QUERY_STRING": "setup=hidden%3D3"}  # not changed
+    run(manager.start_kernel(kernel_name="python3"))  # no env given: the server's own
+    assert seen["env"]["JUPYTER_WIDGETS_ECHO"] == "0" and seen["env"]["PATH"] == os.environ["PATH"]
 
 
 def test_voila_json_holds_the_lessons_settings_and_the_xsrf_check_stays_on():

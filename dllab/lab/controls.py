@@ -52,8 +52,9 @@ class PlayButton(w.ToggleButton):
         self._show()
 
     def _show(self, change=None) -> None:
-        self.description = "Pause" if self.value else "Play"
-        self.icon = "pause" if self.value else "play"
+        with self.hold_sync():  # one message, not one per trait
+            self.description = "Pause" if self.value else "Play"
+            self.icon = "pause" if self.value else "play"
 
 
 class FeatureToggles(w.GridBox):

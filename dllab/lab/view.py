@@ -389,8 +389,10 @@ class Lab(w.VBox):
             curves=curves,
             curves_top=curves_top,
         )
-        # The numbers after the picture: a new run's picture, which a learner who moved a
+        # The rest after the picture: a new run's picture, which a learner who moved a
         # slider waits for, reaches the page before them.
+        if new_run:
+            self._new_run_after_picture()
         if text:
             self._write_numbers(frame.history, classifying, now)
         self._text_behind = not text
@@ -415,21 +417,12 @@ class Lab(w.VBox):
             self.loop.poke(redraw=True)
 
     def _new_run(self, frame) -> None:
-        """Once per run: the points, the axes' domain, and which plots apply."""
+        """Once per run, before its first picture: the points, and which plots apply."""
         model, trainer = self.model, self.model.trainer
         self._shown_version = frame.version
         plane = model.is_plane
         self._output.show_plane(plane)
-        self._controls["features"].disabled = not model.uses_features
-        for name in DENSE_ONLY:
-            self._controls[name].disabled = model.is_conv
-            self._controls[name].tooltip = (
-                "for dense networks: this convolutional network does not use it"
-                if model.is_conv
-                else None
-            )
         self._loss.new_run(model.task != "regression")
-        self._gradient.new_run(layer_names(trainer.network))
         data = trainer.data
         if plane:
             self._output.plane.show_points(
@@ -438,6 +431,21 @@ class Lab(w.VBox):
         else:
             self._controls["example"].max = len(trainer.X_test) - 1
             self._output.show_classes(list(data.dataset.classes))
+
+    def _new_run_after_picture(self) -> None:
+        """Once per run, after its first picture (which a learner who moved a control waits
+        for, and which waits behind every message sent before it): the gradient plot's
+        layers, and the controls that apply."""
+        model = self.model
+        self._gradient.new_run(layer_names(model.trainer.network))
+        self._controls["features"].disabled = not model.uses_features
+        for name in DENSE_ONLY:
+            self._controls[name].disabled = model.is_conv
+            self._controls[name].tooltip = (
+                "for dense networks: this convolutional network does not use it"
+                if model.is_conv
+                else None
+            )
 
     def _titles(self, frame) -> list[str]:
         n = len(frame.tiles)
@@ -459,9 +467,11 @@ class Lab(w.VBox):
 
     def _show_state(self, change=None) -> None:
         """The epoch counter and the model's message; while training, the counter is left to
-        the next frame that writes the numbers (see TEXT_INTERVAL)."""
-        if change is not None and change.name in ("epoch", "progress") and self.model.playing:
-            return
+        the next frame that writes the numbers (see TEXT_INTERVAL), and so is a new run's
+        fresh start: its first frame writes them after its picture."""
+        if change is not None and self.model.playing:
+            if change.name in ("epoch", "progress") or self.model.status == "ready":
+                return
         self._write_state()
 
     def _write_state(self) -> None:

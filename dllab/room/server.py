@@ -5,10 +5,10 @@ needs, and nothing from dllab's widgets (the server never imports them; kernels 
   the query string (`?token=...`) or an `Authorization: token ...` header logs the browser
   in with a cookie (`SameSite=Lax`, so no other site's `<img>` or `<iframe>` carries it);
   without it a page gets `pages.needs_link` and no kernel.
-- `RoomKernelManager`: at most `max_kernels` kernels at once. The check and the count of
-  kernels being started happen with no `await` between them, so a burst of requests cannot
-  slip past it; past the cap a new page gets `pages.room_full` (503) and no kernel, and the
-  kernels already running are untouched.
+- `RoomKernelManager`: at most `max_kernels` kernels at once, each with `KERNEL_ENV`. The
+  check and the count of kernels being started happen with no `await` between them, so a
+  burst of requests cannot slip past it; past the cap a new page gets `pages.room_full`
+  (503) and no kernel, and the kernels already running are untouched.
 - `RoomApplication`: a request whose `Host` header names this server by something other
   than an IP address or one of its own names (DNS rebinding) gets 403 before any handler
   runs: pages, kernel websockets, the kernel API and static files alike.
@@ -42,6 +42,11 @@ from voila.voila_identity_provider import VoilaLoginHandler
 from . import pages
 
 RETRY_SECONDS = 60  # what a full room's page asks the browser to wait
+# Set in every lab kernel the room starts. ipywidgets 8 echoes each change a page sends
+# back to it, for other pages of the same kernel; a room's kernel has one page, and on a
+# busy server each message ahead of a new run's first frame delays it (the server relays
+# a kernel's messages one per turn of its loop).
+KERNEL_ENV = {"JUPYTER_WIDGETS_ECHO": "0"}
 
 
 class RoomFull(Exception):
@@ -78,6 +83,7 @@ class RoomKernelManager(AsyncMappingKernelManager):
             )
             raise RoomFull
         kernel_id = kernel_id or str(uuid.uuid4())
+        kwargs["env"] = {**kwargs.get("env", os.environ), **KERNEL_ENV}
         self._starting.add(kernel_id)
         try:
             return await super().start_kernel(*args, kernel_id=kernel_id, **kwargs)

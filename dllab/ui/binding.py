@@ -43,9 +43,12 @@ def bind(
         value = getattr(model, trait)
         showing.now = True
         try:
-            make_room(widget, value)
-            if widget.value != value:
-                widget.value = value
+            # One message to the page: the room made, the value, and what the widget
+            # changes itself when its value does (the Play button's label and icon).
+            with widget.hold_sync():
+                make_room(widget, value)
+                if widget.value != value:
+                    widget.value = value
         finally:
             showing.now = False
 
