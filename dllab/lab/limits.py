@@ -32,7 +32,7 @@ MAX_CONV_LAYERS = 3  # the image lesson's
 FILTER_RANGE = (2, 16)  # channels of the first convolution (twice as many after)
 # Seconds of training per frame while playing: a network whose epoch takes longer trains
 # part of an epoch per frame (benchmarks/bench_browser.py --data shapes --conv 3).
-TRAIN_SECONDS_PER_FRAME = 0.02
+TRAIN_SECONDS_PER_FRAME = 0.05
 OWN_DATA = "my data"
 CHECK_EVERY = 10  # epochs between two checks of progress (stuck? settled?)
 # What `LabModel.status` can be: built and not trained yet; training (or paused after
