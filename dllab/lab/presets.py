@@ -7,6 +7,8 @@ that differ from the defaults are written; reading checks every key and value.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -171,3 +173,31 @@ def decode_setup(text: str) -> dict[str, Any]:
             }[kind]
             raise ValueError(f"setup gives {key}={value!r}: it must be {wanted}") from None
     return settings
+
+
+def chosen_settings(
+    name: Any,
+    setup: Any,
+    settings: dict[str, Any],
+    shape: Sequence[str] = (),
+    keywords: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Lab()'s settings: the preset `name`, then the `setup` string, then the settings given
+    by name, each over the last. `shape` names the settings that give the layers another way
+    than `hidden` (depth and width): given by name, they replace the preset's layers. An
+    unknown name is a TypeError naming the closest of the settings and the other `keywords`."""
+    known = [*SHARED, *shape]
+    for key in settings:
+        if key not in known:
+            close = difflib.get_close_matches(key, [*known, *keywords], n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise TypeError(
+                f"Lab() got an unknown keyword {key}={settings[key]!r}: {hint}"
+                f"the settings are: {', '.join(known)}"
+            )
+    chosen = preset(name) if name is not None else {}
+    chosen.update(decode_setup(setup) if setup is not None else {})
+    if any(key in settings for key in shape) and "hidden" not in settings:
+        chosen.pop("hidden", None)  # the layers given by name, as depth and width
+    chosen.update(settings)
+    return chosen

@@ -8,7 +8,6 @@ them.
 
 from __future__ import annotations
 
-import difflib
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -34,7 +33,7 @@ from .panels import (
     epoch_html,
     heading,
 )
-from .presets import PRESETS, SHARED, decode_setup, encode_setup
+from .presets import PRESETS, SHARED, chosen_settings, decode_setup, encode_setup
 from .presets import preset as named_preset
 
 # Which curves plot sits in the output column, beside Play (the other goes under the panels).
@@ -47,6 +46,8 @@ OTHER_PARTS = (
     "loss gradient_flow"
 ).split()
 PARTS = [name for name, _, _ in CONTROLS] + OTHER_PARTS
+# Lab()'s keywords besides the settings (named in the error for a misspelt one).
+LAB_KEYWORDS = ("data", "preset", "setup", "hide", "autostart", "output_column")
 STATUS_KIND = {"diverged": "error", "stuck": "error", "error": "error", "converged": "info"}
 # A frame is one message: the network picture, with the output over the plane and the loss
 # and accuracy curves in it (NetworkCanvas, PlaneView, CurvesView). While training, the
@@ -89,7 +90,7 @@ class Lab(w.VBox):
         output_column = check_choice("output_column", output_column, OUTPUT_COLUMN)
         if not isinstance(autostart, bool):
             raise TypeError(f"autostart must be True or False; got {autostart!r}")
-        chosen = _chosen_settings(preset, setup, settings)
+        chosen = chosen_settings(preset, setup, settings, LabModel.SHAPE, LAB_KEYWORDS)
         if data is not None:
             chosen.setdefault("dataset", "my data")
         self.model = model = LabModel(own_data=data, **chosen)
@@ -486,24 +487,3 @@ def _check_hide(names: Any) -> list[str]:
     if isinstance(names, str):
         names = [names]
     return check_names("hide", names, PARTS, "a part of the lab", "parts of the lab")
-
-
-def _chosen_settings(preset: Any, setup: Any, settings: dict[str, Any]) -> dict[str, Any]:
-    """A preset, then a setup string, then the settings given by name, each over the last.
-    An unknown name is a TypeError naming the closest known one."""
-    known = [*SHARED, *LabModel.SHAPE]
-    for name in settings:
-        if name not in known:
-            options = [*known, "data", "preset", "setup", "hide", "autostart", "output_column"]
-            close = difflib.get_close_matches(name, options, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise TypeError(
-                f"Lab() got an unknown keyword {name}={settings[name]!r}: {hint}"
-                f"the settings are: {', '.join(known)}"
-            )
-    chosen = named_preset(preset) if preset is not None else {}
-    chosen.update(decode_setup(setup) if setup is not None else {})
-    if any(name in settings for name in LabModel.SHAPE) and "hidden" not in settings:
-        chosen.pop("hidden", None)  # the layers given by name, as depth and width
-    chosen.update(settings)
-    return chosen

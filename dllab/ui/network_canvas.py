@@ -193,19 +193,24 @@ class NetworkCanvas(anywidget.AnyWidget):
 
 def _bytes(values: NDArray) -> bytes:
     """Values in [-1, 1] as one byte each (0 to 255: the page's 256 shades); NaN (a
-    diverged network's) as 0, the middle shade. (np.nan_to_num costs a frame more than all
-    of this together: NaN is looked for only when the sum says there is one.)"""
+    diverged network's) as 0, the middle shade."""
     quantised = np.clip(values, -1.0, 1.0)
     quantised += 1.0
     quantised *= 127.5
-    if np.isnan(quantised.sum()):
-        quantised[np.isnan(quantised)] = 127.5
+    _nan_as(quantised, 127.5)
     return np.rint(quantised).astype(np.uint8).tobytes()
 
 
 def _float32_bytes(values: NDArray) -> bytes:
-    """Float32 bytes of `values`, NaN as 0 and infinities as the largest floats."""
-    if np.isfinite(values).all():
-        return values.astype(np.float32).tobytes()
-    with np.errstate(over="ignore"):  # the largest float64 is infinite in float32
-        return np.nan_to_num(values).astype(np.float32).tobytes()
+    """Float32 bytes of `values`, NaN as 0 (beyond float32's range: infinite)."""
+    with np.errstate(over="ignore"):
+        single = values.astype(np.float32)
+    _nan_as(single, 0.0)
+    return single.tobytes()
+
+
+def _nan_as(values: NDArray, fill: float) -> None:
+    """NaN in `values` replaced by `fill`, in place. Looked for only when the sum says there
+    is one: np.nan_to_num costs a frame more than all the rest of the conversion."""
+    if np.isnan(values.sum()):
+        values[np.isnan(values)] = fill
