@@ -26,6 +26,7 @@ from dllab.core.plane import plane_grid
 from dllab.lab import Lab
 from dllab.lab.frames import SURFACE_RESOLUTION, TILE_RESOLUTION
 from dllab.lab.model import MAX_HIDDEN_LAYERS, MAX_NEURONS_PER_LAYER, STATUSES, LabModel
+from dllab.lab.presets import preset
 from dllab.ui import NetworkCanvas
 from dllab.ui.theme import format_number
 
@@ -1030,6 +1031,52 @@ def test_hidden_is_the_one_source_of_depth_and_width():
     model.depth = 2
     assert model.hidden == [7, 7]
     assert LabModel(depth=3, width=6).hidden == [6, 6, 6]
+
+
+def _sync_from_another_thread_during(model, name, change_it) -> list[bool]:
+    """Change the model with `change_it` while, each time `name` changes on the way, the
+    loop's thread tries to rebuild (for 0.2 s, then goes on in the background). Returns
+    whether each of those rebuilds and one after the change built a run."""
+    built, threads = [], []
+
+    def loop_thread_tries(change) -> None:
+        thread = threading.Thread(target=lambda: built.append(model.sync()))
+        thread.start()
+        thread.join(0.2)
+        threads.append(thread)
+
+    model.observe(loop_thread_tries, names=name)
+    change_it()
+    for thread in threads:
+        thread.join(10)
+    built.append(model.sync())
+    return built
+
+
+def test_a_preset_is_built_once_even_when_the_loop_rebuilds_while_it_is_applied():
+    """A preset sets many settings, each telling the loop's thread to rebuild: the loop
+    waits for the last, so the learner sees one new run, not two."""
+    model = LabModel()
+    version = model.version
+    built = _sync_from_another_thread_during(
+        model, "dataset", lambda: model.apply(preset("shapes need convolutions"), whole=True)
+    )
+    assert sorted(built) == [False, True], built
+    assert model.version == version + 1
+    assert (model.dataset, model.conv_layers, model.status) == ("shapes", 3, "ready")
+
+
+def test_a_setting_and_what_follows_from_it_are_built_once():
+    """Digits take at most 2 conv layers: choosing them lowers 3 to 2 on the way. The
+    loop's thread rebuilding meanwhile waits for the whole change."""
+    model = LabModel(**preset("shapes need convolutions"))
+    version = model.version
+    built = _sync_from_another_thread_during(
+        model, "conv_layers", lambda: setattr(model, "dataset", "digits")
+    )
+    assert sorted(built) == [False, True], built
+    assert model.version == version + 1
+    assert (model.dataset, model.conv_layers, model.status) == ("digits", 2, "ready")
 
 
 def test_the_lab_limits_are_the_controls_limits(lab):

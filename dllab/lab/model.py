@@ -3,7 +3,9 @@
 Nothing in this module refers to a widget. The view sets traits and calls `advance`
 or `frame`; the model never calls the view. It is used from two threads (the widget
 callbacks and the training loop), so everything that touches the trainer holds
-`self.lock`.
+`self.lock`. So does a change of a setting, with all that follows from it (the output
+a new dataset brings, the layers a depth makes, a preset's many settings): the loop
+never builds from half of one change, and builds it once.
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ from .limits import (  # noqa: F401 (MAX_* read from here by lessons and tests)
 )
 from .presets import PRESETS, SHARED, defaults, preset
 from .progress import ProgressCheck
+
+# Set under the lock: what rebuilds the run, and the layers' other form.
+_REBUILDING = frozenset([*SHARED, "depth", "width"])
 
 
 class LabModel(t.HasTraits):
@@ -122,8 +127,8 @@ class LabModel(t.HasTraits):
             )
         self.own_data = own_data
         settings = self._checked(self._layer_shape(settings))
-        super().__init__(**settings)
         self.lock = threading.RLock()
+        super().__init__(**settings)
         self.stale = threading.Event()
         self.trainer: Trainer | None = None
         self._progress = ProgressCheck()  # stuck? settled?
@@ -192,6 +197,13 @@ class LabModel(t.HasTraits):
         except (ValueError, TypeError) as error:
             raise t.TraitError(str(error)) from None
         return value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _REBUILDING:  # the setting and its observers' changes, whole
+            with self.lock:
+                super().__setattr__(name, value)
+        else:
+            super().__setattr__(name, value)
 
     # -- depth and width: views of `hidden` ---------------------------------------------------
     @t.observe("hidden")
@@ -320,7 +332,7 @@ class LabModel(t.HasTraits):
         self.check_head(settings.get("head", head), dataset)
         conv_layers = settings.get("conv_layers", self.conv_layers)
         check_conv_layers(conv_layers, self.image_shape_of(dataset), dataset)
-        with self.hold_trait_notifications():  # one change: observers see it whole
+        with self.lock, self.hold_trait_notifications():  # one change, seen and built whole
             for key in SHARED:  # the data before the output that fits it
                 if key in settings:
                     setattr(self, key, settings[key])

@@ -289,12 +289,20 @@ def state(page) -> dict:
 
 def wait_state(page, condition: str, arg=None, timeout: float = 20_000):
     """Wait until `condition`, a JS expression over `s` (the state above) and `arg`, holds."""
-    page.wait_for_function(
-        f"([arg]) => {{ const s = ({STATE_JS})(); return ({condition}); }}",
-        arg=[arg],
-        timeout=timeout,
-        polling="raf",
-    )
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            f"([arg]) => {{ const s = ({STATE_JS})(); return ({condition}); }}",
+            arg=[arg],
+            timeout=timeout,
+            polling="raf",
+        )
+    except PlaywrightTimeout:
+        raise AssertionError(
+            f"waited {timeout / 1000:g} s for {condition} (arg={arg!r}); "
+            f"the page shows {state(page)}"
+        ) from None
     return state(page)
 
 
