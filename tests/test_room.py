@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import zmq
 
 import dllab.room as room
 from dllab.room import server
@@ -150,6 +151,66 @@ def test_the_rooms_kernels_start_with_the_page_s_variables_and_no_widget_echo(mo
     assert page_env == {"PATH": "/bin", "QUERY_STRING": "setup=hidden%3D3"}  # not changed
     run(manager.start_kernel(kernel_name="python3"))  # no env given: the server's own
     assert seen["env"]["JUPYTER_WIDGETS_ECHO"] == "0" and seen["env"]["PATH"] == os.environ["PATH"]
+
+
+def relayed_per_turn(count: int) -> tuple[list[int], list[int]]:
+    """Queue `count` messages on a socket, then let a stream hand them on as the room's
+    relay does (calling `server.read_queued` after each): the messages in the order handed
+    on, and how many each turn of the loop handed on."""
+
+    async def scenario():
+        from zmq.eventloop.zmqstream import ZMQStream
+
+        context = zmq.Context()
+        pull, push = context.socket(zmq.PULL), context.socket(zmq.PUSH)
+        pull.bind("inproc://kernel-iopub")
+        push.connect("inproc://kernel-iopub")
+        for number in range(count):
+            push.send(str(number).encode())
+        stream = ZMQStream(pull)
+        got, turns, depth = [], [], [0]
+
+        def on_recv(msg):
+            got.append(int(msg[0].bytes))
+            if depth[0] == 0:  # a turn of the loop, not a message handed on in one
+                depth[0] += 1
+                before = len(got) - 1
+                server.read_queued(stream)
+                depth[0] -= 1
+                turns.append(len(got) - before)
+
+        stream.on_recv(on_recv, copy=False)
+        for _ in range(500):
+            if len(got) == count:
+                break
+            await asyncio.sleep(0.01)
+        stream.close()
+        push.close()
+        context.term()
+        return got, turns
+
+    return run(scenario())
+
+
+def test_a_kernels_queued_messages_are_relayed_together_not_one_a_turn(monkeypatch):
+    got, turns = relayed_per_turn(server.READ_AT_ONCE + 4)
+    assert got == list(range(server.READ_AT_ONCE + 4))  # all, in order
+    assert turns == [server.READ_AT_ONCE, 4]
+    monkeypatch.setattr(server, "READ_AT_ONCE", 1)  # pyzmq's own: one a turn
+    got, turns = relayed_per_turn(5)
+    assert got == list(range(5)) and turns == [1] * 5
+
+
+def test_the_room_relays_a_kernels_messages_with_its_own_connection():
+    from jupyter_server.services.kernels.connection.channels import (
+        ZMQChannelsWebsocketConnection,
+    )
+
+    connection = room.room_config("abcdef12", 5, 8866, "127.0.0.1").Voila[
+        "kernel_websocket_connection_class"
+    ]
+    assert connection is server.RoomKernelConnection
+    assert issubclass(connection, ZMQChannelsWebsocketConnection)
 
 
 def test_voila_json_holds_the_lessons_settings_and_the_xsrf_check_stays_on():

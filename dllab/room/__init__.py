@@ -70,13 +70,14 @@ def room_config(token: str, max_kernels: int, port: int, ip: str, allowed_hosts=
     """The whole Voila configuration of a room (the command line may add to it)."""
     from traitlets.config import Config
 
-    from .server import RoomIdentityProvider, RoomKernelManager
+    from .server import RoomIdentityProvider, RoomKernelConnection, RoomKernelManager
 
     config = Config({section: dict(values) for section, values in LESSON_SETTINGS.items()})
     config.VoilaConfiguration.multi_kernel_manager_class = RoomKernelManager
     config.RoomKernelManager.max_kernels = max_kernels
     config.Voila.token = token
     config.Voila.identity_provider_class = RoomIdentityProvider
+    config.Voila.kernel_websocket_connection_class = RoomKernelConnection
     config.Voila.open_browser = False
     config.Voila.port = port
     config.Voila.port_retries = 0  # the printed link must be right: no other port

@@ -14,6 +14,8 @@ needs, and nothing from dllab's widgets (the server never imports them; kernels 
   runs: pages, kernel websockets, the kernel API and static files alike.
 - `RoomKernelManager.start_watching_activity`: the record of each kernel's activity that
   the idle culler reads, kept from each message's header alone (see there).
+- `RoomKernelConnection`, `read_queued`: a kernel's IOPub messages are relayed up to
+  `READ_AT_ONCE` per turn of the server's loop, not one.
 - `RoomVoila.get_default_logging_config`: the server's logger at its handler's level.
 - `RoomPageHandler`: sets the `_xsrf` cookie on every lesson page, so Voila's page-close
   beacon (which posts that cookie's value back) passes the XSRF check, which stays on.
@@ -30,8 +32,10 @@ import uuid
 from datetime import datetime, timezone
 
 import tornado.web
+import zmq
 from jupyter_client.session import Session
 from jupyter_server.auth.identity import IdentityProvider
+from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado.ioloop import IOLoop
 from traitlets import Integer, List, Unicode, default
@@ -47,6 +51,24 @@ RETRY_SECONDS = 60  # what a full room's page asks the browser to wait
 # busy server each message ahead of a new run's first frame delays it (the server relays
 # a kernel's messages one per turn of its loop).
 KERNEL_ENV = {"JUPYTER_WIDGETS_ECHO": "0"}
+# pyzmq's ZMQStream hands on one message per turn of the server's loop, and a turn serves
+# every kernel: on a busy server each message of a burst (a new run's first frame behind
+# the control's own messages) waits a whole turn. The room's streams hand on up to this
+# many of a kernel's messages queued at once.
+READ_AT_ONCE = 16
+
+
+def read_queued(stream) -> None:
+    """After one message of `stream` was handled, hand on up to READ_AT_ONCE - 1 more that
+    are queued now (its callback runs for each, in order) instead of one per turn of the
+    loop. Does nothing when called from a message it hands on, or on a closed stream."""
+    if READ_AT_ONCE < 2 or getattr(stream, "reading_queued", False) or stream.closed():
+        return
+    stream.reading_queued = True
+    try:
+        stream.flush(zmq.POLLIN, limit=READ_AT_ONCE - 1)
+    finally:
+        stream.reading_queued = False
 
 
 class RoomFull(Exception):
@@ -127,7 +149,22 @@ class RoomKernelManager(AsyncMappingKernelManager):
                 elif kernel.execution_state == "starting" and state != "starting":
                     kernel.execution_state = "idle"
 
-        kernel._activity_stream.on_recv(record_activity, copy=False)
+        def record_queued(msg_list):
+            record_activity(msg_list)
+            read_queued(kernel._activity_stream)
+
+        kernel._activity_stream.on_recv(record_queued, copy=False)
+
+
+class RoomKernelConnection(ZMQChannelsWebsocketConnection):
+    """Jupyter's kernel websocket connection, relaying a kernel's queued IOPub messages
+    up to READ_AT_ONCE at a time (see `read_queued`)."""
+
+    def handle_outgoing_message(self, stream, outgoing_msg) -> None:
+        super().handle_outgoing_message(stream, outgoing_msg)
+        # (a message replayed to a page that reconnects names its stream by its channel)
+        if not isinstance(stream, str) and getattr(stream, "channel", None) == "iopub":
+            read_queued(stream)
 
 
 class RoomIdentityProvider(IdentityProvider):
