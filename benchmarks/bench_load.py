@@ -820,6 +820,17 @@ def run_room(count: int, args) -> dict:
     finally:
         server.stop()
     result["room"] = " ".join(["dllab-room", "--ip 127.0.0.1", *extra])
+    failed = [row for row in result["rows"] if row["error"]]
+    if failed:  # the next run of as many learners writes the same log: keep this one
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        kept = server.log.with_name(f"{server.log.stem}-failed-{stamp}.log")
+        kept.write_bytes(server.log.read_bytes())
+        result["server_log"] = str(kept)
+        print(
+            f"{len(failed)} of {count} learners failed ({failed[0]['error']}); the room's "
+            f"log is kept in {kept}. Its end:\n{server.log_tail(20)}",
+            file=sys.stderr,
+        )
     return result
 
 

@@ -232,3 +232,40 @@ def test_the_browser_checks_figures_count_frames_in_the_window_and_a_lab_that_st
     assert figures["frames_per_s"] == pytest.approx(6.0)
     assert figures["latency_p50_ms"] == 60.0 and figures["moves"] == 3
     assert figures["stopped_by_lab"] == (0 if playing else 1)
+
+
+def test_a_run_with_failed_learners_keeps_the_rooms_log(tmp_path, monkeypatch, capsys):
+    """The next run of as many learners writes the same log file: a failed run's is kept."""
+    log = tmp_path / "voila-load-2-server.log"
+    log.write_text("the room's own words\n")
+
+    class FakeRoom:
+        def __init__(self):
+            self.log, self.stopped = log, False
+
+        def stop(self):
+            self.stopped = True
+
+        def log_tail(self, lines=40):
+            return log.read_text()
+
+    room = FakeRoom()
+    monkeypatch.setattr(bl.workshop, "start_app", lambda name, extra: room)
+
+    async def session(server, count, args):
+        rows = [{"error": None}, {"error": "HTTPTimeoutError: Timeout during request"}]
+        return {"rows": rows}
+
+    monkeypatch.setattr(bl, "room_session", session)
+    result = bl.run_room(2, type("Args", (), {"browser_check": False})())
+    kept = result["server_log"]
+    assert room.stopped and kept != str(log) and "failed" in kept
+    assert open(kept).read() == "the room's own words\n"
+    said = capsys.readouterr().err
+    assert "1 of 2 learners failed (HTTPTimeoutError" in said and kept in said
+
+    async def all_fine(server, count, args):
+        return {"rows": [{"error": None}, {"error": None}]}
+
+    monkeypatch.setattr(bl, "room_session", all_fine)
+    assert "server_log" not in bl.run_room(2, type("Args", (), {"browser_check": False})())
