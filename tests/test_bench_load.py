@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -256,8 +257,13 @@ def test_a_run_with_failed_learners_keeps_the_rooms_log(tmp_path, monkeypatch, c
         rows = [{"error": None}, {"error": "HTTPTimeoutError: Timeout during request"}]
         return {"rows": rows}
 
+    def run_room():  # asyncio.run in a thread of its own (Playwright's loop may run in this)
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            args = type("Args", (), {"browser_check": False})()
+            return thread.submit(bl.run_room, 2, args).result(timeout=30)
+
     monkeypatch.setattr(bl, "room_session", session)
-    result = bl.run_room(2, type("Args", (), {"browser_check": False})())
+    result = run_room()
     kept = result["server_log"]
     assert room.stopped and kept != str(log) and "failed" in kept
     assert open(kept).read() == "the room's own words\n"
@@ -268,4 +274,4 @@ def test_a_run_with_failed_learners_keeps_the_rooms_log(tmp_path, monkeypatch, c
         return {"rows": [{"error": None}, {"error": None}]}
 
     monkeypatch.setattr(bl, "room_session", all_fine)
-    assert "server_log" not in bl.run_room(2, type("Args", (), {"browser_check": False})())
+    assert "server_log" not in run_room()
