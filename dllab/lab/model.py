@@ -3,13 +3,13 @@
 Nothing in this module refers to a widget. The view sets traits and calls `advance`
 or `frame`; the model never calls the view. It is used from two threads (the widget
 callbacks and the training loop), so everything that touches the trainer holds
-`self.lock`. So does a change of a setting, with all that follows from it (the output
-a new dataset brings, the layers a depth makes, a preset's many settings): the loop
-never builds from half of one change, and builds it once.
+`self.lock`; so does a setting's change with all that follows from it (a preset's many
+settings, the output a dataset brings), which the loop builds whole, once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import threading
 import time
@@ -58,9 +58,6 @@ from .limits import (  # noqa: F401 (MAX_* read from here by lessons and tests)
 )
 from .presets import PRESETS, SHARED, defaults, preset
 from .progress import ProgressCheck
-
-# Set under the lock: what rebuilds the run, and the layers' other form.
-_REBUILDING = frozenset([*SHARED, "depth", "width"])
 
 
 class LabModel(t.HasTraits):
@@ -117,6 +114,7 @@ class LabModel(t.HasTraits):
     SETTINGS = [*SHARED]  # what rebuilds the run when it changes
     # What LabModel(...) and Lab(...) take besides SHARED: the layers' other form.
     SHAPE = ("depth", "width")
+    _LOCKED = frozenset([*SETTINGS, *SHAPE])  # set under the lock (see the module's notes)
 
     def __init__(self, own_data: Dataset | None = None, **settings: Any) -> None:
         """Raises ValueError or TypeError naming the setting, its value and what is allowed."""
@@ -199,11 +197,8 @@ class LabModel(t.HasTraits):
         return value
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in _REBUILDING:  # the setting and its observers' changes, whole
-            with self.lock:
-                super().__setattr__(name, value)
-        else:
-            super().__setattr__(name, value)
+        with self.lock if name in self._LOCKED else contextlib.nullcontext():
+            super().__setattr__(name, value)  # with all its observers change
 
     # -- depth and width: views of `hidden` ---------------------------------------------------
     @t.observe("hidden")
