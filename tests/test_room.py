@@ -295,3 +295,42 @@ def test_the_room_server_loads_no_widget_code():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="Unix sockets: the room keeps TCP elsewhere")
+def test_the_rooms_kernels_talk_over_private_socket_files_not_tcp_ports(tmp_path):
+    """A TCP port is chosen by the server and bound by the kernel a moment later, and 30
+    pages opening at once sometimes lost one to another socket in between: the kernel
+    restarted on new ports and the server blocked for good on the old one. A kernel started
+    with the room's settings binds socket files in the server's private directory."""
+    import stat
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    config = room.room_config("abcdef12", 5, 8866, "127.0.0.1")
+    private = tmp_path / "connections"
+    private.mkdir(mode=0o700)
+
+    async def scenario():
+        manager = AsyncKernelManager(
+            config=config, connection_file=str(private / "kernel-test.json")
+        )
+        await manager.start_kernel()
+        client = manager.client()
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=60)
+            reply = await client.kernel_info(reply=True, timeout=30)
+            files = sorted(private.glob("kernel-test-ipc-*"))
+            sockets = [f.name for f in files if stat.S_ISSOCK(f.stat().st_mode)]
+            return manager.get_connection_info(), reply["content"]["status"], sockets
+        finally:
+            client.stop_channels()
+            await manager.shutdown_kernel(now=True)
+
+    info, status, sockets = run(scenario())
+    assert status == "ok"  # the kernel answers over them
+    assert info["transport"] == "ipc" and info["ip"].startswith(str(private))
+    # shell, IOPub, stdin, control, heartbeat: a socket file each, no port to take
+    assert sockets == [f"kernel-test-ipc-{n}" for n in range(1, 6)]
+    assert not list(private.glob("kernel-test-ipc-*"))  # removed with the kernel

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import errno
 import ipaddress
+import os
 import secrets
 import socket
 from pathlib import Path
@@ -83,6 +84,14 @@ def room_config(token: str, max_kernels: int, port: int, ip: str, allowed_hosts=
     config.Voila.port_retries = 0  # the printed link must be right: no other port
     config.Voila.ip = ip
     config.RoomVoila.allowed_hosts = list(allowed_hosts)
+    if os.name == "posix":
+        # Kernels and server talk over Unix sockets in the server's private connection
+        # directory, not TCP ports on 127.0.0.1. A TCP port is chosen by the server and
+        # bound by the kernel a moment later: with 30 pages opening at once, another
+        # socket sometimes took it in between ("Address already in use"), the kernel was
+        # restarted on new ports, and the server blocked for good sending to the old one:
+        # every page timed out. A socket file cannot be taken, nor reached by another user.
+        config.KernelManager.transport = "ipc"
     return config
 
 
