@@ -53,7 +53,7 @@ DATASET_LABELS = {"shapes": "Shapes (24x24 pictures)", "digits": "Handwritten di
 # Counters kept in the page; `window.dllabBench` is read back by the benchmark.
 INSTALL_JS = """() => {
   const canvas = document.querySelector('.dllab-network canvas');
-  const curves = document.querySelector('.dllab-lab .dllab-curves-view');
+  const curves = document.querySelector('.dllab-lab .dllab-curves-view[aria-label^="Loss"]');
   const bench = (window.dllabBench = {
     frames: 0, shown: 0, lossUpdates: 0, longTaskMs: 0, longTasks: 0, notRestarted: 0,
     keyAt: null, runAtKey: null, checkFrame: null, latencies: [], lastRun: canvas.dataset.run,
@@ -130,8 +130,8 @@ COUNTERS_JS = """() => {
   const b = window.dllabBench;
   // The last epoch drawn on the curves (data-curve is "points:last epoch:values"): the
   // epoch counter is written only a few times a second.
-  const curve = (document.querySelector('.dllab-lab .dllab-curves-view') || {dataset: {}})
-    .dataset.curve || '';
+  const loss = document.querySelector('.dllab-lab .dllab-curves-view[aria-label^="Loss"]');
+  const curve = (loss || {dataset: {}}).dataset.curve || '';
   return {frames: b.frames, shown: b.shown, lossUpdates: b.lossUpdates, longTaskMs: b.longTaskMs,
           notRestarted: b.notRestarted, curveEpoch: Number(curve.split(':')[1] || NaN),
           latencies: b.latencies.slice(), pending: b.keyAt !== null, now: performance.now()};

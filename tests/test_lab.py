@@ -9,11 +9,12 @@ Labs are built with autostart=False and stepped by hand (`model.sync()`, `model.
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 import threading
 import time
 import warnings
 
-import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 import pytest
@@ -210,13 +211,15 @@ def test_depth_slider_rebuilds_the_network_canvas_and_gradient_lines(lab, depth,
     assert counts(lab) == sizes
     assert_canvas_matches_frame(lab)
     n_layers = depth + 1
-    # One line per layer (bqplot keeps a single line as a 1-D array).
-    assert np.atleast_2d(lab._gradient.lines.y).shape[0] == n_layers
-    assert lab._gradient.lines.labels == [f"layer {i}" for i in range(1, n_layers)] + ["output"]
-    assert len(lab._gradient.lines.colors) == n_layers
+    lines = lab._gradient.view.lines  # one line per layer, none drawn before an epoch
+    assert [line["label"] for line in lines] == [f"layer {i}" for i in range(1, n_layers)] + [
+        "output"
+    ]
+    assert len({line["colour"] for line in lines}) == n_layers
+    assert list(lab._gradient.view.drawn()) == ["epoch"] + [line["label"] for line in lines]
     legend = lab._gradient.legend.value
     assert legend.count("<svg") == n_layers and "output" in legend
-    assert all(colour in legend for colour in lab._gradient.lines.colors)
+    assert all(line["colour"] in legend for line in lines)
 
 
 def test_width_slider_sets_every_layer(lab):
@@ -279,8 +282,8 @@ def test_quick_changes_collapse_into_one_rebuild_with_the_latest_values(lab):
 def test_before_any_epoch_the_gradient_plot_is_empty(lab):
     lab.draw()
     assert lab.model.epoch == 0
-    assert lab._gradient.lines.visible is False
-    np.testing.assert_allclose(lab._gradient.axis.tick_values, [1e-3, 1e-2, 1e-1, 1.0])
+    drawn = lab._gradient.view.drawn()
+    assert lab._gradient.view.log_left and all(len(points) == 0 for points in drawn.values())
 
 
 def test_training_lowers_the_loss_on_the_curves(lab):
@@ -291,12 +294,13 @@ def test_training_lowers_the_loss_on_the_curves(lab):
     test_loss, train_loss = drawn["test loss"], drawn["training loss"]
     assert test_loss[-1] < test_loss[0] and train_loss[-1] < train_loss[0]
     assert min(drawn["test accuracy"][-1], drawn["training accuracy"][-1]) > 0.8
-    assert np.asarray(lab._gradient.lines.x)[0] == 1  # epoch 0 has no gradient yet
-    assert (np.asarray(lab._gradient.lines.y) > 0).all()
-    # Whole decades, every tick on the axis and every curve between the first and last.
-    scale, ticks = lab._gradient.axis.scale, np.asarray(lab._gradient.axis.tick_values)
-    assert (scale.min, scale.max) == (ticks[0], ticks[-1])
-    assert ticks[0] <= np.min(lab._gradient.lines.y) <= np.max(lab._gradient.lines.y) <= ticks[-1]
+    gradients = lab._gradient.view.drawn()
+    np.testing.assert_array_equal(gradients["epoch"], np.arange(1, 51))  # none at epoch 0
+    sizes = np.array([gradients[line["label"]] for line in lab._gradient.view.lines])
+    assert sizes.shape == (3, 50) and (sizes > 0).all()
+    expected = np.array(lab.model.trainer.history["gradient_size"][1:]).T
+    np.testing.assert_allclose(sizes, expected, rtol=1e-6)
+    assert lab._gradient.view.curves_top == 60  # the epoch axis ends at a round number
     assert "Epoch <b>50</b>" in lab._epoch.value and lab.model.status == "training"
     assert f"Training loss <b>{format_number(train_loss[-1])}</b>" in lab._output.stats.value
     test_accuracy = curves(lab)["test accuracy"][-1]
@@ -406,14 +410,17 @@ def test_digits_shows_images_bars_and_disables_the_features(lab):
     ]
     assert lab._canvas.columns[-1]["labels"] == list(model.data.classes)
     assert_canvas_matches_frame(lab)
-    assert on_page(lab, lab._output.bars_figure) and on_page(lab, lab._controls["example"])
+    assert on_page(lab, lab._output.bars) and on_page(lab, lab._controls["example"])
     assert not on_page(lab, lab._output.plane)
     assert lab._canvas.surface == b"" and lab._canvas.surface_size == 0
     assert lab._controls["example"].max == len(model.trainer.X_test) - 1
     assert all(b.disabled for b in lab._controls["features"].buttons.values())
-    assert list(lab._output.bars.x) == list(model.data.classes)
-    probabilities = np.asarray(lab._output.bars.y)
+    assert lab._output.classes == [str(name) for name in model.data.classes]
+    probabilities = lab._output.probabilities
     assert probabilities.shape == (10,) and probabilities.sum() == pytest.approx(1.0)
+    bars = lab._output.bars.value  # a bar per class (theme.bars_html: tests/test_ui.py)
+    assert bars.count('class="dllab-bar"') == 10
+    assert all(f">{name}</div>" in bars for name in lab._output.classes)
 
     # The example slider picks the test image the picture shows, without starting to train.
     lab._controls["example"].value = 3
@@ -428,7 +435,7 @@ def test_digits_shows_images_bars_and_disables_the_features(lab):
     lab._controls["dataset"].value = "circle"
     rebuild(lab)
     assert not any(b.disabled for b in lab._controls["features"].buttons.values())
-    assert not on_page(lab, lab._output.bars_figure) and on_page(lab, lab._output.plane)
+    assert not on_page(lab, lab._output.bars) and on_page(lab, lab._output.plane)
 
 
 @pytest.mark.parametrize("dataset", [*PLAYGROUND_SETS, "digits", "shapes"])
@@ -612,10 +619,13 @@ def test_own_data_with_three_inputs_and_three_classes():
         assert model.task == "multiclass" and model.head == "softmax"
         assert model.trainer.network.sizes == [3, 4, 2, 3] and not model.is_plane
         assert lab._canvas.columns[0]["width"] == 3 and counts(lab) == [1, 4, 2, 3]
-        assert on_page(lab, lab._output.bars_figure)
+        assert on_page(lab, lab._output.bars)
         model.advance(5)
         lab.draw()
-        assert len(lab._output.bars.y) == 3
+        assert (
+            len(lab._output.probabilities) == 3
+            and lab._output.bars.value.count('class="dllab-bar"') == 3
+        )
         assert_canvas_matches_frame(lab)
     finally:
         lab.close()
@@ -1193,11 +1203,8 @@ def test_the_gradient_flow_plot_can_sit_in_the_output_column():
     try:
         assert lab._gradient.box in lab._output.box.children
         assert lab._loss.box not in lab._output.box.children and on_page(lab, lab._loss.box)
-        width, height = (
-            int(size[:-2])
-            for size in (lab._gradient.figure.layout.width, lab._gradient.figure.layout.height)
-        )
-        assert width <= 320 and height <= 200
+        view = lab._gradient.view
+        assert view.width_px <= 320 and view.height_px <= 200
     finally:
         lab.close()
 
@@ -1208,16 +1215,13 @@ def test_the_gradient_flow_plot_can_sit_in_the_output_column():
 def assert_drawable(lab: Lab) -> None:
     """Every line has as many x as y values, finite; every epoch axis has a domain that
     holds the epochs drawn."""
-    for mark in lab._gradient.figure.marks:
-        if isinstance(mark, bq.Lines):
-            x, y = np.asarray(mark.x, dtype=float), np.atleast_2d(np.asarray(mark.y, dtype=float))
-            assert y.shape[-1] == len(x) >= 2, mark.labels
-            assert np.isfinite(x).all() and np.isfinite(y).all(), mark.labels
-    plot = lab._gradient.lines
-    scale, x = plot.scales["x"], np.asarray(plot.x, dtype=float)
-    assert scale.min is not None and scale.max > scale.min
-    if plot.visible:
-        assert scale.min <= x.min() and x.max() <= scale.max <= 1.25 * max(x.max(), 1)
+    view = lab._gradient.view  # the gradients: rows of equal length, finite, on the axis
+    rows = np.frombuffer(view.curves, dtype=np.float32)
+    drawn = view.drawn()
+    assert rows.size == (len(view.lines) + 1) * len(drawn["epoch"])
+    assert np.isfinite(rows).all() and (rows[len(drawn["epoch"]) :] > 0).all()
+    if len(drawn["epoch"]):
+        assert drawn["epoch"].max() <= view.curves_top <= 1.25 * max(drawn["epoch"].max(), 1)
     # The loss curves, as the frame carries them: rows of equal length, finite.
     rows = np.frombuffer(lab._canvas.curves, dtype=np.float32)
     assert rows.size == (len(lab._loss.view.lines) + 1) * len(curves(lab)["epoch"])
@@ -1242,39 +1246,42 @@ def test_a_diverged_run_draws_finite_lines(lab):
     assert_drawable(lab)
 
 
-def test_each_change_of_a_line_is_one_message(lab):
-    """x and y of a line reach the page in one message (apart, a line of another length
-    than its x draws `null` paths)."""
+def test_each_change_of_the_gradient_plot_is_one_message(lab):
+    """The gradient plot's points and its epoch axis reach the page in one message (apart,
+    the page would draw points of one run on the axis of another)."""
     sent = []
-    line = lab._gradient.lines
-    line._send = lambda msg, buffers=None: sent.append(sorted(msg["state"]))
+    view = lab._gradient.view
+    view._send = lambda msg, buffers=None: sent.append(
+        sorted([*msg["state"], *(path[0] for path in msg.get("buffer_paths", []))])
+    )  # (the points go as a binary buffer, named in buffer_paths)
     lab._text_at = 0.0  # the gradient plot is drawn with the numbers
     lab.model.advance(3)
     lab.draw()
-    assert sent and all({"x", "y"} <= set(state) or not {"x", "y"} & set(state) for state in sent)
+    assert sent == [["curves", "curves_top", "frame"]]
 
 
 def test_only_the_figure_that_applies_is_on_the_page(lab):
     """A figure hidden with display:none is drawn at zero size (negative rectangles): the
     bars of digits and the plane take turns in the output column instead."""
-    assert on_page(lab, lab._output.plane) and not on_page(lab, lab._output.bars_figure)
+    assert on_page(lab, lab._output.plane) and not on_page(lab, lab._output.bars)
     lab.model.dataset = "digits"
     rebuild(lab)
-    assert on_page(lab, lab._output.bars_figure) and not on_page(lab, lab._output.plane)
-    assert len(lab._output.bars.x) == len(lab._output.bars.y) == 10
+    assert on_page(lab, lab._output.bars) and not on_page(lab, lab._output.plane)
+    assert lab._output.bars.value.count('class="dllab-bar"') == 10
 
 
 def test_digits_without_hidden_layers_draw_ten_bars(lab):
     lab.model.dataset = "digits"
     lab.model.hidden = []
     rebuild(lab)
-    assert len(lab._output.bars.x) == len(lab._output.bars.y) == 10
+    assert len(lab._output.classes) == len(lab._output.probabilities) == 10
+    assert lab._output.bars.value.count('class="dllab-bar"') == 10
 
 
 def test_a_hidden_figure_leaves_the_page():
     lab = Lab(autostart=False, hide=["loss", "gradient_flow"])
     try:
-        for figure in (lab._loss.view, lab._gradient.figure):
+        for figure in (lab._loss.view, lab._gradient.view):
             assert not on_page(lab, figure)
             found, todo = False, [lab]
             while todo:
@@ -1289,18 +1296,17 @@ def test_a_hidden_figure_leaves_the_page():
         lab.close()
 
 
-def test_a_training_frame_sends_no_scale_change(lab):
-    """A scale changed every frame makes the page redraw its lines twice a frame."""
+def test_the_epoch_axes_grow_by_round_steps_not_every_epoch(lab):
+    """An axis that moved every frame would squeeze the curves a little each frame."""
     lab.model.advance(100)
     lab.draw()
-    sent = []
-    scale = lab._gradient.lines.scales["x"]
-    scale._send = lambda msg, buffers=None: sent.append(msg)
+    tops = set()
     for _ in range(10):
         lab.model.advance(2)
         lab._text_at = 0.0  # (the gradient plot is drawn with the numbers)
         lab.draw()
-    assert len(sent) <= 2  # an axis grows now and then (here from 100 to 120 epochs)
+        tops.add((lab._gradient.view.curves_top, lab._canvas.curves_top))
+    assert tops <= {(120.0, 120.0), (160.0, 160.0)} and len(tops) <= 2  # 100 to 120 epochs
 
 
 def test_a_run_stuck_at_chance_says_so_and_what_to_try():
@@ -1373,7 +1379,12 @@ def test_shapes_with_conv_layers_build_a_convolutional_network(shapes_lab):
     # A convolutional network has no regularisation and its own first weights: said so.
     for name in ("init", "regularization", "regularization_rate"):
         assert lab._controls[name].disabled and "dense networks" in lab._controls[name].tooltip
-    assert lab._gradient.lines.labels == ["conv 1", "conv 2", "dense 1", "output"]
+    assert [line["label"] for line in lab._gradient.view.lines] == [
+        "conv 1",
+        "conv 2",
+        "dense 1",
+        "output",
+    ]
 
 
 def test_conv_settings_go_through_setup_strings_and_presets(shapes_lab):
@@ -1492,7 +1503,7 @@ def test_switching_shapes_to_circle_and_back(shapes_lab):
     rebuild(lab)
     assert model.is_conv and counts(lab) == [1, 4, 8, 6, 4]
     assert on_page(lab, lab._controls["conv_layers"]) and model.epoch == 0
-    assert on_page(lab, lab._output.bars_figure)
+    assert on_page(lab, lab._output.bars)
     model.advance(1)
     lab.draw()
     assert len(curves(lab)["epoch"]) >= 2
@@ -1552,8 +1563,9 @@ def test_training_learns_shapes_in_a_short_run():
         start = history["test_accuracy"][0]
         assert history["test_accuracy"][-1] > 0.75 > start + 0.4, history["test_accuracy"]
         assert history["train_loss"][-1] < history["train_loss"][0]
-        gradients = np.asarray(lab._gradient.lines.y)
-        assert gradients.shape == (5, 4) and np.all(gradients > 0)
+        drawn = lab._gradient.view.drawn()
+        gradients = np.array([drawn[line["label"]] for line in lab._gradient.view.lines])
+        assert gradients.shape == (5, 4) and np.all(gradients > 0)  # 5 layers, epochs 1 to 4
     finally:
         lab.close()
 
@@ -1646,11 +1658,11 @@ def test_while_training_the_numbers_are_written_a_few_times_a_second(lab):
     lab._text_at, lab._frames_since_text = lab._text_at - TEXT_INTERVAL, TEXT_FRAMES
     lab.draw()  # the numbers are written...
     assert "Epoch <b>2</b>" in lab._epoch.value
-    stats, gradient_x = lab._output.stats.value, list(lab._gradient.lines.x)
+    stats, gradient_x = lab._output.stats.value, list(lab._gradient.view.drawn()["epoch"])
     model.advance()
     lab.draw()  # ...and a moment later, the picture and the curves, not the numbers
     assert "Epoch <b>2</b>" in lab._epoch.value and lab._output.stats.value == stats
-    assert list(lab._gradient.lines.x) == gradient_x == [1, 2]
+    assert list(lab._gradient.view.drawn()["epoch"]) == gradient_x == [1, 2]
     # The curves go with every frame, in its one message.
     assert list(curves(lab)["epoch"]) == [0, 1, 2, 3] and len(curves(lab)["test accuracy"]) == 4
     lab._text_at -= TEXT_INTERVAL  # the interval has passed, but only 1 frame was drawn
@@ -1660,7 +1672,7 @@ def test_while_training_the_numbers_are_written_a_few_times_a_second(lab):
     lab._frames_since_text = TEXT_FRAMES - 1  # and now enough frames too
     lab.draw()
     assert "Epoch <b>4</b>" in lab._epoch.value and lab._output.stats.value != stats
-    assert list(lab._gradient.lines.x) == [1, 2, 3, 4]
+    assert list(lab._gradient.view.drawn()["epoch"]) == [1, 2, 3, 4]
     model.advance()
     model.playing = False  # stopped: the last frame shows its numbers at once
     lab.draw()
@@ -1739,3 +1751,21 @@ def test_the_curves_view_reads_its_rows_from_the_frame():
     np.testing.assert_allclose(view.drawn()["epoch"], [0, 1, 2])
     view.close()
     canvas.close()
+
+
+def test_the_labs_kernel_loads_no_bqplot_and_no_pandas():
+    """bqplot imports pandas: about 45 MB and 0.4 s of CPU in every learner's kernel, 1.3 GB
+    for a room of 30. The lab draws with the toolkit's canvases and HTML instead."""
+    code = (
+        "import sys\n"
+        "from dllab.lab import Lab\n"
+        "for data in ('spiral', 'digits'):\n"
+        "    lab = Lab(dataset=data, autostart=False)\n"
+        "    lab.model.advance(2)\n"
+        "    lab._text_at = 0.0\n"
+        "    lab.draw()\n"
+        "print(sorted(m for m in ('bqplot', 'pandas') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]"]

@@ -318,3 +318,20 @@ def test_the_toolkits_canvas_scripts_parse(widget, tmp_path):
     script.write_text(getattr(dllab.ui, widget)._esm)
     result = subprocess.run(["node", "--check", str(script)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_bars_html_draws_each_share_as_tall_as_it_is_and_names_each_bar():
+    import re
+
+    from dllab.ui.theme import bars_html
+
+    shares = [0.5, 0.25, 0.0, 1.0, float("nan")]
+    labels = ["cat", "dog", "<b>", "owl", "bee"]
+    page = bars_html(labels, shares, "Class probabilities", (250, 250))
+    heights = [int(h) for h in re.findall(r'class="dllab-bar" style="[^"]*height:(\d+)px', page)]
+    assert heights == [94, 47, 0, 188, 0]  # of 188 pixels; a share that is not a number: 0
+    assert [f"{s:.0%}" for s in (0.5, 0.25, 0.0, 1.0, 0.0)] == re.findall(
+        r'<span style="font-size:11px;color:#555">(\d+%)</span>', page
+    )
+    assert "&lt;b&gt;" in page and "<b>" not in page  # names are text, not markup
+    assert 'aria-label="Class probabilities"' in page and "width:250px;height:250px" in page

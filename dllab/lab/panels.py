@@ -1,26 +1,27 @@
 """The lab's panels and plots: each a small object that builds its widgets once and redraws
-by changing marks (always through `dllab.ui.update`, so that a line's x and y reach the
-page together)."""
+them from the model's history and frames. The lab's kernel loads no bqplot (and so no
+pandas, which bqplot imports): its plots are the toolkit's canvas widgets and HTML."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import bqplot as bq
 import ipywidgets as w
 import numpy as np
 from numpy.typing import NDArray
 
-from ..ui import CurvesView, NetworkCanvas, PlaneView, update
+from ..ui.curves_view import CurvesView
+from ..ui.network_canvas import NetworkCanvas
+from ..ui.plane_view import PlaneView
 from ..ui.theme import (
     ACCURACY_COLOURS,
     BLUE,
     LOSS_COLOURS,
     WHITE,
+    bars_html,
     format_number,
     layer_colours,
 )
-from ..ui.theme import lines_legend as legend_of
 
 LEGEND_MARGIN = "0 0 0 50px"  # under the plot area, past the y axis
 # The output column's width, and the size of the plots in it.
@@ -72,18 +73,6 @@ def epoch_html(epoch: int, done: float | None = None) -> str:
     )
 
 
-def _curves_figure(title: str, marks, axes, size: tuple[int, int]) -> bq.Figure:
-    width, height = size
-    return bq.Figure(
-        marks=marks,
-        axes=axes,
-        title=title,
-        padding_y=0,
-        fig_margin=dict(top=30, bottom=35, left=50, right=50),
-        layout=w.Layout(width=f"{width}px", height=f"{height}px"),
-    )
-
-
 def _thinned(x: NDArray, y: NDArray) -> tuple[NDArray, NDArray]:
     """The points of a curve as drawn, in float32: at most about MAX_DRAWN of them (evenly
     spread, the last one always kept), since the plot has fewer pixels than a long run's
@@ -92,13 +81,6 @@ def _thinned(x: NDArray, y: NDArray) -> tuple[NDArray, NDArray]:
         keep = np.unique(np.append(np.arange(0, len(x), -(-len(x) // MAX_DRAWN)), len(x) - 1))
         x, y = x[keep], y[..., keep]
     return x.astype(np.float32), y.astype(np.float32)
-
-
-def _curve(x: NDArray, y: NDArray) -> tuple[NDArray, NDArray]:
-    """`_thinned`, for a bqplot line, which needs two points: a single epoch twice."""
-    if len(x) == 1:
-        return np.repeat(x, 2).astype(np.float32), np.repeat(y, 2, axis=-1).astype(np.float32)
-    return _thinned(x, y)
 
 
 class LossPlot:
@@ -146,47 +128,31 @@ class LossPlot:
 
 
 class GradientPlot:
-    """Each layer's RMS weight gradient over the epochs, on a log axis of whole decades."""
+    """Each layer's RMS weight gradient over the epochs, on a log axis of whole decades
+    (a `CurvesView` with points of its own, sent with the numbers a few times a second)."""
 
     def __init__(self, size: tuple[int, int] = WIDE_CURVES_PX) -> None:
-        gradient = bq.LogScale(min=1e-3, max=1.0, allow_padding=False)
-        epoch = bq.LinearScale(allow_padding=False)
-        self.lines = bq.Lines(
-            x=[1.0, 2.0],
-            y=[[1.0, 1.0]],
-            scales={"x": epoch, "y": gradient},
-            labels=["layer 1"],
-            visible=False,
-        )
-        self.axis = bq.Axis(
-            scale=gradient,
-            side="left",
-            label="RMS gradient",
-            tick_format=".0e",
-            tick_values=_powers_of_ten(np.zeros(0)),
-        )
-        self.figure = _curves_figure(
-            "Gradient flow",
-            [self.lines],
-            [bq.Axis(scale=epoch, label="epoch", num_ticks=5), self.axis],
-            size,
+        width, height = size
+        self.view = CurvesView(
+            source=None,
+            title="Gradient flow",
+            left_label="RMS gradient",
+            log_left=True,
+            width_px=width,
+            height_px=height,
         )
         self.legend = w.HTML(layout=w.Layout(margin=LEGEND_MARGIN))
-        self.box = w.VBox([self.figure, self.legend])
+        self.box = w.VBox([self.view, self.legend])
 
     def new_run(self, labels: list[str]) -> None:
-        """One line per layer with weights, named by `labels` (the last is the output)."""
-        n_layers = len(labels)
-        # Placeholders, one line per layer, hidden until the first epoch's gradients.
-        update(
-            self.lines,
-            x=np.array([1.0, 2.0]),
-            y=np.ones((n_layers, 2)),
-            labels=labels,
-            colors=layer_colours(n_layers),
-            visible=False,
+        """One line per layer with weights, named by `labels` (the last is the output);
+        none drawn before the first epoch's gradients."""
+        colours = layer_colours(len(labels))
+        self.view.set_lines(
+            [(label, colour, False, False) for label, colour in zip(labels, colours)]
         )
-        self.legend.value = legend_of([self.lines])
+        self.view.show(np.zeros((len(labels) + 1, 0)), 1.0)
+        self.legend.value = self.view.legend()
 
     def show(self, history: dict[str, list]) -> None:
         # Epoch 0 has no gradient: the curves start at the first epoch trained (and are not
@@ -194,21 +160,14 @@ class GradientPlot:
         # bottom of the log axis.
         sizes = np.asarray(history["gradient_size"], dtype=float)[1:].T
         epochs = np.asarray(history["epoch"][1:], dtype=float)
-        # The epoch axis always has a domain (hidden lines give it none).
-        update(self.lines.scales["x"], **_epoch_domain(epochs))
         if not sizes.size:
-            update(self.lines, visible=False)
-            ticks = _powers_of_ten(sizes)
+            rows = np.zeros((len(self.view.lines) + 1, 0))
         else:
             low, high = GRADIENT_RANGE
             sizes = np.clip(np.nan_to_num(sizes, nan=high, posinf=high), low, high)
-            x, y = _curve(epochs, sizes)
-            ticks = _powers_of_ten(sizes)
-            update(self.lines, x=x, y=y, visible=True)
-        if not np.array_equal(ticks, self.axis.tick_values):
-            # The axis spans whole decades, so that every tick lies on it.
-            update(self.axis.scale, min=float(ticks[0]), max=float(ticks[-1]))
-            update(self.axis, tick_values=ticks)
+            x, y = _thinned(epochs, sizes)
+            rows = np.vstack([x, y])
+        self.view.show(rows, _epoch_domain(epochs)["max"])
 
 
 class OutputPanel:
@@ -220,24 +179,9 @@ class OutputPanel:
     ) -> None:
         # Its surface comes with the network picture's frames: a frame is one message.
         self.plane = PlaneView(source=canvas, size_px=SURFACE_PX)
-        bar_x, bar_y = bq.OrdinalScale(), bq.LinearScale(min=0, max=1)
-        self.bars = bq.Bars(
-            x=[str(i) for i in range(10)],
-            y=np.full(10, 0.1),
-            scales={"x": bar_x, "y": bar_y},
-            colors=[BLUE],
-        )
-        self.bars_figure = bq.Figure(
-            marks=[self.bars],
-            axes=[
-                bq.Axis(scale=bar_x, label="class"),
-                bq.Axis(scale=bar_y, side="left", tick_format=".0%"),
-            ],
-            title="Class probabilities",
-            padding_y=0,
-            layout=w.Layout(width=f"{SURFACE_PX}px", height=f"{SURFACE_PX}px"),
-            fig_margin=dict(top=30, bottom=35, left=45, right=10),
-        )
+        self.bars = w.HTML(layout=w.Layout(width=f"{SURFACE_PX}px", height=f"{SURFACE_PX}px"))
+        self.classes: list[str] = []
+        self.probabilities = np.zeros(0)
         self.stats = w.HTML(layout=w.Layout(min_height="40px"))
         self.options = w.HBox([controls["show_test"], controls["discretize"]])
         for box in self.options.children:
@@ -256,7 +200,7 @@ class OutputPanel:
         if plane == self.on_plane:
             return
         self.on_plane = plane
-        middle = [self.plane, self.options] if plane else [self.bars_figure, self.example]
+        middle = [self.plane, self.options] if plane else [self.bars, self.example]
         plot = [self.plot] if self.plot is not None else []
         self.box.children = (heading("Output"), self.stats, *middle, *plot)
 
@@ -274,27 +218,18 @@ class OutputPanel:
     def show_classes(self, classes: Sequence[str], probabilities: NDArray | None = None) -> None:
         if probabilities is None:
             probabilities = np.full(len(classes), 1 / len(classes))
-        update(self.bars, x=list(classes), y=np.asarray(probabilities, dtype=float))
+        self.classes = [str(name) for name in classes]
+        self.probabilities = np.asarray(probabilities, dtype=float)
+        self.bars.value = bars_html(
+            self.classes, self.probabilities, "Class probabilities", (SURFACE_PX, SURFACE_PX)
+        )
 
 
 def _epoch_domain(epochs: NDArray) -> dict[str, float]:
     """An epoch axis's domain: from 0 to a round number at or past the last epoch, so that
-    it changes a few times a decade (a scale changed every frame makes the page redraw its
-    lines twice a frame), and never empty or of zero width (bqplot then computes no ticks
-    and logs an invalid tick format; a scale's min set back to None breaks its domain)."""
+    it changes a few times a decade, not with every epoch, and never empty or of zero
+    width."""
     last = max(float(epochs[-1]) if len(epochs) else 0.0, 1.0)
     power = 10.0 ** np.floor(np.log10(last))
     top = next(step * power for step in ROUND_STEPS if step * power >= last)
     return {"min": 0.0, "max": float(top)}
-
-
-def _powers_of_ten(values: np.ndarray, most: int = 6) -> np.ndarray:
-    """Tick values for a log axis: powers of ten from at or below the smallest of `values`
-    to at or above the largest, at most `most` of them (and at least two)."""
-    finite = values[np.isfinite(values) & (values > 0)]
-    if finite.size == 0:
-        return 10.0 ** np.arange(-3, 1)
-    low, high = int(np.floor(np.log10(finite.min()))), int(np.ceil(np.log10(finite.max())))
-    high = max(high, low + 1)
-    step = max(1, int(np.ceil((high - low) / (most - 1))))
-    return 10.0 ** np.arange(low, high + step, step)

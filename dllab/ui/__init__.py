@@ -9,7 +9,9 @@ widget), a thin view built from these pieces, and a thin notebook.
 - `bind`, `build_controls`: a control bound to a model's trait, declared as data;
 - `Runner`: long work on a background thread (start, cancel, close, one error path),
   and `Background`, the same calls for a model whose work runs on one;
-- `PlaneFigure`, `update`: the plane plot, and changing a mark in one message;
+- `PlaneFigure`, `update`: the plane plot, and changing a mark in one message (bqplot,
+  imported when first asked for: it imports pandas, 45 MB and 0.4 s a kernel, and the
+  lab's kernel draws without it);
 - `NetworkCanvas`: the network picture (tiles and weighted links), drawn by the browser,
   and `PlaneView` and `CurvesView`, the output over the plane and curves over the epochs
   drawn from the same frames (one message each).
@@ -17,7 +19,6 @@ widget), a thin view built from these pieces, and a thin notebook.
 
 from .binding import Control, bind, build_controls, make_room
 from .curves_view import CurvesView
-from .figures import PlaneFigure, diverging_scale, update
 from .messages import MessageArea, message_html
 from .network_canvas import NetworkCanvas
 from .plane_view import PlaneView
@@ -39,3 +40,11 @@ __all__ = [
     "message_html",
     "update",
 ]
+
+
+def __getattr__(name: str):
+    if name in ("PlaneFigure", "diverging_scale", "update"):
+        from . import figures
+
+        return getattr(figures, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

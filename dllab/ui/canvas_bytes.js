@@ -53,9 +53,10 @@ function tickStep(span) {
 }
 
 // A canvas of class `className` in `el`, and the widget whose frames it draws (the model's
-// `source`, a widget reference).
+// `source`, a widget reference; without one, the model itself).
 async function sourcedCanvas(model, el, host, className) {
-  const source = await host.getModel(model.get("source"));
+  const reference = model.get("source");
+  const source = reference ? await host.getModel(reference) : model;
   const canvas = document.createElement("canvas");
   canvas.className = className;
   canvas.setAttribute("role", "img");

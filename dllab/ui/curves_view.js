@@ -1,7 +1,8 @@
 // Curves over the epochs, as the lab draws its losses live: the points arrive in the
 // frames of the network picture (its `source`, a NetworkCanvas: `curves`, float32 rows, the
 // epochs first, then one row per line; `curves_top`, where the epoch axis ends), so that a
-// frame is one message; the lines' names, colours and axes are this widget's own.
+// frame is one message, or, without a source, in this widget's own traits of those names;
+// the lines' names, colours and axes are this widget's own.
 
 const EDGE = { left: 50, top: 30, right: 50, bottom: 35 };
 
@@ -20,6 +21,26 @@ function epochStep(top) {
   const power = Math.pow(10, Math.max(0, Math.floor(Math.log10(Math.max(raw, 1)))));
   const steps = power >= 10 ? [1, 2, 2.5, 5, 10] : [1, 2, 5, 10];
   return steps.map((m) => m * power).find((s) => s >= raw) || 1;
+}
+
+// A log axis of whole decades around the positive values of `rows`: [low, high, step]
+// as powers of ten, at most six ticks (1e-3 to 1 when there is no value).
+function decades(rows) {
+  let least = Infinity;
+  let most = 0;
+  for (const row of rows) {
+    for (const v of row) {
+      if (Number.isFinite(v) && v > 0) {
+        least = Math.min(least, v);
+        most = Math.max(most, v);
+      }
+    }
+  }
+  if (!(most > 0)) return [-3, 0, 1];
+  const low = Math.floor(Math.log10(least));
+  const high = Math.max(Math.ceil(Math.log10(most)), low + 1);
+  const step = Math.max(1, Math.ceil((high - low) / 5));
+  return [low, low + step * Math.ceil((high - low) / step), step];
 }
 
 function label(value) {
@@ -41,19 +62,25 @@ async function render({ model, el, host }) {
     const row = (k) => values.subarray(k * n, (k + 1) * n);
     const epochs = row(0);
     const right = lines.some((line) => line.right);
+    const leftRows = lines.map((line, k) => (line.right ? [] : row(k + 1)));
     let leftTop = 0;
-    lines.forEach((line, k) => {
-      if (line.right) return;
-      for (const v of row(k + 1)) if (Number.isFinite(v)) leftTop = Math.max(leftTop, v);
-    });
+    for (const ys of leftRows) for (const v of ys) if (Number.isFinite(v)) leftTop = Math.max(leftTop, v);
     leftTop = niceTop(leftTop);
+    const log = model.get("log_left");
+    const [low, high, step] = decades(leftRows);
     const xTop = source.get("curves_top") || 1;
-    const plotW = width - EDGE.left - EDGE.right;
+    const plotW = width - EDGE.left - (right ? EDGE.right : 15); // no right axis: no margin for one
     const plotH = height - EDGE.top - EDGE.bottom;
     const px = (x) => EDGE.left + (x / xTop) * plotW;
-    const pyLeft = (y) => EDGE.top + plotH - (Math.min(y, leftTop) / leftTop) * plotH;
+    const pyLeft = log
+      ? (y) => {
+          const e = Math.log10(Math.min(Math.max(y, 10 ** low), 10 ** high));
+          return EDGE.top + plotH - ((e - low) / (high - low)) * plotH;
+        }
+      : (y) => EDGE.top + plotH - (Math.min(y, leftTop) / leftTop) * plotH;
     const pyRight = (y) => EDGE.top + plotH - Math.max(0, Math.min(1, y)) * plotH;
-    // Grid, axes and their ticks: epochs at whole, round steps; the left axis in quarters.
+    // Grid, axes and their ticks: epochs at whole, round steps; the left axis in quarters
+    // (or at whole decades, `log_left`).
     ctx.font = "11px sans-serif";
     ctx.lineWidth = 1;
     const grid = (x0, y0, x1, y1) => {
@@ -71,15 +98,18 @@ async function render({ model, el, host }) {
       ctx.textAlign = "center";
       ctx.fillText(label(e), x, EDGE.top + plotH + 14);
     }
-    for (let i = 0; i <= 4; i++) {
-      const y = Math.round(pyLeft((leftTop * i) / 4)) + 0.5;
+    const leftTicks = [];
+    if (log) for (let e = low; e <= high; e += step) leftTicks.push([10 ** e, e ? `1e${e}` : "1"]);
+    else for (let i = 0; i <= 4; i++) leftTicks.push([(leftTop * i) / 4, label((leftTop * i) / 4)]);
+    for (const [value, text] of leftTicks) {
+      const y = Math.round(pyLeft(value)) + 0.5;
       grid(EDGE.left, y, EDGE.left + plotW, y);
       ctx.textAlign = "right";
-      ctx.fillText(label((leftTop * i) / 4), EDGE.left - 5, y + 4);
-      if (right) {
-        ctx.textAlign = "left";
-        ctx.fillText(`${25 * i}%`, EDGE.left + plotW + 5, pyRight(i / 4) + 4);
-      }
+      ctx.fillText(text, EDGE.left - 5, y + 4);
+    }
+    if (right) {
+      ctx.textAlign = "left";
+      for (let i = 0; i <= 4; i++) ctx.fillText(`${25 * i}%`, EDGE.left + plotW + 5, pyRight(i / 4) + 4);
     }
     ctx.strokeStyle = "#999";
     ctx.strokeRect(EDGE.left + 0.5, EDGE.top + 0.5, plotW, plotH);
@@ -130,6 +160,7 @@ async function render({ model, el, host }) {
     canvas.dataset.frame = source.get("frame");
     canvas.dataset.points = n;
     canvas.dataset.curve = n ? `${n}:${epochs[n - 1]}:${last}` : "";
+    canvas.dataset.ticks = leftTicks.map(([, text]) => text).join(",");
     canvas.setAttribute("aria-label", `${model.get("title")}: ${n} epochs drawn`);
   }
 

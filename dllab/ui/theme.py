@@ -104,6 +104,35 @@ def legend_html(entries) -> str:
     return '<div style="font-size:12px;line-height:20px">' + "".join(parts) + "</div>"
 
 
+def bars_html(labels, shares, title: str, size: tuple[int, int], colour: str = BLUE) -> str:
+    """A bar chart of `shares` (0 to 1, one per label) as HTML, `size` (width, height)
+    pixels: a bar per label, its share written above it, the label under it."""
+    width, height = size
+    shares = [min(1.0, max(0.0, float(v))) if np.isfinite(v) else 0.0 for v in shares]
+    plot = height - 62  # room for the title, the shares above and the labels under
+    bars = "".join(
+        f'<div style="flex:1;display:flex;flex-direction:column;justify-content:flex-end;'
+        f'align-items:center;min-width:0" title="{html.escape(str(label))}: {share:.1%}">'
+        f'<span style="font-size:11px;color:#555">{share:.0%}</span>'
+        f'<div class="dllab-bar" style="width:70%;height:{round(share * plot)}px;'
+        f'background:{colour}"></div></div>'
+        for label, share in zip(labels, shares)
+    )
+    names = "".join(
+        f'<div style="flex:1;text-align:center;overflow:hidden;white-space:nowrap;'
+        f'text-overflow:ellipsis;min-width:0">{html.escape(str(label))}</div>'
+        for label in labels
+    )
+    return (
+        f'<div class="dllab-bars" role="img" aria-label="{html.escape(title)}" '
+        f'style="width:{width}px;height:{height}px;box-sizing:border-box;padding:0 8px">'
+        f'<div style="font-size:16px;text-align:center;height:24px">{html.escape(title)}</div>'
+        f'<div style="display:flex;gap:4px;height:{plot + 16}px;border-bottom:1px solid #999">'
+        f"{bars}</div>"
+        f'<div style="display:flex;gap:4px;font-size:12px;margin-top:3px">{names}</div></div>'
+    )
+
+
 def lines_legend(marks) -> str:
     """The legend of bqplot Lines marks: each label beside a sample of its colour and
     dashes."""

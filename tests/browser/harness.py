@@ -261,7 +261,7 @@ def screenshot(page, name: str) -> Path:
 STATE_JS = """() => {
   const canvas = document.querySelector('.dllab-network canvas');
   const counter = document.querySelector('.dllab-epoch b');
-  const curves = document.querySelector('.dllab-lab .dllab-curves-view');
+  const curves = document.querySelector('.dllab-lab .dllab-curves-view[aria-label^="Loss"]');
   const message = document.querySelector('.dllab-message');
   const plane = document.querySelector('.dllab-plane-view');
   const play = [...document.querySelectorAll('.dllab-lab button')].find(
@@ -357,14 +357,16 @@ BOXES_JS = """() => {
     return {left: r.left, top: r.top, right: r.right, bottom: r.bottom};
   };
   const figures = {};
-  for (const figure of document.querySelectorAll('.dllab-lab .bqplot.figure')) {
-    figures[(figure.querySelector('.mainheading') || {}).textContent] = box(figure);
-  }
-  // The output over the plane and the loss curves are canvases (titles written on them).
+  // The output over the plane and the curves are canvases (titles written on them, and in
+  // their aria-label: "Loss: 12 epochs drawn"); the class probabilities are HTML bars.
   const plane = document.querySelector('.dllab-lab .dllab-plane-view');
   if (plane) figures['Output'] = box(plane);
-  const curves = document.querySelector('.dllab-lab .dllab-curves-view');
-  if (curves) figures['Loss'] = box(curves);
+  for (const curves of document.querySelectorAll('.dllab-lab .dllab-curves-view')) {
+    figures[curves.getAttribute('aria-label').split(':')[0]] = box(curves);
+  }
+  for (const bars of document.querySelectorAll('.dllab-lab .dllab-bars')) {
+    figures[bars.getAttribute('aria-label')] = box(bars);
+  }
   const play = [...document.querySelectorAll('.dllab-lab button')].find(
     (b) => ['Play', 'Pause'].includes(b.textContent.trim()));
   return {play: box(play), network: box(document.querySelector('.dllab-network canvas')),

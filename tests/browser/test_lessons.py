@@ -118,8 +118,9 @@ def test_watch_it_learn_shows_play_and_the_gradient_flow_on_a_projector(open_les
     page.set_viewport_size(harness.PROJECTOR)
     page.locator(".dllab-lab button", has_text="Play").first.click()
     harness.wait_state(page, "s.epoch >= 10", timeout=TIMEOUT)
+    gradient = ".dllab-lab .dllab-curves-view[aria-label^='Gradient flow']"
     page.wait_for_function(
-        "() => document.querySelectorAll('.dllab-lab .bqplot.figure g.curve path.line').length > 0",
+        f'() => Number(document.querySelector("{gradient}")?.dataset.points) > 0',
         timeout=TIMEOUT,
     )
     harness.on_screen(page, "Output", "Gradient flow")

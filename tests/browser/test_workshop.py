@@ -271,7 +271,7 @@ def test_classroom_mode_in_a_page(made_app, new_page):
         widget = harness.control(page, description, kind)
         assert widget.count() == 0 or not widget.is_visible(), f"{description} is shown"
     assert not page.get_by_role("button", name="x1*x2", exact=True).is_visible()
-    gradient = page.locator(".bqplot.figure", has_text="Gradient flow")
+    gradient = page.locator(".dllab-curves-view[aria-label^='Gradient flow']")
     assert gradient.count() == 0 or not gradient.first.is_visible()
     for description in ("Learning rate", "Hidden layers"):
         assert harness.slider_handle(page, description).is_visible()
