@@ -22,8 +22,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 PORT = 8866
-# Sizing the default cap: a lab kernel is 105-125 MB resident (measured; lesson 4's
-# baselines add about 80 MB once fitted), so count 150 MB a learner, in 3/4 of the
+# Sizing the default cap: the lab's kernel is about 92 MB resident, a lesson's with bqplot
+# plots 120-125 MB (measured; lesson 4's baselines add about 80 MB once fitted), so count
+# 150 MB a learner, in 3/4 of the
 # machine's memory (the rest for the system and the server), between 2 and 100 kernels.
 MB_PER_KERNEL = 150
 MEMORY_SHARE = 0.75
@@ -166,7 +167,7 @@ def banner(folder: Path, ip: str, port: int, token: str, max_kernels: int) -> st
     lines = [
         "",
         f"dllab room: the lessons in {folder}",
-        f"at most {max_kernels} labs open at once (one kernel each, about 110-150 MB).",
+        f"at most {max_kernels} labs open at once (one kernel each, about 90-150 MB).",
         "",
     ]
     if links:
