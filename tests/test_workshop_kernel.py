@@ -70,6 +70,39 @@ def test_a_watched_lab_keeps_playing(lab, behind):
     assert lab.model.playing
 
 
+def test_a_lab_whose_tab_is_hidden_trains_nothing_until_it_is_shown_again(lab):
+    """A learner who reads something else in another tab costs the room no CPU; back on the
+    lab, it goes on where it was, still playing (not paused by the unwatched check)."""
+    answer_frames(lab)
+    lab.loop.start()
+    lab._play.value = True
+    wait_until(lambda: lab.model.epoch > 2, 5, "training to start")
+    lab._canvas.page_hidden = True  # as the page says on the browser's visibilitychange
+    wait_until(lambda: not lab.loop.runner.running, 2, "the loop to fall idle")
+    epoch, frame = lab.model.epoch, lab._canvas.frame
+    time.sleep(2.5)  # 2.5 x unwatched: still playing, only held
+    assert (lab.model.epoch, lab._canvas.frame) == (epoch, frame)
+    assert lab.model.playing and lab._play.description == "Pause"
+    lab._canvas.page_hidden = False
+    wait_until(lambda: lab.model.epoch > epoch + 2, 5, "training to go on")
+    assert lab.model.playing and lab.model.trainer.epoch >= epoch  # the same run, further on
+    assert lab.model.version == 1
+
+
+def test_what_the_page_says_of_its_tab_is_checked():
+    from dllab.ui import NetworkCanvas
+
+    canvas = NetworkCanvas()
+    canvas.set_state({"page_hidden": True})
+    assert canvas.page_hidden is True
+    for bad in ("no", 0, None, [False]):
+        canvas.set_state({"page_hidden": bad})  # ignored and logged, never raised
+        assert canvas.page_hidden is True
+    canvas.set_state({"page_hidden": False})
+    assert canvas.page_hidden is False
+    canvas.close()
+
+
 def run_python(code: str) -> str:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

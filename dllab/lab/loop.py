@@ -33,6 +33,11 @@ before is drawn over unseen, and costs the kernel, the server and the page for n
 loop also sends less often while the page says it left more than UNSHOWN_SHARE of the
 frames unshown.
 
+While the page says its tab is hidden (`hidden()`: another tab in front, the window
+minimised), a playing lab trains nothing and sends nothing, and goes on where it was once
+the tab is shown again (TensorFlow Playground, whose loop runs in the browser's animation
+frames, stops the same way): in a room, a learner reading something else costs no CPU.
+
 When no page draws what it sends for `unwatched` seconds while playing (the tab was
 closed without saying so, the browser crashed, the laptop went to sleep), the lab pauses:
 a kernel that keeps sending frames never looks idle to the server, so the idle-kernel
@@ -77,6 +82,7 @@ class TrainingLoop:
         queueing: Callable[[], float | None] | None = None,
         unshown: Callable[[], float | None] | None = None,
         answer_every: Callable[[int], None] | None = None,
+        hidden: Callable[[], bool] | None = None,
     ) -> None:
         """`wait_drawn(timeout, behind)` waits until the browser has drawn all frames sent
         but the last `behind` ones (NetworkCanvas.wait_drawn); `drawn()` counts the frames
@@ -87,7 +93,9 @@ class TrainingLoop:
         page's last two answers that it did not show, None if no answer came since the last
         call (NetworkCanvas.unshown); `answer_every(n)` asks the page to answer every n
         frames (NetworkCanvas.ack_every), as often as ANSWER_SECONDS at the rate frames
-        are sent; `in_flight` then follows it (n + 1)."""
+        are sent; `in_flight` then follows it (n + 1); `hidden()` is True while the page's
+        tab is hidden (NetworkCanvas.page_hidden): playing waits meanwhile (`poke` the loop
+        when it changes)."""
         self.model = model
         self.draw = draw
         self.wait_drawn = wait_drawn
@@ -99,6 +107,7 @@ class TrainingLoop:
         self.queueing = queueing
         self.unshown = unshown
         self.answer_every = answer_every
+        self.hidden = hidden or (lambda: False)
         # The average interval between the frames the page draws, from its answers.
         self.drawn_interval = ANSWER_SECONDS / MOST_ANSWERED
         self._mark: tuple[float, int] | None = None  # (when, frames drawn) at the last answer
@@ -137,9 +146,13 @@ class TrainingLoop:
         self.model.status, self.model.message = "error", f"training failed: {error}"
         self.model.playing = False
 
+    def _trains(self) -> bool:
+        """Playing, with the page's tab shown."""
+        return self.model.playing and not self.hidden()
+
     def _has_work(self) -> bool:
         model = self.model
-        return model.stale.is_set() or model.playing or self.redraw.is_set() or model.recording
+        return model.stale.is_set() or self._trains() or self.redraw.is_set() or model.recording
 
     def _wait_drawn(self, model: LabModel, behind: int) -> str:
         """Wait up to `patience` for the browser to draw all frames sent but the last
@@ -195,15 +208,16 @@ class TrainingLoop:
         model = self.model
         while not should_stop():
             self.wake.clear()
-            playing = model.playing
+            playing = self._trains()
             if playing and not self._was_playing:
-                self._watched_at = time.monotonic()  # (re)started: give a page time to answer
+                # (re)started, or shown again: give a page time to answer
+                self._watched_at = time.monotonic()
             self._was_playing = playing
             if not self._has_work():
                 return  # idle: a change, Play or a redraw requests the next run
             # Train the next frame while the browser draws the last ones...
             rebuilt = model.sync()
-            if model.playing and not rebuilt:
+            if playing and not rebuilt:
                 model.advance()
             elif model.recording and not rebuilt:
                 model.go_on_recording()  # a paused new run's first scores
@@ -216,7 +230,7 @@ class TrainingLoop:
             count = self.drawn() if self.drawn is not None else self._seen
             if waited == "drawn" or count != self._seen:
                 self._watched_at, self._seen = time.monotonic(), count
-            elif model.playing and time.monotonic() - self._watched_at > self.unwatched:
+            elif playing and time.monotonic() - self._watched_at > self.unwatched:
                 model.playing = False  # nobody watches: pause, and let the kernel fall idle
                 continue
             self._pace()

@@ -175,7 +175,9 @@ class Lab(w.VBox):
             queueing=self._canvas.queueing,
             unshown=self._canvas.unshown,
             answer_every=self._canvas.answer_every,
+            hidden=lambda: self._canvas.page_hidden,
         )
+        self._canvas.observe(lambda _: self.loop.poke(), names="page_hidden")
         model.observe(lambda _: self.loop.poke(), names=LabModel.SETTINGS)
         model.observe(self._look_changed, names=["focus", "example", "show_test", "discretize"])
         model.observe(self._playing_changed, names="playing")

@@ -230,11 +230,21 @@ function render({ model, el }) {
   model.on("change:run", runStarts);
   model.on("change:frame", ask);
   model.on("change:selected", ask);
+  // The kernel holds a playing lab's training while its tab is hidden, as TensorFlow
+  // Playground (whose loop runs in animation frames) stops in a hidden tab.
+  const visibility = () => {
+    if (model.get("page_hidden") === document.hidden) return;
+    model.set("page_hidden", document.hidden);
+    model.save_changes();
+  };
+  document.addEventListener("visibilitychange", visibility);
+  visibility();
   draw();
   return () => {
     model.off("change:run", runStarts);
     model.off("change:frame", ask);
     model.off("change:selected", ask);
+    document.removeEventListener("visibilitychange", visibility);
     cancel();
     clearTimeout(idle);
   };

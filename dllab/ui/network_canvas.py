@@ -62,6 +62,14 @@ class NetworkCanvas(anywidget.AnyWidget):
     height_px = t.Int(430).tag(sync=True)
     hovered = FromPage(list(NOWHERE)).tag(sync=True)  # [column, tile], set by the page
     selected = FromPage(list(NOWHERE)).tag(sync=True)
+    # Set by the page: True while its tab is hidden (another tab in front, the window
+    # minimised, the laptop asleep), when nobody sees what is drawn.
+    page_hidden = FromPage(False).tag(sync=True)
+
+    @t.validate("page_hidden")
+    def _check_hidden(self, proposal):
+        good = isinstance(proposal.value, bool)
+        return from_page(self, proposal, good, "not true or false")
 
     @t.validate("hovered", "selected")
     def _check_neuron(self, proposal):

@@ -170,6 +170,32 @@ def test_pause_stops_training(voila_page):
     screenshot(page, "voila-paused")
 
 
+# The browser's own signal that a tab went to the back (or came to the front again).
+TAB_JS = """(hidden) => {
+  const state = hidden ? 'hidden' : 'visible';
+  for (const [name, value] of [['hidden', hidden], ['visibilityState', state]]) {
+    Object.defineProperty(document, name, {configurable: true, get: () => value});
+  }
+  document.dispatchEvent(new Event('visibilitychange'));
+}"""
+
+
+def test_a_hidden_tab_holds_the_training_and_goes_on_when_shown(voila_page):
+    page = voila_page
+    page.locator(".dllab-lab button", has_text="Play").first.click()
+    s = wait_state(page, "s.play === 'Pause' && s.epoch >= 5", timeout=WAIT)
+    page.evaluate(TAB_JS, True)  # another tab in front
+    page.wait_for_timeout(500)  # a frame already under way may still land
+    held = state(page)
+    page.wait_for_timeout(1500)
+    after = state(page)
+    assert (after["epoch"], after["frame"]) == (held["epoch"], held["frame"]), "it trained on"
+    assert after["play"] == "Pause"  # held, not paused
+    page.evaluate(TAB_JS, False)  # back to the lab: the same run goes on
+    shown = wait_state(page, "s.epoch >= arg + 5 && s.play === 'Pause'", held["epoch"], WAIT)
+    assert shown["run"] == s["run"]
+
+
 def shown(select) -> str:
     """The text of a dropdown's chosen option (ipywidgets writes its spaces unbreakable)."""
     return select.locator("option:checked").inner_text().replace("\xa0", " ")
