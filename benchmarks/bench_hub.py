@@ -92,14 +92,16 @@ def main() -> None:
             rows = []
             for name in names:
                 cpu = sum(k.cpu_times().user + k.cpu_times().system for k in kernels[name])
-                epochs_run = harness.state(pages[name])["epoch"] - epochs[name]
+                end = harness.state(pages[name])
                 rows.append(
                     (
                         name,
                         servers[name].memory_info().rss / MB,
                         [k.memory_info().rss / MB for k in kernels[name]],
                         (cpu - before[name]) / elapsed,
-                        epochs_run / elapsed,
+                        (end["epoch"] - epochs[name]) / elapsed,
+                        # A lab stops by itself once its loss has settled (it says so).
+                        "training" if end["play"] == "Pause" else "stopped: " + end["message"],
                     )
                 )
             browser.close()
@@ -112,11 +114,12 @@ def main() -> None:
     )
     print(
         f"{'learner':<10} {'server MB':>9} {'kernel MB':>10} {'kernel cores':>12} {'epochs/s':>9}"
+        "  at the end"
     )
-    for name, server_mb, kernel_mb, cores, rate in rows:
+    for name, server_mb, kernel_mb, cores, rate, end in rows:
         kernel = "+".join(f"{mb:.0f}" for mb in kernel_mb)
-        print(f"{name:<10} {server_mb:>9.0f} {kernel:>10} {cores:>12.2f} {rate:>9.1f}")
-    totals = [server_mb + sum(kernel_mb) for _, server_mb, kernel_mb, _, _ in rows]
+        print(f"{name:<10} {server_mb:>9.0f} {kernel:>10} {cores:>12.2f} {rate:>9.1f}  {end[:70]}")
+    totals = [server_mb + sum(kernel_mb) for _, server_mb, kernel_mb, *_ in rows]
     print(
         f"per learner (server + kernel): median {statistics.median(totals):.0f} MB, "
         f"largest {max(totals):.0f} MB"
