@@ -11,6 +11,7 @@ import re
 import socket
 import subprocess
 import sys
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -333,4 +334,9 @@ def test_the_rooms_kernels_talk_over_private_socket_files_not_tcp_ports(tmp_path
     assert info["transport"] == "ipc" and info["ip"].startswith(str(private))
     # shell, IOPub, stdin, control, heartbeat: a socket file each, no port to take
     assert sockets == [f"kernel-test-ipc-{n}" for n in range(1, 6)]
+    # Voila's private folder under a root short enough for a socket's path on macOS too
+    # (at most 103 bytes), where the temporary folder is /var/folders/xx/.../T/.
+    root = config.Voila.connection_dir_root
+    longest = f"{root}/voila_12345678/kernel-{uuid.uuid4()}-ipc-5"
+    assert root == "/tmp" and len(longest.encode()) <= 103
     assert not list(private.glob("kernel-test-ipc-*"))  # removed with the kernel

@@ -93,6 +93,12 @@ def room_config(token: str, max_kernels: int, port: int, ip: str, allowed_hosts=
         # restarted on new ports, and the server blocked for good sending to the old one:
         # every page timed out. A socket file cannot be taken, nor reached by another user.
         config.KernelManager.transport = "ipc"
+        # A socket file's path holds at most 103 bytes on macOS (107 on Linux): under
+        # macOS's temporary folder (/var/folders/xx/.../T/, about 50) Voila's private folder
+        # and kernel-<id>-ipc-N come to about 113. Under /tmp they are 69 (the private
+        # folder is still mode 700).
+        if os.access("/tmp", os.W_OK | os.X_OK):
+            config.Voila.connection_dir_root = "/tmp"
     return config
 
 
