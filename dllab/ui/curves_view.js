@@ -155,7 +155,7 @@ async function render({ model, el, host }) {
     });
     ctx.restore();
     ctx.setLineDash([]);
-    // Read by tests and benchmarks: what is drawn (points, last epoch, last values).
+    // Read by tests and benchmarks: what is drawn (points, last epoch, last values, ticks).
     const last = n ? lines.map((_, k) => row(k + 1)[n - 1].toPrecision(6)).join(",") : "";
     canvas.dataset.frame = source.get("frame");
     canvas.dataset.points = n;

@@ -123,6 +123,11 @@ def test_watch_it_learn_shows_play_and_the_gradient_flow_on_a_projector(open_les
         f'() => Number(document.querySelector("{gradient}")?.dataset.points) > 0',
         timeout=TIMEOUT,
     )
+    # A log axis of whole decades, from below the smallest gradient to above the largest.
+    ticks = page.get_attribute(gradient, "data-ticks").split(",")
+    exponents = [0 if tick == "1" else int(tick.removeprefix("1e")) for tick in ticks]
+    assert len(exponents) >= 2 and exponents == sorted(exponents), ticks
+    assert len({b - a for a, b in zip(exponents, exponents[1:])}) == 1, ticks  # evenly
     harness.on_screen(page, "Output", "Gradient flow")
     page.screenshot(path=str(harness.ARTIFACTS / "lesson-02-projector.png"))
     no_traceback(page)
