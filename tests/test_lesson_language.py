@@ -3,6 +3,8 @@ and the pure helpers beside them."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import traitlets as t
@@ -183,6 +185,20 @@ def test_counting_shows_every_order_and_that_long_contexts_do_worse(lesson):
 
 
 # -- training ----------------------------------------------------------------------------
+def assert_sentences(html: str) -> None:
+    """The status line reads as sentences: each ends with one full stop (or an ellipsis),
+    never two, and none ends on a colon."""
+    plain = re.sub(r"<[^>]+>", "", html).strip()
+    assert plain.endswith((".", "\u2026")), plain
+    assert not re.search(r"\.\.|:\.|\u2026\.", plain), plain
+
+
+def test_the_status_line_before_play_is_one_sentence(lesson):
+    view = lesson(max_seconds=4, width=64)
+    plain = re.sub(r"<[^>]+>", "", view._status.value).strip()
+    assert plain == "Press Play to train the network."
+
+
 def test_play_trains_live_and_passes_the_bigram(lesson):
     view = lesson(max_seconds=4, width=64)
     model = view.model
@@ -201,6 +217,7 @@ def test_play_trains_live_and_passes_the_bigram(lesson):
     assert len(model.samples) == 10 and model.samples[0] in view._names.value
     status = view._status.value
     assert "Done" in status and "below the bigram" in status and f"{model.final_loss:.3f}" in status
+    assert_sentences(status)
     assert 0 < model.new_share(50) <= 1
     shares, spelling = model.shares, model.spelling
     assert shares.n == 200 and 0 < shares.new <= 1 and 0 < shares.pronounceable <= 1
@@ -235,6 +252,7 @@ def test_a_changed_setting_trains_a_new_network_and_cancels_the_old(lesson):
         "Dense",
     ]
     assert "Paused" in view._status.value and view._pause.disabled
+    assert_sentences(view._status.value)
     assert view.quiz._activations.children == ()  # no hidden layer to show
 
 

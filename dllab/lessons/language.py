@@ -37,7 +37,7 @@ CONTROLS = (
 VOWELS = set("aeiouy")
 STATUS_TEXT = {
     "ready": "Press Play to train the network.",
-    "training": "Training...",
+    "training": "Training…",
     "done": "Done.",
     "stopped": "Paused.",
     "error": "Stopped by an error.",
@@ -266,29 +266,32 @@ class NameMaker(w.VBox):
         )
 
     def _status_text(self) -> str:
+        """What the network is doing, then a sentence on its run so far (if any), then one
+        on its final score (once it has one): each sentence ends with one full stop."""
         model = self.model
-        text = STATUS_TEXT[model.status]
+        sentences = [STATUS_TEXT[model.status]]
         if model.network is not None:
-            text += f" A network of {format_number(model.network.params.size)} numbers:"
-        if model.steps:
-            text += (
-                f" {format_number(model.steps[-1])} steps in {model.seconds[-1]:.0f} s; "
-                f"validation loss {model.validation_losses[-1]:.3f}"
-            )
-        if model.slowed_at is not None:
-            text += f"; learning rate divided by {SLOW_FACTOR} after {model.slowed_at:.0f} s"
-        if model.bigram_seconds is not None:
-            text += f"; below the bigram after {model.bigram_seconds:.1f} s"
+            run = f"A network of {format_number(model.network.params.size)} numbers"
+            if model.steps:
+                run += (
+                    f": {format_number(model.steps[-1])} steps in {model.seconds[-1]:.0f} s; "
+                    f"validation loss {model.validation_losses[-1]:.3f}"
+                )
+            if model.slowed_at is not None:
+                run += f"; learning rate divided by {SLOW_FACTOR} after {model.slowed_at:.0f} s"
+            if model.bigram_seconds is not None:
+                run += f"; below the bigram after {model.bigram_seconds:.1f} s"
+            sentences.append(run + ".")
         best = model.best_ngram
         if model.final_loss is not None and best is not None:
             gap = best.validation_loss - model.final_loss
             verdict = "better" if gap > 0 else "worse"
-            text += (
-                f". On all validation names after {model.trained_seconds:.0f} s: "
+            sentences.append(
+                f"On all validation names after {model.trained_seconds:.0f} s: "
                 f"<b>{model.final_loss:.3f}</b> nats per character, "
-                f"{abs(gap):.3f} {verdict} than the best n-gram ({best.validation_loss:.3f})"
+                f"{abs(gap):.3f} {verdict} than the best n-gram ({best.validation_loss:.3f})."
             )
-        return text + "."
+        return " ".join(sentences)
 
     def _show_state(self, change=None) -> None:
         model = self.model
