@@ -293,6 +293,8 @@ def test_the_view_draws_each_section_once_trained(lesson):
         "Output",
     ]
     assert lesson._accuracy.marks[0].y.shape == (2, 2)
+    # Accuracy reads in percent, as the sentence above the plots gives it.
+    assert [axis.tick_format for axis in lesson._accuracy.axes] == ["d", ".0%"]
     assert [c["count"] for c in lesson._kernels.columns] == [8, 8, 8]
     assert "of 8 kernels" in lesson._edge_share.value
     assert "Fresh random kernels" in lesson._edge_share.value

@@ -55,7 +55,12 @@ def paragraph(text: str, width: str = "880px") -> w.HTML:
 
 
 def curve_figure(
-    title: str, label: str, colours: list[str], y_max: float | None, legend: str
+    title: str,
+    label: str,
+    colours: list[str],
+    y_max: float | None,
+    legend: str,
+    tick_format: str | None = None,
 ) -> bq.Figure:
     x, y = bq.LinearScale(), bq.LinearScale(min=0.0, max=y_max)
     lines = bq.Lines(
@@ -71,7 +76,7 @@ def curve_figure(
         marks=[lines],
         axes=[
             bq.Axis(scale=x, label="epoch", tick_format="d"),
-            bq.Axis(scale=y, side="left", label=label),
+            bq.Axis(scale=y, side="left", label=label, tick_format=tick_format),
         ],
         layout=w.Layout(width="380px", height="240px"),
         fig_margin={"top": 40, "bottom": 45, "left": 55, "right": 15},
@@ -144,7 +149,9 @@ class ImageLesson(w.VBox):
         )
         self.controls = controls
         self._loss = curve_figure("Loss", "loss", LOSS_COLOURS, None, "top-right")
-        self._accuracy = curve_figure("Accuracy", "accuracy", ACCURACY_COLOURS, 1.0, "bottom-right")
+        self._accuracy = curve_figure(
+            "Accuracy", "accuracy", ACCURACY_COLOURS, 1.0, "bottom-right", tick_format=".0%"
+        )
         self._network = NetworkCanvas(width_px=760, height_px=560)
         self._network.add_class("dllab-images-network")
         self._kernels = NetworkCanvas(width_px=420, height_px=560)
