@@ -660,6 +660,41 @@ def test_a_long_runs_curve_keeps_its_whole_shape(lab):
     assert gaps.max() <= 2 * gaps.min() + 1  # evenly spread, not bunched at the end
 
 
+def test_a_long_history_is_drawn_from_about_max_drawn_points_first_and_last_kept():
+    from dllab.lab.panels import MAX_DRAWN, GradientPlot, LossPlot
+
+    n = 1000  # the history's default limit
+    rng = np.random.default_rng(3)
+    history = {
+        "epoch": list(range(0, 2 * n, 2)),
+        "test_loss": list(rng.random(n)),
+        "train_loss": list(rng.random(n)),
+        "test_accuracy": list(rng.random(n)),
+        "train_accuracy": list(rng.random(n)),
+        "gradient_size": [list(rng.random(3) + 1e-3) for _ in range(n)],
+    }
+    rows, top = LossPlot(NetworkCanvas()).curves(history, classifying=True)
+    epochs = rows[0]
+    assert rows.shape[0] == 5 and MAX_DRAWN // 2 <= rows.shape[1] <= MAX_DRAWN + 1
+    assert epochs[0] == 0 and epochs[-1] == 2 * (n - 1) and top >= epochs[-1]
+    gaps = np.diff(epochs[:-1])
+    assert gaps.min() == gaps.max()  # evenly spread (the last point added after)
+    # Each point drawn is the history's own value at that epoch.
+    index = (epochs / 2).astype(int)
+    names = ["test_loss", "train_loss", "test_accuracy", "train_accuracy"]
+    for row, name in zip(rows[1:], names):
+        np.testing.assert_array_equal(row, np.float32(np.asarray(history[name])[index]))
+
+    plot = GradientPlot()
+    plot.new_run(["layer 1", "layer 2", "output"])
+    plot.show(history)
+    drawn = np.frombuffer(plot.view.curves, dtype=np.float32).reshape(4, -1)
+    assert drawn[0, 0] == 2 and drawn[0, -1] == 2 * (n - 1)  # from epoch 1 of the history
+    assert drawn.shape[1] <= MAX_DRAWN + 1
+    sizes = np.asarray(history["gradient_size"], dtype=np.float32)
+    np.testing.assert_array_equal(drawn[1:], sizes[(drawn[0] / 2).astype(int)].T)
+
+
 # --- the canvas's answer -----------------------------------------------------------------------
 
 

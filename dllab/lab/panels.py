@@ -73,14 +73,24 @@ def epoch_html(epoch: int, done: float | None = None) -> str:
     )
 
 
-def _thinned(x: NDArray, y: NDArray) -> tuple[NDArray, NDArray]:
-    """The points of a curve as drawn, in float32: at most about MAX_DRAWN of them (evenly
+def _kept(n: int) -> list[int] | None:
+    """Which of a curve's n points are drawn: at most about MAX_DRAWN of them (evenly
     spread, the last one always kept), since the plot has fewer pixels than a long run's
-    history has points."""
-    if len(x) > MAX_DRAWN:
-        keep = np.unique(np.append(np.arange(0, len(x), -(-len(x) // MAX_DRAWN)), len(x) - 1))
-        x, y = x[keep], y[..., keep]
-    return x.astype(np.float32), y.astype(np.float32)
+    history has points; None for all. They are picked before any conversion, so that a
+    frame costs the same at epoch 20,000 as at epoch 200."""
+    if n <= MAX_DRAWN:
+        return None
+    kept = list(range(0, n, -(-n // MAX_DRAWN)))
+    if kept[-1] != n - 1:
+        kept.append(n - 1)
+    return kept
+
+
+def _drawn(values: Sequence, kept: list[int] | None, start: int = 0) -> list:
+    """The points of `values[start:]` that are drawn (`kept` indexes that slice)."""
+    if kept is None:
+        return list(values[start:])
+    return [values[start + i] for i in kept]
 
 
 class LossPlot:
@@ -114,17 +124,16 @@ class LossPlot:
         """What a frame carries: rows of the epochs, then each line's values (at most
         MAX_DRAWN points), and where the epoch axis ends. A diverged run's losses (up to
         infinite) are drawn at a ceiling."""
-        epochs = np.asarray(history["epoch"], dtype=float)
         lines = len(self.view.lines)
-        if not len(epochs):  # no score yet (a new convolutional run's first frames)
+        if not len(history["epoch"]):  # no score yet (a new convolutional run's first frames)
             return np.zeros((lines + 1, 0), dtype=np.float32), 1.0
-        losses = np.asarray([history["test_loss"], history["train_loss"]], dtype=float)
-        losses = np.clip(np.nan_to_num(losses, nan=LOSS_CEILING), 0, LOSS_CEILING)
-        rows = [losses]
-        if classifying:
-            rows.append(np.asarray([history["test_accuracy"], history["train_accuracy"]]))
-        x, y = _thinned(epochs, np.concatenate(rows))
-        return np.vstack([x, y]).astype(np.float32), _epoch_domain(epochs)["max"]
+        kept = _kept(len(history["epoch"]))
+        epochs = np.asarray(_drawn(history["epoch"], kept), dtype=float)
+        names = ["test_loss", "train_loss"]
+        names += ["test_accuracy", "train_accuracy"] if classifying else []
+        rows = np.asarray([_drawn(history[name], kept) for name in names], dtype=float)
+        rows[:2] = np.clip(np.nan_to_num(rows[:2], nan=LOSS_CEILING), 0, LOSS_CEILING)
+        return np.vstack([epochs, rows]).astype(np.float32), _epoch_domain(epochs)["max"]
 
 
 class GradientPlot:
@@ -158,15 +167,15 @@ class GradientPlot:
         # Epoch 0 has no gradient: the curves start at the first epoch trained (and are not
         # drawn before it). A layer whose gradient is exactly 0 (dead ReLUs) sits at the
         # bottom of the log axis.
-        sizes = np.asarray(history["gradient_size"], dtype=float)[1:].T
-        epochs = np.asarray(history["epoch"][1:], dtype=float)
-        if not sizes.size:
+        kept = _kept(len(history["epoch"]) - 1)
+        epochs = np.asarray(_drawn(history["epoch"], kept, start=1), dtype=float)
+        if not len(epochs):
             rows = np.zeros((len(self.view.lines) + 1, 0))
         else:
+            sizes = np.asarray(_drawn(history["gradient_size"], kept, start=1), dtype=float).T
             low, high = GRADIENT_RANGE
             sizes = np.clip(np.nan_to_num(sizes, nan=high, posinf=high), low, high)
-            x, y = _thinned(epochs, sizes)
-            rows = np.vstack([x, y])
+            rows = np.vstack([epochs, sizes]).astype(np.float32)
         self.view.show(rows, _epoch_domain(epochs)["max"])
 
 
