@@ -10,11 +10,13 @@ frame after frame as its training loop does, and this times, in CPU per frame:
   50 x 50 one);
 - drawing: the rest of `Lab.draw` (the frame put into the widgets' traits, bytes and all);
 
-and the cores those would take at 30 frames a second. What the kernel spends beyond this
-while a page is open (sending the frame's message, reading the page's answers, the
-kernel's own threads) is measured by benchmarks/bench_load.py and bench_browser.py.
+and the cores those would take at 30 frames a second; each at the start of a run and
+after --after epochs (1,000: a long run, whose history holds its most points). What the
+kernel spends beyond this while a page is open (sending the frame's message, reading the
+page's answers, the kernel's own threads) is measured by benchmarks/bench_load.py and
+bench_browser.py.
 
-    python benchmarks/bench_frame.py [--frames 300]
+    python benchmarks/bench_frame.py [--frames 300] [--after 1000]
 """
 
 from __future__ import annotations
@@ -31,13 +33,15 @@ NETWORKS = {"default (4, 2)": [4, 2], "largest (6 x 8)": [8] * 6}
 FPS = 30
 
 
-def per_frame(hidden: list[int], frames: int) -> dict[str, float]:
+def per_frame(hidden: list[int], frames: int, after: int = 0) -> dict[str, float]:
+    """Mean CPU per frame, in ms, of `frames` frames played after `after` epochs."""
     lab = Lab(dataset="spiral", hidden=hidden, autostart=False)
     model = lab.model
-    model.playing = True
+    model.advance(after)
     times = {"training": [], "picture": [], "drawing": []}
     try:
         for i in range(frames + 20):
+            model.playing = True  # as a playing lab (its loss may have settled meanwhile)
             start = time.process_time()
             model.advance()
             trained = time.process_time()
@@ -58,18 +62,26 @@ def per_frame(hidden: list[int], frames: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--frames", type=int, default=300, help="frames timed per network")
+    parser.add_argument(
+        "--after",
+        type=int,
+        default=1000,
+        help="also time frames after this many epochs (a long run, its history full)",
+    )
     args = parser.parse_args()
     print(f"CPU per frame of the lab's kernel, before any message (ms; {args.frames} frames)")
-    print(f"{'network':<18} {'training':>9} {'picture':>8} {'drawing':>8} {'total':>7}  "
-          f"cores at {FPS} frames/s")  # fmt: skip
+    print(f"{'network':<18} {'after epochs':>12} {'training':>9} {'picture':>8} {'drawing':>8} "
+          f"{'total':>7}  cores at {FPS} frames/s")  # fmt: skip
     with threadpool_limits(1):  # as the lab's training loop runs (dllab.ui.Runner)
         for name, hidden in NETWORKS.items():
-            parts = per_frame(hidden, args.frames)
-            total = sum(parts.values())
-            print(
-                f"{name:<18} {parts['training']:>9.2f} {parts['picture']:>8.2f} "
-                f"{parts['drawing']:>8.2f} {total:>7.2f}  {total * FPS / 1000:.3f}"
-            )
+            for after in sorted({0, args.after}):
+                parts = per_frame(hidden, args.frames, after)
+                total = sum(parts.values())
+                print(
+                    f"{name:<18} {after:>12,} {parts['training']:>9.2f} "
+                    f"{parts['picture']:>8.2f} {parts['drawing']:>8.2f} {total:>7.2f}  "
+                    f"{total * FPS / 1000:.3f}"
+                )
 
 
 if __name__ == "__main__":
