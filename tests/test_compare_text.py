@@ -100,14 +100,15 @@ def test_scaling_verdict_says_who_gains_most_who_ends_highest_and_who_costs_most
         network=([0.863, 0.978], [0.08, 0.6]),
     )
     gained, ended, cost = scaling_verdict(digits)
-    assert gained.startswith("From 50 to 1200 images, the random forest gains most: 83.1% → 97.5%")
+    assert gained.startswith("From 50 to 1,200 images, the random forest gains most: 83.1% → 97.5%")
     assert "(+14.4 points)" in gained and "logistic regression gains least (+11.1" in gained
     assert ended == (
-        "On 1200 images the deep network is highest (97.8%), within a point of the random "
+        "On 1,200 images the deep network is highest (97.8%), within a point of the random "
         "forest: about a tie."
     )
     assert cost == (
-        "The deep network costs the most computation on 1200 images: 20× the logistic regression's."
+        "The deep network costs the most computation on 1,200 images: "
+        "20× the logistic regression's."
     )
     assert scaling_summary(digits)[0].startswith("Trained on 50 images: logistic regression 84.9%")
 
@@ -124,7 +125,7 @@ def test_scaling_verdict_says_when_more_data_does_not_help():
     assert "the deep network gains most" in gained
     assert "The logistic regression barely moves (+0.4 points)" in gained
     assert "more data does not help a model that cannot draw the boundary" in gained
-    assert "1600 points the deep network is highest (99.2%), within a point" in ended
+    assert "1,600 points the deep network is highest (99.2%), within a point" in ended
     far = curve("spiral", [25, 50], logistic_raw=([0.5, 0.6], [1, 1]), network=([0.5, 0.9], [1, 2]))
     assert "30.0 points above the logistic regression" in scaling_verdict(far)[1]
 

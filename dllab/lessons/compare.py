@@ -251,7 +251,7 @@ class DeepVsTraditional(w.VBox):
             f'<tr><th style="{cell}">Model</th><th style="{cell}">Sees</th>'
             f'<th style="{cell}">Test accuracy</th><th style="{cell}">CPU time</th></tr>'
             + "".join(rows).replace("<td>", f'<td style="{cell}">')
-            + f"</table><div style='font-size:0.9em;color:#555'>Trained on {DIGITS_POOL} "
-            f"images, tested on the other {DIGITS_TEST_SIZE}; CPU time is the computation "
+            + f"</table><div style='font-size:0.9em;color:#555'>Trained on {DIGITS_POOL:,} "
+            f"images, tested on the other {DIGITS_TEST_SIZE:,}; CPU time is the computation "
             "it took to train and test.</div>"
         )

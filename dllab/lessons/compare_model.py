@@ -204,7 +204,7 @@ class ComparisonModel(t.HasTraits):
             return
         self.status = "training"
         done = self.message
-        self.message = f"Training {letters(PIXEL_MODELS)} on {DIGITS_POOL} handwritten digits…"
+        self.message = f"Training {letters(PIXEL_MODELS)} on {DIGITS_POOL:,} handwritten digits…"
         results = {}
         for point in fit_points("digits", (DIGITS_POOL,), PIXEL_MODELS, 0.0, seed):
             results[point.model] = point

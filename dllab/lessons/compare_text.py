@@ -192,7 +192,7 @@ def scaling_summary(curve: ScalingCurve) -> list[str]:
     if not names:
         return []
     unit = "images" if curve.dataset == "digits" else "points"
-    first, last = int(curve.sizes[0]), int(curve.sizes[-1])
+    first, last = f"{int(curve.sizes[0]):,}", f"{int(curve.sizes[-1]):,}"
     scores, seconds = curve.test_scores, curve.fit_seconds
 
     def each(values: Mapping[str, str]) -> str:
@@ -213,7 +213,7 @@ def scaling_verdict(curve: ScalingCurve) -> list[str]:
     if len(names) < 2:
         return []
     unit = "images" if curve.dataset == "digits" else "points"
-    first, last = int(curve.sizes[0]), int(curve.sizes[-1])
+    first, last = f"{int(curve.sizes[0]):,}", f"{int(curve.sizes[-1]):,}"
     scores = curve.test_scores
     gains = {n: gap(scores[n][-1], scores[n][0], 1) for n in names}
     by_gain = sorted(names, key=lambda n: -gains[n])
